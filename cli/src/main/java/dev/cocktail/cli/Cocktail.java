@@ -1,0 +1,90 @@
+package dev.cocktail.cli;
+
+import dev.cocktail.engine.CocktailException;
+import dev.cocktail.tokenizer.TokenizerException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.util.Properties;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The `cocktail` command: options shared by every subcommand, and how errors reach the user. */
+@Command(name = "cocktail",
+        mixinStandardHelpOptions = true,
+        versionProvider = Cocktail.Version.class,
+        description = "Merge language models on the JVM: LM-Cocktail, mergekit methods, extrapolation.",
+        subcommands = {
+                InspectCommand.class,
+        })
+public final class Cocktail implements Runnable {
+
+    /** Exit status for bad input or options (picocli uses 2 for usage errors as well). */
+    public static final int EXIT_BAD_INPUT = 2;
+    /** Exit status for an unexpected failure (a bug, or an I/O error we did not anticipate). */
+    public static final int EXIT_FAILURE = 1;
+
+    @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+            description = "Print more detail, and stack traces on errors.")
+    boolean verbose;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the command line with the given streams and returns the exit status (the tests' entry point). */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cl = new CommandLine(new Cocktail());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            boolean verbose = parseResult.hasMatchedOption("--verbose")
+                    || parseResult.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--verbose"));
+            if (verbose) ex.printStackTrace(err);
+            err.println("cocktail: " + describe(ex));
+            err.flush();
+            return userError(ex) ? EXIT_BAD_INPUT : EXIT_FAILURE;
+        });
+        return cl.execute(args);
+    }
+
+    private static boolean userError(Throwable ex) {
+        return ex instanceof CocktailException || ex instanceof TokenizerException;
+    }
+
+    private static String describe(Throwable ex) {
+        if (ex instanceof UncheckedIOException u && u.getCause() != null) ex = u.getCause();
+        String msg = ex.getMessage();
+        if (userError(ex) && msg != null) return msg;
+        if (ex instanceof IOException) return "I/O error: " + (msg == null ? ex.getClass().getSimpleName() : msg);
+        return ex.getClass().getSimpleName() + (msg == null ? "" : ": " + msg) + " (run with --verbose for details)";
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() throws IOException {
+            return new String[] {"cocktail " + version(), "JVM " + Runtime.version()};
+        }
+    }
+
+    /** The tool's version, recorded in model cards. */
+    public static String version() {
+        try (InputStream in = Cocktail.class.getResourceAsStream("version.properties")) {
+            Properties p = new Properties();
+            if (in != null) p.load(in);
+            return p.getProperty("version", "unknown");
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+}
