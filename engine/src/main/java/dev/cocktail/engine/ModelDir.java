@@ -1,0 +1,110 @@
+package dev.cocktail.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * A Hugging Face model directory: config.json, tokenizer files, safetensors weights.
+ * A name that is not a directory is looked up as a repo id (ORG/NAME[@rev]) in the local hub cache.
+ */
+public record ModelDir(Path path, String name) {
+
+    /** Files that travel with the weights when a merged model is written. */
+    public static final List<String> SIDE_FILES = List.of(
+            "config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
+            "special_tokens_map.json", "tokenizer.model", "vocab.txt", "merges.txt", "vocab.json",
+            "added_tokens.json", "chat_template.jinja");
+
+    private static final Pattern REPO_ID = Pattern.compile("([A-Za-z0-9][\\w.-]*)/([\\w.-]+)(?:@([\\w./-]+))?");
+
+    /** Resolves a directory path, else a repo id in the hub cache; checks that safetensors weights exist. */
+    public static ModelDir resolve(String nameOrPath) {
+        return resolve(nameOrPath, System.getenv());
+    }
+
+    static ModelDir resolve(String nameOrPath, Map<String, String> env) {
+        Path p = Path.of(nameOrPath);
+        if (Files.isDirectory(p)) return checked(new ModelDir(p, nameOrPath));
+        if (Files.exists(p)) throw new CocktailException(nameOrPath + ": is a file, expected a model directory.");
+        Matcher m = REPO_ID.matcher(nameOrPath);
+        if (!m.matches()) throw new CocktailException(nameOrPath + ": no such model directory.");
+        Path repo = hubCache(env).resolve("models--" + m.group(1) + "--" + m.group(2));
+        if (!Files.isDirectory(repo)) {
+            throw new CocktailException(nameOrPath + ": no such model directory, and no cached Hugging Face repo at " + repo + ".");
+        }
+        String rev = m.group(3) == null ? "main" : m.group(3);
+        String commit = rev;
+        Path ref = repo.resolve("refs").resolve(rev);
+        if (Files.isRegularFile(ref)) {
+            try {
+                commit = Files.readString(ref).strip();
+            } catch (IOException e) {
+                throw new CocktailException(ref + ": cannot be read (" + e.getMessage() + ").", e);
+            }
+        }
+        Path snapshot = repo.resolve("snapshots").resolve(commit);
+        if (!Files.isDirectory(snapshot)) {
+            throw new CocktailException(nameOrPath + ": revision '" + rev + "' is not in the hub cache (no " + snapshot + ").");
+        }
+        return checked(new ModelDir(snapshot, nameOrPath));
+    }
+
+    /** $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub. */
+    static Path hubCache(Map<String, String> env) {
+        String cache = env.get("HF_HUB_CACHE");
+        if (cache != null && !cache.isEmpty()) return Path.of(cache);
+        String home = env.get("HF_HOME");
+        if (home != null && !home.isEmpty()) return Path.of(home, "hub");
+        return Path.of(System.getProperty("user.home"), ".cache", "huggingface", "hub");
+    }
+
+    private static ModelDir checked(ModelDir dir) {
+        if (Checkpoint.present(dir.path())) return dir;
+        try (Stream<Path> files = Files.list(dir.path())) {
+            List<String> pickles = files.map(f -> f.getFileName().toString())
+                    .filter(f -> f.endsWith(".bin") || f.endsWith(".pt") || f.endsWith(".pth") || f.endsWith(".ckpt"))
+                    .sorted().toList();
+            if (!pickles.isEmpty()) {
+                throw new CocktailException(dir.name() + ": holds only pickle checkpoints (" + String.join(", ", pickles)
+                        + "), which can run arbitrary code when loaded; convert them to safetensors first.");
+            }
+        } catch (IOException e) {
+            throw new CocktailException(dir.name() + ": cannot be listed (" + e.getMessage() + ").", e);
+        }
+        throw new CocktailException(dir.name() + ": has no model.safetensors or model.safetensors.index.json.");
+    }
+
+    public Checkpoint openCheckpoint() {
+        return Checkpoint.open(path);
+    }
+
+    public boolean hasConfig() {
+        return Files.isRegularFile(path.resolve("config.json"));
+    }
+
+    /** config.json as a JSON object; an error naming the directory when it is missing or not an object. */
+    public ObjectNode config() {
+        Path f = path.resolve("config.json");
+        if (!Files.isRegularFile(f)) throw new CocktailException(name + ": has no config.json.");
+        JsonNode n = Json.readFile(f);
+        if (!(n instanceof ObjectNode o)) throw new CocktailException(f + ": is not a JSON object.");
+        return o;
+    }
+
+    public boolean hasTokenizer() {
+        return Files.isRegularFile(path.resolve("tokenizer.json"));
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}
