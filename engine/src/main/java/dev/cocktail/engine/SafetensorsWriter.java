@@ -19,11 +19,13 @@ import java.util.Map;
 public final class SafetensorsWriter implements AutoCloseable {
     /** FileChannel writes go through ByteBuffers, which stop at 2 GB: larger tensors go in pieces. */
     private static final long CHUNK = 1L << 30;
+    private static final int BOUNCE = 4 << 20;
 
     private final Path file;
     private final List<TensorSpec> plan;
     private final FileChannel channel;
     private int next;
+    private ByteBuffer bounce;
 
     private SafetensorsWriter(Path file, List<TensorSpec> plan, FileChannel channel) {
         this.file = file;
@@ -79,8 +81,18 @@ public final class SafetensorsWriter implements AutoCloseable {
                     + name + " of " + bytes.byteSize());
         }
         try {
-            for (long at = 0; at < bytes.byteSize(); at += CHUNK) {
-                writeFully(channel, bytes.asSlice(at, Math.min(CHUNK, bytes.byteSize() - at)).asByteBuffer(), file);
+            if (bytes.isNative() || bytes.heapBase().orElse(null) instanceof byte[]) {
+                for (long at = 0; at < bytes.byteSize(); at += CHUNK) {
+                    writeFully(channel, bytes.asSlice(at, Math.min(CHUNK, bytes.byteSize() - at)).asByteBuffer(), file);
+                }
+            } else { // a heap segment over float[] etc. has no ByteBuffer view: go through a bounce buffer
+                if (bounce == null) bounce = ByteBuffer.allocateDirect(BOUNCE);
+                MemorySegment b = MemorySegment.ofBuffer(bounce);
+                for (long at = 0; at < bytes.byteSize(); at += BOUNCE) {
+                    long n = Math.min(BOUNCE, bytes.byteSize() - at);
+                    MemorySegment.copy(bytes, at, b, 0, n);
+                    writeFully(channel, bounce.clear().limit((int) n), file);
+                }
             }
         } catch (IOException e) {
             throw writeError(file, e);

@@ -5,12 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -56,6 +58,26 @@ class CheckpointRoundTripTest {
         }
         try (Stream<Path> s = Files.list(tmp)) {
             assertEquals(List.of(out), s.toList(), "no temporary directory left behind");
+        }
+    }
+
+    /** Merges hand the writer heap float[] segments, larger than its bounce buffer. */
+    @Test
+    void writesHeapFloatSegments(@TempDir Path tmp) {
+        float[] values = new float[3_000_001];
+        for (int i = 0; i < values.length; i++) values[i] = i * 0.5f;
+        Path out = tmp.resolve("out");
+        try (OutputDir dir = OutputDir.create(out, false, List.of());
+             CheckpointWriter w = CheckpointWriter.create(dir.staging(),
+                     List.of(new TensorSpec("x", DType.F32, new long[] {values.length})), CheckpointWriter.DEFAULT_SHARD_SIZE)) {
+            w.write("x", MemorySegment.ofArray(values));
+            w.finish();
+            dir.commit();
+        }
+        try (Checkpoint back = Checkpoint.open(out)) {
+            float[] read = new float[values.length];
+            back.require("x").toF32(0, read, 0, read.length);
+            assertArrayEquals(values, read);
         }
     }
 }
