@@ -1,0 +1,54 @@
+package dev.cocktail.tokenizer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.HashMap;
+import java.util.Map;
+
+/** tokenizer.json "model": turns one word into token ids. */
+sealed interface Model permits Bpe, WordPiece {
+
+    /** Appends the ids of the word's tokens. */
+    void tokenize(String word, IntList out);
+
+    /** The token's id, or -1. */
+    int tokenToId(String token);
+
+    /** The id's token, or null. */
+    String idToToken(int id);
+
+    int vocabSize();
+
+    static Model fromJson(JsonNode node) {
+        if (Json.isNull(node)) throw Json.invalid("no \"model\"");
+        // Very old files leave out the model's type; BPE is the only one with merges.
+        String type = node.has("type") ? Json.type(node, "model") : node.has("merges") ? "BPE" : "WordPiece";
+        return switch (type) {
+            case "BPE" -> Bpe.fromJson(node);
+            case "WordPiece" -> WordPiece.fromJson(node);
+            default -> throw Json.unsupported("model", type);
+        };
+    }
+
+    /** The "vocab" object: token to id. */
+    static Map<String, Integer> vocab(JsonNode node) {
+        JsonNode vocab = node.get("vocab");
+        if (vocab == null || !vocab.isObject()) throw Json.invalid("the model's \"vocab\" must be an object of token: id");
+        Map<String, Integer> out = HashMap.newHashMap(vocab.size());
+        for (Map.Entry<String, JsonNode> e : vocab.properties()) {
+            if (!e.getValue().canConvertToInt() || e.getValue().asInt() < 0) {
+                throw Json.invalid("vocab entry '" + e.getKey() + "' has no valid id");
+            }
+            out.put(e.getKey(), e.getValue().asInt());
+        }
+        return out;
+    }
+
+    /** Reverse of the vocab, indexed by id; gaps are null. */
+    static String[] reverse(Map<String, Integer> vocab) {
+        int max = -1;
+        for (int id : vocab.values()) max = Math.max(max, id);
+        String[] out = new String[max + 1];
+        vocab.forEach((token, id) -> out[id] = token);
+        return out;
+    }
+}

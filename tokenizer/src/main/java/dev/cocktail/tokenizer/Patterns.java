@@ -1,0 +1,71 @@
+package dev.cocktail.tokenizer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * The patterns of Split, Replace and the added-token matcher: tokenizer.json gives either
+ * {"String": literal} or {"Regex": Oniguruma regex}, which the Rust crate runs with Oniguruma.
+ * java.util.regex reads the same syntax for everything these files use (\p{L}, \p{N}, (?i:..),
+ * (?!..), possessive quantifiers) once \s, \w and case folding are made Unicode-aware as they are in
+ * Oniguruma.
+ */
+final class Patterns {
+    private Patterns() {}
+
+    /** Receives the [start, end) char ranges of matches, in order. */
+    interface MatchSink {
+        void match(int start, int end);
+    }
+
+    static Pattern fromJson(JsonNode node) {
+        if (Json.isNull(node) || !node.isObject()) throw Json.invalid("a pattern must be {\"String\": ..} or {\"Regex\": ..}");
+        if (node.has("String")) return Pattern.compile(Pattern.quote(Json.text(node, "String")));
+        if (node.has("Regex")) return regex(Json.text(node, "Regex"));
+        throw Json.invalid("a pattern must be {\"String\": ..} or {\"Regex\": ..}, not " + Json.brief(node));
+    }
+
+    static Pattern regex(String regex) {
+        try {
+            return Pattern.compile(regex, Pattern.UNICODE_CHARACTER_CLASS);
+        } catch (PatternSyntaxException e) {
+            throw Json.invalid("regex '" + regex + "' is not supported: " + e.getDescription());
+        }
+    }
+
+    /**
+     * Reports the matches as Oniguruma's find_iter does: an empty match right where the previous match
+     * ended is skipped, and the search then resumes one code point (never one UTF-16 char) further on.
+     */
+    static void forEachMatch(Pattern pattern, String s, MatchSink sink) {
+        Matcher m = pattern.matcher(s);
+        int from = 0;
+        int lastEnd = -1;
+        while (from <= s.length() && m.find(from)) {
+            int start = m.start();
+            int end = m.end();
+            if (start == end && start == lastEnd) {
+                if (start == s.length()) break;
+                from = start + Character.charCount(s.codePointAt(start));
+                continue;
+            }
+            sink.match(start, end);
+            lastEnd = end;
+            from = end;
+        }
+    }
+
+    /** Replaces every match with the literal content (no group references, as in the Rust crate). */
+    static String replaceAll(Pattern pattern, String s, String content) {
+        StringBuilder out = new StringBuilder(s.length() + 16);
+        int[] last = {0};
+        forEachMatch(pattern, s, (start, end) -> {
+            out.append(s, last[0], start).append(content);
+            last[0] = end;
+        });
+        if (last[0] == 0 && out.isEmpty()) return s;
+        return out.append(s, last[0], s.length()).toString();
+    }
+}
