@@ -1,0 +1,102 @@
+package dev.cocktail.engine.kernels;
+
+import dev.cocktail.engine.CocktailException;
+import dev.cocktail.engine.Tensor;
+
+/**
+ * Kernels on the CPU with the Vector API. Work is split over one persistent pool of a thread per
+ * core; each worker has its own scratch, grown when a larger shape comes and then reused, so the
+ * hot loops allocate nothing.
+ */
+final class CpuKernels implements Kernels {
+    static final CpuKernels SHARED = new CpuKernels(Runtime.getRuntime().availableProcessors());
+
+    /** Below this many multiply-adds a call runs on the caller's thread: waking workers costs more. */
+    private static final long PARALLEL_WORK = 1 << 16;
+
+    private final WorkerPool pool;
+    private final float[][] weightScratch;
+    private final float[][] keyScratch;
+    private final float[][] scoreScratch;
+
+    CpuKernels(int threads) {
+        pool = new WorkerPool(threads);
+        weightScratch = new float[threads][];
+        keyScratch = new float[threads][];
+        scoreScratch = new float[threads][];
+    }
+
+    @Override
+    public void matmul(float[] x, int rows, Tensor w, float[] bias, float[] out) {
+        if (w.rank() != 2) throw new CocktailException("tensor '" + w.name() + "' is not a matrix: " + w.shapeString() + ".");
+        int n = w.dim(0), k = w.dim(1);
+        int blockRows = Gemm.blockRows(k);
+        int blocks = (n + blockRows - 1) / blockRows;
+        WorkerPool.Body body = (task, worker) -> {
+            int n0 = task * blockRows, n1 = Math.min(n, n0 + blockRows);
+            Gemm.block(x, rows, w, n0, n1, bias, out, scratch(weightScratch, worker, blockRows * k));
+        };
+        if ((long) rows * n * k < PARALLEL_WORK) {
+            for (int t = 0; t < blocks; t++) body.run(t, 0);
+        } else {
+            pool.run(blocks, body);
+        }
+    }
+
+    @Override
+    public void rmsnorm(float[] x, float[] out, int rows, int dim, float[] weight, float eps) {
+        byRows(rows, dim, (from, to) -> Norms.rmsnorm(x, out, from, to, dim, weight, eps));
+    }
+
+    @Override
+    public void layernorm(float[] x, float[] out, int rows, int dim, float[] weight, float[] bias, float eps) {
+        byRows(rows, dim, (from, to) -> Norms.layernorm(x, out, from, to, dim, weight, bias, eps));
+    }
+
+    @Override
+    public void add(float[] acc, float[] x, int n) {
+        byRows(n, 1, (from, to) -> Activations.add(acc, x, from, to));
+    }
+
+    @Override
+    public void swiglu(float[] gate, float[] up, int n) {
+        byRows(n, 1, (from, to) -> Activations.swiglu(gate, up, from, to));
+    }
+
+    @Override
+    public void gelu(float[] x, int n) {
+        byRows(n, 1, (from, to) -> Activations.gelu(x, from, to));
+    }
+
+    @Override
+    public void rope(float[] x, int rows, int seqLen, int heads, int headDim, float[] cos, float[] sin) {
+        byRows(rows, heads * headDim, (from, to) -> Rotary.apply(x, from, to, seqLen, heads, headDim, cos, sin));
+    }
+
+    @Override
+    public void attention(float[] q, float[] k, float[] v, float[] out, AttentionShape s) {
+        pool.run(s.batch() * s.kvHeads(), (task, worker) -> {
+            int b = task / s.kvHeads(), g = task % s.kvHeads();
+            AttentionKernel.group(q, k, v, out, s, b, g,
+                    scratch(keyScratch, worker, s.lengths()[b] * s.headDim()),
+                    scratch(scoreScratch, worker, s.seqLen()));
+        });
+    }
+
+    private interface Range {
+        void run(int from, int to);
+    }
+
+    /** Splits rows of `width` floats into one contiguous range per worker when there is enough work. */
+    private void byRows(int rows, int width, Range body) {
+        int parts = (long) rows * width < PARALLEL_WORK ? 1 : Math.min(rows, pool.size());
+        pool.run(parts, (task, worker) -> body.run((int) ((long) rows * task / parts), (int) ((long) rows * (task + 1) / parts)));
+    }
+
+    /** The worker's scratch array of that kind, at least `size` long. */
+    private static float[] scratch(float[][] kind, int worker, int size) {
+        float[] a = kind[worker];
+        if (a == null || a.length < size) kind[worker] = a = new float[size];
+        return a;
+    }
+}

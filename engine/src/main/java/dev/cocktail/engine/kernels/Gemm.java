@@ -1,0 +1,133 @@
+package dev.cocktail.engine.kernels;
+
+import dev.cocktail.engine.Tensor;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * out[t, n] = sum_k x[t, k] * w[n, k]: the batched matrix product at the heart of prefill.
+ *
+ * The weight rows are split into blocks, one block per task. A task widens its block from the
+ * file dtype (F32, BF16, F16) into the worker's scratch, sized to stay in L2, so every weight byte
+ * is read from memory once per call and widened once, whatever the number of tokens. It then sweeps
+ * the tokens over that block in register tiles of 4 token rows x 3 weight rows: 12 vector
+ * accumulators, each loaded vector feeding 3 or 4 FMAs, reduced across lanes once per tile.
+ */
+final class Gemm {
+    private Gemm() {}
+
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final int TILE_ROWS = 4;
+    static final int TILE_COLS = 3;
+    /** Floats of widened weights per block: 256 KB, half of a common L2. */
+    static final int BLOCK_FLOATS = 64 * 1024;
+
+    /** Weight rows per block for rows of length k: a multiple of TILE_COLS that fits BLOCK_FLOATS. */
+    static int blockRows(int k) {
+        return Math.max(TILE_COLS, BLOCK_FLOATS / k / TILE_COLS * TILE_COLS);
+    }
+
+    /** Computes out[t, n0..n1) for every t < rows; wbuf holds at least (n1 - n0) * k floats. */
+    static void block(float[] x, int rows, Tensor w, int n0, int n1, float[] bias, float[] out, float[] wbuf) {
+        int n = w.dim(0), k = w.dim(1), cols = n1 - n0;
+        w.toF32((long) n0 * k, wbuf, 0, cols * k);
+        int t = 0;
+        for (; t + TILE_ROWS <= rows; t += TILE_ROWS) {
+            int j = 0;
+            for (; j + TILE_COLS <= cols; j += TILE_COLS) tile(x, t * k, k, wbuf, j * k, out, t * n + n0 + j, n);
+            for (; j < cols; j++) {
+                for (int r = 0; r < TILE_ROWS; r++) out[(t + r) * n + n0 + j] = dot(x, (t + r) * k, wbuf, j * k, k);
+            }
+        }
+        for (; t < rows; t++) {
+            for (int j = 0; j < cols; j++) out[t * n + n0 + j] = dot(x, t * k, wbuf, j * k, k);
+        }
+        if (bias != null) {
+            for (t = 0; t < rows; t++) {
+                for (int j = n0; j < n1; j++) out[t * n + j] += bias[j];
+            }
+        }
+    }
+
+    /** The 4 x 3 register tile: out[r, c] = x row (x0 + r*k) . w row (w0 + c*k) over k. */
+    private static void tile(float[] x, int x0, int k, float[] w, int w0, float[] out, int o, int ldo) {
+        int x1 = x0 + k, x2 = x1 + k, x3 = x2 + k, w1 = w0 + k, w2 = w1 + k;
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00;
+        FloatVector a20 = a00, a21 = a00, a22 = a00, a30 = a00, a31 = a00, a32 = a00;
+        int i = 0;
+        for (int bound = F.loopBound(k); i < bound; i += F.length()) {
+            FloatVector b0 = FloatVector.fromArray(F, w, w0 + i);
+            FloatVector b1 = FloatVector.fromArray(F, w, w1 + i);
+            FloatVector b2 = FloatVector.fromArray(F, w, w2 + i);
+            FloatVector a = FloatVector.fromArray(F, x, x0 + i);
+            a00 = a.fma(b0, a00);
+            a01 = a.fma(b1, a01);
+            a02 = a.fma(b2, a02);
+            a = FloatVector.fromArray(F, x, x1 + i);
+            a10 = a.fma(b0, a10);
+            a11 = a.fma(b1, a11);
+            a12 = a.fma(b2, a12);
+            a = FloatVector.fromArray(F, x, x2 + i);
+            a20 = a.fma(b0, a20);
+            a21 = a.fma(b1, a21);
+            a22 = a.fma(b2, a22);
+            a = FloatVector.fromArray(F, x, x3 + i);
+            a30 = a.fma(b0, a30);
+            a31 = a.fma(b1, a31);
+            a32 = a.fma(b2, a32);
+        }
+        float s00 = a00.reduceLanes(VectorOperators.ADD), s01 = a01.reduceLanes(VectorOperators.ADD);
+        float s02 = a02.reduceLanes(VectorOperators.ADD), s10 = a10.reduceLanes(VectorOperators.ADD);
+        float s11 = a11.reduceLanes(VectorOperators.ADD), s12 = a12.reduceLanes(VectorOperators.ADD);
+        float s20 = a20.reduceLanes(VectorOperators.ADD), s21 = a21.reduceLanes(VectorOperators.ADD);
+        float s22 = a22.reduceLanes(VectorOperators.ADD), s30 = a30.reduceLanes(VectorOperators.ADD);
+        float s31 = a31.reduceLanes(VectorOperators.ADD), s32 = a32.reduceLanes(VectorOperators.ADD);
+        for (; i < k; i++) {
+            float b0 = w[w0 + i], b1 = w[w1 + i], b2 = w[w2 + i];
+            float a = x[x0 + i];
+            s00 += a * b0;
+            s01 += a * b1;
+            s02 += a * b2;
+            a = x[x1 + i];
+            s10 += a * b0;
+            s11 += a * b1;
+            s12 += a * b2;
+            a = x[x2 + i];
+            s20 += a * b0;
+            s21 += a * b1;
+            s22 += a * b2;
+            a = x[x3 + i];
+            s30 += a * b0;
+            s31 += a * b1;
+            s32 += a * b2;
+        }
+        out[o] = s00;
+        out[o + 1] = s01;
+        out[o + 2] = s02;
+        o += ldo;
+        out[o] = s10;
+        out[o + 1] = s11;
+        out[o + 2] = s12;
+        o += ldo;
+        out[o] = s20;
+        out[o + 1] = s21;
+        out[o + 2] = s22;
+        o += ldo;
+        out[o] = s30;
+        out[o + 1] = s31;
+        out[o + 2] = s32;
+    }
+
+    /** a[ao..ao+k) . b[bo..bo+k), for the rows and columns that do not fill a tile. */
+    static float dot(float[] a, int ao, float[] b, int bo, int k) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (int bound = F.loopBound(k); i < bound; i += F.length()) {
+            acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < k; i++) s += a[ao + i] * b[bo + i];
+        return s;
+    }
+}

@@ -1,0 +1,50 @@
+package dev.cocktail.engine.kernels;
+
+import dev.cocktail.engine.Tensor;
+
+/**
+ * The arithmetic of the forward passes, behind one small interface so that another backend
+ * (a GPU one) can replace the CPU one without touching the models.
+ * Activations are F32 row-major arrays; weight matrices are Tensors kept in their file dtype
+ * (F32, BF16 or F16) and widened inside the kernels.
+ */
+public interface Kernels {
+
+    /** The Vector API implementation, on one pool of threads sized to the cores. */
+    static Kernels cpu() {
+        return CpuKernels.SHARED;
+    }
+
+    /**
+     * out[t, n] = sum_k x[t, k] * w[n, k] (+ bias[n]) for t < rows: x is [rows x K], w is [N x K]
+     * (nn.Linear's layout), out is [rows x N]; bias may be null.
+     */
+    void matmul(float[] x, int rows, Tensor w, float[] bias, float[] out);
+
+    /** Each row of dim: out = x / sqrt(mean(x^2) + eps) * weight (out may be x). */
+    void rmsnorm(float[] x, float[] out, int rows, int dim, float[] weight, float eps);
+
+    /** Each row of dim: out = (x - mean) / sqrt(biased variance + eps) * weight + bias (out may be x). */
+    void layernorm(float[] x, float[] out, int rows, int dim, float[] weight, float[] bias, float eps);
+
+    /** acc[i] += x[i] for i < n. */
+    void add(float[] acc, float[] x, int n);
+
+    /** gate[i] = silu(gate[i]) * up[i] for i < n, silu(g) = g / (1 + exp(-g)). */
+    void swiglu(float[] gate, float[] up, int n);
+
+    /** x[i] = 0.5 x (1 + erf(x / sqrt 2)) for i < n: the exact GELU. */
+    void gelu(float[] x, int n);
+
+    /**
+     * Rotary embedding in the rotate_half layout on rows of `heads` heads of headDim: dimension j
+     * pairs with j + headDim/2. Row r is at position r % seqLen; cos and sin are [seqLen x headDim/2].
+     */
+    void rope(float[] x, int rows, int seqLen, int heads, int headDim, float[] cos, float[] sin);
+
+    /**
+     * Scaled dot-product attention over batch x seqLen rows (sequences padded on the right):
+     * q and out are [rows x heads*headDim], k and v [rows x kvHeads*headDim]; see AttentionShape.
+     */
+    void attention(float[] q, float[] k, float[] v, float[] out, AttentionShape shape);
+}

@@ -1,0 +1,77 @@
+package dev.cocktail.engine.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** Norms, SwiGLU, softmax and RoPE against scalar double references, on widths with tails. */
+class ElementwiseTest {
+    final Random rnd = new Random(11);
+    final int rows = 5, dim = 37;
+
+    @Test
+    void rmsnormAndLayernorm() {
+        float[] x = AttentionTest.random(rows * dim, rnd), w = AttentionTest.random(dim, rnd), b = AttentionTest.random(dim, rnd);
+        float[] rms = new float[x.length], ln = new float[x.length];
+        Kernels.cpu().rmsnorm(x, rms, rows, dim, w, 1e-6f);
+        Kernels.cpu().layernorm(x, ln, rows, dim, w, b, 1e-12f);
+        for (int r = 0; r < rows; r++) {
+            double ss = 0, mean = 0, var = 0;
+            for (int i = 0; i < dim; i++) {
+                ss += (double) x[r * dim + i] * x[r * dim + i];
+                mean += x[r * dim + i];
+            }
+            mean /= dim;
+            for (int i = 0; i < dim; i++) var += (x[r * dim + i] - mean) * (x[r * dim + i] - mean);
+            for (int i = 0; i < dim; i++) {
+                double e1 = x[r * dim + i] / Math.sqrt(ss / dim + 1e-6) * w[i];
+                double e2 = (x[r * dim + i] - mean) / Math.sqrt(var / dim + 1e-12) * w[i] + b[i];
+                assertTrue(Math.abs(e1 - rms[r * dim + i]) < 1e-5 && Math.abs(e2 - ln[r * dim + i]) < 1e-5, "row " + r + " col " + i);
+            }
+        }
+    }
+
+    @Test
+    void swigluAndSoftmax() {
+        float[] g = AttentionTest.random(dim, rnd), u = AttentionTest.random(dim, rnd), s = g.clone(), gated = g.clone();
+        Kernels.cpu().swiglu(gated, u, dim);
+        Activations.softmax(s, 3, dim);
+        double max = Double.NEGATIVE_INFINITY, sum = 0;
+        for (int i = 3; i < dim; i++) max = Math.max(max, g[i]);
+        for (int i = 3; i < dim; i++) sum += Math.exp(g[i] - max);
+        for (int i = 0; i < dim; i++) {
+            double silu = g[i] / (1 + Math.exp(-g[i])) * u[i];
+            assertTrue(Math.abs(silu - gated[i]) < 1e-6, "swiglu " + i);
+            if (i >= 3) assertTrue(Math.abs(Math.exp(g[i] - max) / sum - s[i]) < 1e-7, "softmax " + i);
+            else assertTrue(s[i] == g[i], "softmax touched outside its range");
+        }
+    }
+
+    @Test
+    void ropeRotatesHalvesByPosition() {
+        int heads = 2, hd = 22, seqLen = 3, half = hd / 2;
+        float[] x = AttentionTest.random(2 * seqLen * heads * hd, rnd), y = x.clone();
+        float[] cos = new float[seqLen * half], sin = new float[seqLen * half];
+        for (int p = 0; p < seqLen; p++) {
+            for (int j = 0; j < half; j++) {
+                double angle = p * Math.pow(10000, -2.0 * j / hd);
+                cos[p * half + j] = (float) Math.cos(angle);
+                sin[p * half + j] = (float) Math.sin(angle);
+            }
+        }
+        Kernels.cpu().rope(y, 2 * seqLen, seqLen, heads, hd, cos, sin);
+        for (int r = 0; r < 2 * seqLen; r++) {
+            int p = r % seqLen;
+            for (int h = 0; h < heads; h++) {
+                for (int j = 0; j < hd; j++) {
+                    double angle = p * Math.pow(10000, -2.0 * (j % half) / hd);
+                    int o = (r * heads + h) * hd;
+                    double other = j < half ? -x[o + j + half] : x[o + j - half];
+                    double ref = x[o + j] * Math.cos(angle) + other * Math.sin(angle);
+                    assertTrue(Math.abs(ref - y[o + j]) < 1e-5, "row " + r + " head " + h + " dim " + j);
+                }
+            }
+        }
+    }
+}

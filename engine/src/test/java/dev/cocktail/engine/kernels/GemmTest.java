@@ -1,0 +1,73 @@
+package dev.cocktail.engine.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cocktail.engine.Convert;
+import dev.cocktail.engine.DType;
+import dev.cocktail.engine.Tensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The tiled matrix product against a scalar double reference, on shapes that leave every kind of tail. */
+class GemmTest {
+
+    /** A [n x k] weight in dtype, stored one byte past an aligned address as mapped files may be. */
+    static Tensor weight(DType dtype, int n, int k, Random rnd) {
+        float[] values = new float[n * k];
+        for (int i = 0; i < values.length; i++) values[i] = (float) rnd.nextGaussian();
+        MemorySegment seg = Arena.ofAuto().allocate((long) values.length * dtype.byteSize() + 1).asSlice(1);
+        Convert.fromF32(values, 0, values.length, dtype, seg, 0);
+        return new Tensor("w", dtype, new long[] {n, k}, seg);
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+            "F32, 1, 1, 1", "F32, 5, 7, 13", "F32, 9, 50, 67", "F32, 64, 130, 96",
+            "BF16, 3, 2, 9", "BF16, 7, 31, 33", "BF16, 17, 200, 40",
+            "F16, 4, 3, 8", "F16, 6, 29, 71", "F16, 21, 100, 24",
+    })
+    void matchesScalarReference(DType dtype, int rows, int n, int k) {
+        Random rnd = new Random(rows * 1000 + n * 10 + k);
+        Tensor w = weight(dtype, n, k, rnd);
+        float[] x = new float[rows * k];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+        float[] bias = new float[n];
+        for (int i = 0; i < n; i++) bias[i] = (float) rnd.nextGaussian();
+        float[] widened = new float[n * k];
+        w.toF32(0, widened, 0, n * k);
+        for (float[] b : new float[][] {null, bias}) {
+            float[] out = new float[rows * n];
+            Kernels.cpu().matmul(x, rows, w, b, out);
+            double worst = 0;
+            for (int t = 0; t < rows; t++) {
+                for (int j = 0; j < n; j++) {
+                    double ref = b == null ? 0 : b[j];
+                    for (int i = 0; i < k; i++) ref += (double) x[t * k + i] * widened[j * k + i];
+                    worst = Math.max(worst, Math.abs(out[t * n + j] - ref) / Math.sqrt(k));
+                }
+            }
+            assertTrue(worst < 1e-6, dtype + " " + rows + "x" + n + "x" + k + ": error " + worst);
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"BF16", "F16", "F32"})
+    void widensTheStoredValuesExactly(DType dtype) {
+        // a value exactly representable in each dtype times 1 must come back unchanged
+        Tensor w = weight(dtype, 8, 16, new Random(3));
+        float[] widened = new float[8 * 16];
+        w.toF32(0, widened, 0, widened.length);
+        float[] x = new float[16 * 16];
+        for (int i = 0; i < 16; i++) x[i * 16 + i] = 1f;
+        float[] out = new float[16 * 8];
+        Kernels.cpu().matmul(x, 16, w, null, out);
+        for (int t = 0; t < 16; t++) {
+            for (int j = 0; j < 8; j++) {
+                assertTrue(out[t * 8 + j] == widened[j * 16 + t], "identity product at " + t + "," + j);
+            }
+        }
+    }
+}
