@@ -1,0 +1,54 @@
+package dev.cocktail.engine.merge;
+
+import java.util.SplittableRandom;
+
+/**
+ * A run of consecutive elements of one output tensor, with every input widened to F32:
+ * in[i][0..n) holds elements [from, from + n) of input i. Each worker thread owns one, reused.
+ */
+public final class Chunk {
+    public float[][] in;
+    public float[] out;
+    public int n;
+    public long from;
+    /** The chunk's position in the tensor; chunk boundaries depend only on the tensor's shape. */
+    public int index;
+    private float[][] tmp = new float[0][];
+    private String tensor;
+    private long seed;
+
+    void reset(int inputs, int capacity, String tensor, long seed) {
+        if (in == null || in.length != inputs || in[0].length < capacity) in = new float[inputs][capacity];
+        if (out == null || out.length < capacity) out = new float[capacity];
+        for (int i = 0; i < tmp.length; i++) if (tmp[i].length < capacity) tmp[i] = new float[capacity];
+        this.tensor = tensor;
+        this.seed = seed;
+    }
+
+    /** The k-th scratch array of this worker, at least as long as the chunk. */
+    public float[] tmp(int k) {
+        if (k >= tmp.length) {
+            float[][] grown = java.util.Arrays.copyOf(tmp, k + 1);
+            for (int i = tmp.length; i <= k; i++) grown[i] = new float[in[0].length];
+            tmp = grown;
+        }
+        return tmp[k];
+    }
+
+    /**
+     * Random numbers for input `model` in this chunk, the same whatever the thread count: the stream
+     * is keyed by the merge seed, the tensor name, the input and the chunk index.
+     */
+    public SplittableRandom random(int model) {
+        long h = seed;
+        h = mix(h ^ tensor.hashCode());
+        h = mix(h ^ ((long) model << 32 | index));
+        return new SplittableRandom(h);
+    }
+
+    private static long mix(long z) { // SplitMix64's finalizer
+        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+        return z ^ (z >>> 31);
+    }
+}

@@ -1,0 +1,174 @@
+package dev.cocktail.engine.merge;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The elementwise loops of the merges, over F32 chunks: a FloatVector body and a scalar tail.
+ * Products and sums are rounded separately (no fused multiply-add), as torch computes them, so
+ * the LM-Cocktail sums match the reference bit for bit.
+ */
+final class Kernels {
+    private Kernels() {}
+
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+
+    /** acc = w * x */
+    static void scale(float[] x, float w, float[] acc, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            FloatVector.fromArray(F, x, i).mul(w).intoArray(acc, i);
+        }
+        for (; i < n; i++) acc[i] = w * x[i];
+    }
+
+    /** acc = acc + w * x */
+    static void addScaled(float[] acc, float w, float[] x, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            FloatVector.fromArray(F, acc, i).add(FloatVector.fromArray(F, x, i).mul(w)).intoArray(acc, i);
+        }
+        for (; i < n; i++) acc[i] = acc[i] + w * x[i];
+    }
+
+    /** d = x - b */
+    static void sub(float[] x, float[] b, float[] d, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            FloatVector.fromArray(F, x, i).sub(FloatVector.fromArray(F, b, i)).intoArray(d, i);
+        }
+        for (; i < n; i++) d[i] = x[i] - b[i];
+    }
+
+    /** out = b + x */
+    static void add(float[] b, float[] x, float[] out, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            FloatVector.fromArray(F, b, i).add(FloatVector.fromArray(F, x, i)).intoArray(out, i);
+        }
+        for (; i < n; i++) out[i] = b[i] + x[i];
+    }
+
+    /** ExPO: m = m + alpha * (m - b), in place. */
+    static void extrapolate(float[] m, float[] b, float alpha, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            FloatVector vm = FloatVector.fromArray(F, m, i);
+            vm.add(vm.sub(FloatVector.fromArray(F, b, i)).mul(alpha)).intoArray(m, i);
+        }
+        for (; i < n; i++) m[i] = m[i] + alpha * (m[i] - b[i]);
+    }
+
+    /** d = (d * mask) * s, in place: a sparsified, rescaled, weighted task vector. */
+    static void maskScale(float[] d, float[] mask, float s, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            FloatVector.fromArray(F, d, i).mul(FloatVector.fromArray(F, mask, i)).mul(s).intoArray(d, i);
+        }
+        for (; i < n; i++) d[i] = d[i] * mask[i] * s;
+    }
+
+    /** sum a[i] * b[i], lanes in F32 and the chunk total in F64. */
+    static double dot(float[] a, float[] b, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            acc = FloatVector.fromArray(F, a, i).fma(FloatVector.fromArray(F, b, i), acc);
+        }
+        double s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) s += (double) a[i] * b[i];
+        return s;
+    }
+
+    /** sum |x[i]| */
+    static double sumAbs(float[] x, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            acc = acc.add(FloatVector.fromArray(F, x, i).abs());
+        }
+        double s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) s += Math.abs(x[i]);
+        return s;
+    }
+
+    /** sum |x[i] * mask[i]| */
+    static double sumAbsMasked(float[] x, float[] mask, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            acc = acc.add(FloatVector.fromArray(F, x, i).mul(FloatVector.fromArray(F, mask, i)).abs());
+        }
+        double s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) s += Math.abs(x[i] * mask[i]);
+        return s;
+    }
+
+    /** mask[i] = |x[i]| > v ? 1 : 0 */
+    static void above(float[] x, float v, float[] mask, int n) {
+        FloatVector one = FloatVector.broadcast(F, 1f), zero = FloatVector.zero(F);
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            VectorMask<Float> m = FloatVector.fromArray(F, x, i).abs().compare(VectorOperators.GT, v);
+            zero.blend(one, m).intoArray(mask, i);
+        }
+        for (; i < n; i++) mask[i] = Math.abs(x[i]) > v ? 1f : 0f;
+    }
+
+    /**
+     * TIES sign consensus over weighted task vectors wd[k][0..n): the elected sign is that of their sum
+     * (zero counts as positive); mixed = sum of the wd that agree with it (a zero agrees with neither),
+     * divided, when normalizing, by the sum of the weights that agree (1 where none do); out = b + lambda * mixed.
+     */
+    static void consensus(float[][] wd, float[] w, float[] b, boolean normalize, float lambda, float[] out, int n) {
+        int k = wd.length;
+        FloatVector zero = FloatVector.zero(F), one = FloatVector.broadcast(F, 1f);
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            FloatVector sum = zero;
+            for (int m = 0; m < k; m++) sum = sum.add(FloatVector.fromArray(F, wd[m], i));
+            VectorMask<Float> positive = sum.compare(VectorOperators.GE, 0f);
+            FloatVector mixed = zero, div = zero;
+            for (int m = 0; m < k; m++) {
+                FloatVector v = FloatVector.fromArray(F, wd[m], i);
+                VectorMask<Float> agree = v.compare(VectorOperators.GT, 0f).and(positive)
+                        .or(v.compare(VectorOperators.LT, 0f).andNot(positive));
+                mixed = mixed.add(zero.blend(v, agree));
+                div = div.add(zero.blend(w[m], agree));
+            }
+            if (normalize) mixed = mixed.div(div.blend(one, div.compare(VectorOperators.EQ, 0f)));
+            FloatVector.fromArray(F, b, i).add(mixed.mul(lambda)).intoArray(out, i);
+        }
+        for (; i < n; i++) {
+            float sum = 0;
+            for (int m = 0; m < k; m++) sum += wd[m][i];
+            float mixed = 0, div = 0;
+            for (int m = 0; m < k; m++) {
+                float v = wd[m][i];
+                if (sum >= 0 ? v > 0 : v < 0) {
+                    mixed += v;
+                    div += w[m];
+                }
+            }
+            if (normalize) mixed /= div == 0 ? 1 : div;
+            out[i] = b[i] + mixed * lambda;
+        }
+    }
+
+    /** NearSwap: w = clamp(t / |a - b|, 0, 1) (1 where a == b); out = w * b + (1 - w) * a. */
+    static void nearswap(float[] a, float[] b, float t, float[] out, int n) {
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            FloatVector va = FloatVector.fromArray(F, a, i), vb = FloatVector.fromArray(F, b, i);
+            FloatVector w = FloatVector.broadcast(F, t).div(va.sub(vb).abs()).min(one).max(0f);
+            w.mul(vb).add(one.sub(w).mul(va)).intoArray(out, i);
+        }
+        for (; i < n; i++) {
+            float w = Math.max(0f, Math.min(1f, t / Math.abs(a[i] - b[i])));
+            out[i] = w * b[i] + (1 - w) * a[i];
+        }
+    }
+}

@@ -1,0 +1,157 @@
+package dev.cocktail.engine.merge;
+
+import dev.cocktail.engine.CheckpointWriter;
+import dev.cocktail.engine.OutputDir;
+import dev.cocktail.engine.Progress;
+import dev.cocktail.engine.Tensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
+
+/**
+ * Runs a merge plan as a stream: each output tensor is computed chunk by chunk on a fixed pool
+ * (straight from the inputs' maps), narrowed into one off-heap buffer, and handed to a writer
+ * thread that writes tensors in plan order while the next one is computed. At most two output
+ * buffers exist at a time, and the inputs' pages are released once a tensor is done, so memory
+ * stays at a constant plus two tensors whatever the models' size and count. Everything goes into
+ * a staging directory that is renamed into place only when complete.
+ */
+public final class MergeDriver {
+    private MergeDriver() {}
+
+    /** Buffers in flight: one being computed, one being written. */
+    private static final int BUFFERS = 2;
+
+    public static void run(MergeJob job, Progress progress) {
+        run(job, progress, UnaryOperator.identity());
+    }
+
+    static void run(MergeJob job, Progress progress, UnaryOperator<TensorSink> wrapSink) {
+        int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "cocktail-merge");
+            t.setDaemon(true);
+            return t;
+        });
+        ThreadLocal<Chunk> scratch = ThreadLocal.withInitial(Chunk::new);
+        try (OutputDir out = OutputDir.create(job.output(), job.force(), job.inputs());
+             CheckpointWriter writer = CheckpointWriter.create(out.staging(),
+                     job.plan().stream().map(PlannedTensor::spec).toList(), job.shardSize())) {
+            long total = job.plan().stream().mapToLong(p -> p.spec().byteSize()).sum();
+            progress.start("merging", total, "B");
+            Writer w = new Writer(wrapSink.apply(writer::write), progress);
+            Thread wt = Thread.ofPlatform().name("cocktail-writer").start(w);
+            try {
+                for (PlannedTensor p : job.plan()) {
+                    w.permits.acquire();
+                    w.check();
+                    if (p.rawCopy()) {
+                        w.queue.put(new Item(p, p.sources().getFirst().data(), null));
+                        continue;
+                    }
+                    Arena arena = Arena.ofShared();
+                    try {
+                        MemorySegment buf = arena.allocate(p.spec().byteSize(), 64);
+                        TensorJob tj = new TensorJob(p.name(), p.sources(), p.shape(), p.merge().rowWise(), job.seed(),
+                                pool, scratch);
+                        tj.write(p.merge().prepare(tj), p.dtype(), buf);
+                        release(p);
+                        w.queue.put(new Item(p, buf, arena));
+                    } catch (RuntimeException | InterruptedException e) {
+                        arena.close();
+                        throw e;
+                    }
+                }
+                w.queue.put(Item.END);
+                wt.join();
+                w.check();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("merge interrupted", e);
+            } finally {
+                if (wt.isAlive()) {
+                    wt.interrupt();
+                    joinQuietly(wt);
+                }
+                w.drain();
+                progress.finish();
+            }
+            writer.finish();
+            job.files().write(out.staging());
+            out.commit();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** The inputs' pages of a finished tensor leave our resident set (they stay in the page cache). */
+    private static void release(PlannedTensor p) {
+        for (Tensor t : p.sources()) if (t.data().isMapped()) t.data().unload();
+    }
+
+    private record Item(PlannedTensor tensor, MemorySegment bytes, Arena arena) {
+        static final Item END = new Item(null, null, null);
+    }
+
+    /** Writes tensors in the order they arrive; the first failure is kept for the computing thread. */
+    private static final class Writer implements Runnable {
+        final BlockingQueue<Item> queue = new ArrayBlockingQueue<>(BUFFERS);
+        final Semaphore permits = new Semaphore(BUFFERS);
+        final AtomicReference<RuntimeException> failure = new AtomicReference<>();
+        private final TensorSink sink;
+        private final Progress progress;
+
+        Writer(TensorSink sink, Progress progress) {
+            this.sink = sink;
+            this.progress = progress;
+        }
+
+        @Override
+        public void run() {
+            try {
+                while (true) {
+                    Item it = queue.take();
+                    if (it == Item.END) return;
+                    try {
+                        sink.write(it.tensor().name(), it.bytes());
+                        if (it.arena() == null) release(it.tensor());
+                        progress.advance(it.bytes().byteSize());
+                    } finally {
+                        if (it.arena() != null) it.arena().close();
+                        permits.release();
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                failure.set(e);
+                permits.release(BUFFERS); // never leave the computing thread waiting for a buffer
+            }
+        }
+
+        void check() {
+            RuntimeException e = failure.get();
+            if (e != null) throw e;
+        }
+
+        /** Frees buffers that were queued but never written (after a failure). */
+        void drain() {
+            Item it;
+            while ((it = queue.poll()) != null) if (it.arena() != null) it.arena().close();
+        }
+    }
+
+    private static void joinQuietly(Thread t) {
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

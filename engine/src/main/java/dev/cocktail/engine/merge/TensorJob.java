@@ -1,0 +1,153 @@
+package dev.cocktail.engine.merge;
+
+import dev.cocktail.engine.Convert;
+import dev.cocktail.engine.DType;
+import dev.cocktail.engine.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+
+/**
+ * The work on one output tensor: its inputs cut into chunks, and passes over those chunks run on
+ * the merge's fixed pool. Chunks are grouped into at most BLOCKS consecutive blocks; a block runs on
+ * one thread, and reductions add the blocks' results in block order, so every result is the same
+ * whatever the number of threads.
+ */
+public final class TensorJob {
+    /** Elements per chunk: the inputs' chunks fit in L2 together. */
+    static final int CHUNK = 1 << 14;
+    static final int BLOCKS = 64;
+
+    private final String name;
+    private final List<Tensor> sources;
+    private final long elements;
+    private final int cols;
+    private final int chunk;
+    private final int chunks;
+    private final int blockChunks;
+    private final long seed;
+    private final ExecutorService pool;
+    private final ThreadLocal<Chunk> scratch;
+
+    TensorJob(String name, List<Tensor> sources, long[] shape, boolean rowWise, long seed, ExecutorService pool,
+              ThreadLocal<Chunk> scratch) {
+        this.name = name;
+        this.sources = sources;
+        this.elements = Tensor.elementCount(shape);
+        this.cols = shape.length == 0 ? 1 : Math.toIntExact(shape[shape.length - 1]);
+        long c = rowWise ? (long) Math.max(1, CHUNK / Math.max(cols, 1)) * cols : CHUNK;
+        this.chunk = (int) Math.max(1, Math.min(c, elements));
+        this.chunks = (int) ((elements + chunk - 1) / chunk);
+        this.blockChunks = Math.max(1, (chunks + BLOCKS - 1) / BLOCKS);
+        this.seed = seed;
+        this.pool = pool;
+        this.scratch = scratch;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int inputs() {
+        return sources.size();
+    }
+
+    public long elements() {
+        return elements;
+    }
+
+    /** The length of a row (the last dimension; the whole tensor for scalars). */
+    public int cols() {
+        return cols;
+    }
+
+    /** A pass that adds `width` numbers per chunk into acc. */
+    @FunctionalInterface
+    public interface Reducer {
+        void accumulate(Chunk c, double[] acc);
+    }
+
+    /** A pass that counts `width` things per chunk into acc. */
+    @FunctionalInterface
+    public interface Counter {
+        void count(Chunk c, long[] acc);
+    }
+
+    /** Sums, over the whole tensor, what r adds per chunk. */
+    public double[] reduce(int width, Reducer r) {
+        List<double[]> parts = runBlocks(() -> new double[width], (c, acc) -> r.accumulate(c, acc));
+        double[] total = new double[width];
+        for (double[] p : parts) for (int i = 0; i < width; i++) total[i] += p[i];
+        return total;
+    }
+
+    /** Counts, over the whole tensor, what k counts per chunk. */
+    public long[] count(int width, Counter k) {
+        List<long[]> parts = runBlocks(() -> new long[width], (c, acc) -> k.count(c, acc));
+        long[] total = new long[width];
+        for (long[] p : parts) for (int i = 0; i < width; i++) total[i] += p[i];
+        return total;
+    }
+
+    /** Per chunk, in chunk order, what k counts in it (one number per chunk). */
+    public long[] perChunk(Counter k) {
+        long[] out = new long[chunks];
+        runBlocks(() -> null, (c, unused) -> {
+            long[] one = new long[1];
+            k.count(c, one);
+            out[c.index] = one[0];
+        });
+        return out;
+    }
+
+    /** The final pass: op's output of every chunk, narrowed to dtype into dst. */
+    void write(TensorOp op, DType dtype, MemorySegment dst) {
+        long size = dtype.byteSize();
+        runBlocks(() -> null, (c, unused) -> {
+            op.apply(c);
+            Convert.fromF32(c.out, 0, c.n, dtype, dst, c.from * size);
+        });
+    }
+
+    private interface BlockStep<A> {
+        void run(Chunk c, A acc);
+    }
+
+    private <A> List<A> runBlocks(java.util.function.Supplier<A> newAcc, BlockStep<A> step) {
+        int blocks = (chunks + blockChunks - 1) / blockChunks;
+        List<Callable<A>> tasks = new ArrayList<>(blocks);
+        for (int b = 0; b < blocks; b++) {
+            int first = b * blockChunks, last = Math.min(chunks, first + blockChunks);
+            tasks.add(() -> {
+                A acc = newAcc.get();
+                Chunk c = scratch.get();
+                c.reset(sources.size(), chunk, name, seed);
+                for (int k = first; k < last; k++) {
+                    c.index = k;
+                    c.from = (long) k * chunk;
+                    c.n = (int) Math.min(chunk, elements - c.from);
+                    for (int i = 0; i < sources.size(); i++) sources.get(i).toF32(c.from, c.in[i], 0, c.n);
+                    step.run(c, acc);
+                }
+                return acc;
+            });
+        }
+        try {
+            List<Future<A>> futures = pool.invokeAll(tasks);
+            List<A> out = new ArrayList<>(blocks);
+            for (Future<A> f : futures) out.add(f.get());
+            return out;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("merge interrupted", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error err) throw err;
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+}
