@@ -1,0 +1,16 @@
+package dev.cocktail.models;
+
+/** Cross-entropy from logits, numerically stable: the max is subtracted and sums run in double. */
+public final class Losses {
+    private Losses() {}
+
+    /** -log softmax(logits[offset .. offset + vocab))[target]. */
+    public static double crossEntropy(float[] logits, int offset, int vocab, int target) {
+        if (target < 0 || target >= vocab) throw new IllegalArgumentException("target " + target + " outside 0.." + (vocab - 1));
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < vocab; i++) max = Math.max(max, logits[offset + i]);
+        double sum = 0;
+        for (int i = 0; i < vocab; i++) sum += Math.exp(logits[offset + i] - max);
+        return max + Math.log(sum) - logits[offset + target];
+    }
+}

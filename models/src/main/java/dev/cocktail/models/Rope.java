@@ -1,0 +1,63 @@
+package dev.cocktail.models;
+
+/**
+ * Rotary position tables as transformers builds them, but in double precision:
+ * inv_freq_j = theta^(-2j/d) for j < d/2, rescaled by rope_scaling, and cos/sin of position * inv_freq_j
+ * for positions 0..seqLen-1, rounded to F32 at the end.
+ */
+public record Rope(float[] cos, float[] sin) {
+
+    public static Rope tables(LlamaConfig c, int seqLen) {
+        double[] inv = inverseFrequencies(c, seqLen);
+        int half = inv.length;
+        float[] cos = new float[seqLen * half], sin = new float[seqLen * half];
+        for (int p = 0; p < seqLen; p++) {
+            for (int j = 0; j < half; j++) {
+                double angle = p * inv[j];
+                cos[p * half + j] = (float) Math.cos(angle);
+                sin[p * half + j] = (float) Math.sin(angle);
+            }
+        }
+        return new Rope(cos, sin);
+    }
+
+    /** inv_freq for a batch whose longest sequence has seqLen positions (dynamic scaling depends on it). */
+    static double[] inverseFrequencies(LlamaConfig c, int seqLen) {
+        int d = c.headDim();
+        LlamaConfig.RopeScaling s = c.ropeScaling();
+        double base = c.ropeTheta();
+        if (s != null && s.type().equals("dynamic") && seqLen > c.maxPositions()) {
+            // dynamic NTK: the base grows with the length once it passes max_position_embeddings
+            base *= Math.pow(s.factor() * seqLen / c.maxPositions() - (s.factor() - 1), d / (d - 2.0));
+        }
+        double[] inv = new double[d / 2];
+        for (int j = 0; j < inv.length; j++) inv[j] = 1 / Math.pow(base, 2.0 * j / d);
+        if (s == null) return inv;
+        switch (s.type()) {
+            case "linear" -> {
+                for (int j = 0; j < inv.length; j++) inv[j] /= s.factor();
+            }
+            case "llama3" -> llama3(inv, s);
+            default -> { } // dynamic: done above
+        }
+        return inv;
+    }
+
+    /**
+     * Llama 3.1's rescaling: wavelengths longer than original / low_freq_factor are slowed by factor,
+     * those shorter than original / high_freq_factor kept, and the band between interpolated smoothly.
+     */
+    private static void llama3(double[] inv, LlamaConfig.RopeScaling s) {
+        double lowWavelen = s.originalMaxPositions() / s.lowFreqFactor();
+        double highWavelen = s.originalMaxPositions() / s.highFreqFactor();
+        for (int j = 0; j < inv.length; j++) {
+            double wavelen = 2 * Math.PI / inv[j];
+            if (wavelen > lowWavelen) {
+                inv[j] /= s.factor();
+            } else if (wavelen >= highWavelen) {
+                double smooth = (s.originalMaxPositions() / wavelen - s.lowFreqFactor()) / (s.highFreqFactor() - s.lowFreqFactor());
+                inv[j] = (1 - smooth) * inv[j] / s.factor() + smooth * inv[j];
+            }
+        }
+    }
+}
