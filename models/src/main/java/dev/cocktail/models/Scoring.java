@@ -1,0 +1,104 @@
+package dev.cocktail.models;
+
+import dev.cocktail.engine.CocktailException;
+import dev.cocktail.engine.ModelDir;
+import dev.cocktail.engine.Progress;
+import dev.cocktail.tokenizer.Tokenizer;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * LM-Cocktail's example-driven weights: each model's loss on the same few-shot examples, tokenized
+ * once with the first model's tokenizer, then weights = softmax(-loss / temperature) in float32.
+ */
+public final class Scoring {
+    private Scoring() {}
+
+    public enum Type {
+        DECODER, ENCODER;
+
+        public static Type parse(String s) {
+            return switch (s.toLowerCase(Locale.ROOT)) {
+                case "decoder" -> DECODER;
+                case "encoder" -> ENCODER;
+                default -> throw new CocktailException("--type '" + s + "' is neither decoder nor encoder.");
+            };
+        }
+    }
+
+    /**
+     * @param type        null: from the first model's config.json
+     * @param maxLength   tokens per text at most (never beyond an encoder's max_position_embeddings)
+     * @param negNumber   negatives per encoder example
+     * @param seed        of the negative sampling
+     */
+    public record Options(Type type, double temperature, int batchSize, int maxLength, int negNumber, long seed) {
+        public static final Options DEFAULTS = new Options(null, 5.0, 2, 2048, 7, 42);
+
+        public Options {
+            if (!(temperature > 0) || Double.isInfinite(temperature)) throw new CocktailException("--temperature must be a positive number, not " + temperature + ".");
+            if (batchSize < 1) throw new CocktailException("--batch-size must be at least 1, not " + batchSize + ".");
+            if (maxLength < 2) throw new CocktailException("--max-length must be at least 2, not " + maxLength + ".");
+            if (negNumber < 0) throw new CocktailException("--neg-number must not be negative.");
+        }
+    }
+
+    /** Losses and weights in the order of the models. */
+    public record Result(Type type, List<String> models, double[] losses, float[] weights, double temperature) {}
+
+    public static Result score(List<ModelDir> models, Path data, Options options, Progress progress) {
+        if (models.isEmpty()) throw new CocktailException("scoring needs at least one model.");
+        ModelDir first = models.getFirst();
+        Type type = options.type() != null ? options.type() : typeOf(first);
+        if (!first.hasTokenizer()) throw new CocktailException(first.name() + ": has no tokenizer.json, and the examples are tokenized with the first model's.");
+        Tokenizer tokenizer = Tokenizer.load(first.path());
+        double[] losses = new double[models.size()];
+        switch (type) {
+            case DECODER -> {
+                List<DecoderScoring.Prepared> examples = DecoderScoring.prepare(Examples.decoder(data), tokenizer, options.maxLength());
+                for (int i = 0; i < losses.length; i++) {
+                    progress.start("loss of " + models.get(i).name(), examples.size(), "examples");
+                    try (Llama model = Llama.load(models.get(i))) {
+                        losses[i] = DecoderScoring.loss(model, examples, options.batchSize(), progress);
+                    } finally {
+                        progress.finish();
+                    }
+                }
+            }
+            case ENCODER -> throw new CocktailException("encoder scoring is not available yet.");
+        }
+        return new Result(type, models.stream().map(ModelDir::name).toList(), losses,
+                weights(losses, options.temperature()), options.temperature());
+    }
+
+    /** Decoder for Llama-family model types, encoder for BERT, from config.json's model_type. */
+    public static Type typeOf(ModelDir model) {
+        String type = model.config().path("model_type").asText("");
+        return switch (type) {
+            case "llama", "mistral", "qwen2" -> Type.DECODER;
+            case "bert" -> Type.ENCODER;
+            default -> throw new CocktailException(model.name() + "/config.json: model_type '" + type
+                    + "' cannot be scored (llama, mistral, qwen2 or bert); --type does not change which forward pass exists.");
+        };
+    }
+
+    /**
+     * softmax(-loss / temperature) as LM-Cocktail computes it on a torch.FloatTensor: the losses and
+     * the quotients rounded to float32, the exponentials summed in double, the weights rounded to float32.
+     */
+    public static float[] weights(double[] losses, double temperature) {
+        float[] x = new float[losses.length];
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < x.length; i++) {
+            x[i] = -(float) losses[i] / (float) temperature;
+            max = Math.max(max, x[i]);
+        }
+        double sum = 0;
+        double[] e = new double[x.length];
+        for (int i = 0; i < x.length; i++) sum += e[i] = Math.exp(x[i] - max);
+        float[] w = new float[x.length];
+        for (int i = 0; i < x.length; i++) w[i] = (float) (e[i] / sum);
+        return w;
+    }
+}
