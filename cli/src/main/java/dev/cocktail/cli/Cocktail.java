@@ -18,6 +18,8 @@ import picocli.CommandLine.Option;
         description = "Merge language models on the JVM: LM-Cocktail, mergekit methods, extrapolation.",
         subcommands = {
                 InspectCommand.class,
+                ScoreCommand.class,
+                ForwardCommand.class,
         })
 public final class Cocktail implements Runnable {
 

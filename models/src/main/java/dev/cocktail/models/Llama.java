@@ -125,6 +125,11 @@ public final class Llama implements AutoCloseable {
         return x;
     }
 
+    /** Logits [n x vocab] of every position of one sequence of n ids. */
+    public float[] logits(int[] ids) {
+        return logits(hidden(TokenBatch.of(java.util.List.of(ids), 0)), java.util.stream.IntStream.range(0, ids.length).toArray());
+    }
+
     /** Logits [rows.length x vocab] of the chosen rows of `hidden`. */
     public float[] logits(float[] hidden, int[] rows) {
         int h = config.hiddenSize();

@@ -13,4 +13,12 @@ public final class Losses {
         for (int i = 0; i < vocab; i++) sum += Math.exp(logits[offset + i] - max);
         return max + Math.log(sum) - logits[offset + target];
     }
+
+    /** Mean cross-entropy of ids[1..n-1] given logits [n x vocab] where row t predicts position t + 1. */
+    public static double nextTokenLoss(float[] logits, int[] ids, int vocab) {
+        if (ids.length < 2) throw new IllegalArgumentException("a next-token loss needs at least 2 ids");
+        double sum = 0;
+        for (int t = 0; t + 1 < ids.length; t++) sum += crossEntropy(logits, t * vocab, vocab, ids[t + 1]);
+        return sum / (ids.length - 1);
+    }
 }

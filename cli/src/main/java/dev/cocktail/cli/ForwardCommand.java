@@ -1,0 +1,88 @@
+package dev.cocktail.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cocktail.engine.CocktailException;
+import dev.cocktail.engine.Convert;
+import dev.cocktail.engine.DType;
+import dev.cocktail.engine.Json;
+import dev.cocktail.engine.ModelDir;
+import dev.cocktail.engine.SafetensorsWriter;
+import dev.cocktail.engine.TensorSpec;
+import dev.cocktail.models.Llama;
+import dev.cocktail.models.Losses;
+import java.io.PrintWriter;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "forward", description = "Run a causal LM on token ids: next-token loss, and optionally every position's logits.")
+final class ForwardCommand implements Runnable {
+    @Parameters(paramLabel = "MODEL", description = "Llama-family model directory or Hugging Face repo id in the local cache.")
+    String model;
+
+    @Option(names = "--ids", required = true, paramLabel = "ID,...", description = "Token ids, comma-separated.")
+    String ids;
+
+    @Option(names = "--logits-out", paramLabel = "FILE", description = "Write the logits, F32 [n, vocab], to this new safetensors file.")
+    Path logitsOut;
+
+    @Option(names = "--json", description = "Print one JSON object.")
+    boolean json;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        int[] tokens = parseIds(ids);
+        if (logitsOut != null && Files.exists(logitsOut)) throw new CocktailException("--logits-out " + logitsOut + ": already exists.");
+        float[] logits;
+        int vocab;
+        try (Llama llama = Llama.load(ModelDir.resolve(model))) {
+            vocab = llama.config().vocabSize();
+            logits = llama.logits(tokens);
+        }
+        Double loss = tokens.length < 2 ? null : Losses.nextTokenLoss(logits, tokens, vocab);
+        if (logitsOut != null) write(logitsOut, logits, tokens.length, vocab);
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            ObjectNode o = Json.MAPPER.createObjectNode().put("tokens", tokens.length);
+            if (loss == null) o.putNull("loss");
+            else o.put("loss", loss);
+            out.println(o.toString());
+        } else {
+            out.printf("tokens  %d%n", tokens.length);
+            out.printf("loss    %s%n", loss == null ? "undefined (one token)" : String.format("%.6f", loss));
+            if (logitsOut != null) out.printf("logits  %s [%d, %d] F32%n", logitsOut, tokens.length, vocab);
+        }
+        out.flush();
+    }
+
+    static int[] parseIds(String s) {
+        try {
+            int[] ids = Arrays.stream(s.split(",")).map(String::strip).mapToInt(Integer::parseInt).toArray();
+            if (ids.length == 0) throw new NumberFormatException();
+            return ids;
+        } catch (NumberFormatException e) {
+            throw new CocktailException("--ids '" + s + "' is not a comma-separated list of integers.");
+        }
+    }
+
+    private static void write(Path file, float[] logits, int n, int vocab) {
+        TensorSpec spec = new TensorSpec("logits", DType.F32, new long[] {n, vocab});
+        try (SafetensorsWriter w = SafetensorsWriter.create(file, List.of(spec), Map.of("format", "pt"))) {
+            MemorySegment bytes = MemorySegment.ofArray(new byte[logits.length * 4]);
+            Convert.fromF32(logits, 0, logits.length, DType.F32, bytes, 0);
+            w.write("logits", bytes);
+            w.finish();
+        }
+    }
+}
