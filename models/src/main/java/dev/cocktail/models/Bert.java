@@ -1,0 +1,123 @@
+package dev.cocktail.models;
+
+import dev.cocktail.engine.Checkpoint;
+import dev.cocktail.engine.CocktailException;
+import dev.cocktail.engine.ModelDir;
+import dev.cocktail.engine.Tensor;
+import dev.cocktail.engine.kernels.AttentionShape;
+import dev.cocktail.engine.kernels.Kernels;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Hugging Face BertModel's encoder (post-LN): word + position + token-type embeddings and LayerNorm;
+ * per layer, bidirectional self-attention over the real tokens, output dense + residual + LayerNorm,
+ * exact GELU feed-forward + residual + LayerNorm. Weights may carry a `bert.` prefix (as in
+ * BertForMaskedLM checkpoints); heads and the pooler are not used.
+ */
+public final class Bert implements AutoCloseable {
+
+    record Layer(Tensor q, float[] qBias, Tensor k, float[] kBias, Tensor v, float[] vBias, Tensor o, float[] oBias,
+                 float[] attnNorm, float[] attnNormBias, Tensor up, float[] upBias, Tensor down, float[] downBias,
+                 float[] outNorm, float[] outNormBias) {}
+
+    private final BertConfig config;
+    private final Checkpoint checkpoint;
+    private final Tensor words;
+    private final Tensor positions;
+    private final Tensor types;
+    private final float[] embedNorm;
+    private final float[] embedNormBias;
+    private final List<Layer> layers = new ArrayList<>();
+    private final Kernels kernels;
+
+    private Bert(BertConfig config, Checkpoint checkpoint, Kernels kernels) {
+        this.config = config;
+        this.checkpoint = checkpoint;
+        this.kernels = kernels;
+        Weights w = new Weights(checkpoint, checkpoint.tensor("bert.embeddings.word_embeddings.weight") != null ? "bert." : "");
+        int h = config.hiddenSize(), inter = config.intermediateSize();
+        words = w.require("embeddings.word_embeddings.weight", config.vocabSize(), h);
+        positions = w.require("embeddings.position_embeddings.weight", config.maxPositions(), h);
+        types = w.require("embeddings.token_type_embeddings.weight", config.typeVocabSize(), h);
+        embedNorm = w.vector("embeddings.LayerNorm.weight", h);
+        embedNormBias = w.vector("embeddings.LayerNorm.bias", h);
+        for (int i = 0; i < config.layers(); i++) {
+            String p = "encoder.layer." + i + ".";
+            layers.add(new Layer(
+                    w.require(p + "attention.self.query.weight", h, h), w.vector(p + "attention.self.query.bias", h),
+                    w.require(p + "attention.self.key.weight", h, h), w.vector(p + "attention.self.key.bias", h),
+                    w.require(p + "attention.self.value.weight", h, h), w.vector(p + "attention.self.value.bias", h),
+                    w.require(p + "attention.output.dense.weight", h, h), w.vector(p + "attention.output.dense.bias", h),
+                    w.vector(p + "attention.output.LayerNorm.weight", h), w.vector(p + "attention.output.LayerNorm.bias", h),
+                    w.require(p + "intermediate.dense.weight", inter, h), w.vector(p + "intermediate.dense.bias", inter),
+                    w.require(p + "output.dense.weight", h, inter), w.vector(p + "output.dense.bias", h),
+                    w.vector(p + "output.LayerNorm.weight", h), w.vector(p + "output.LayerNorm.bias", h)));
+        }
+    }
+
+    public static Bert load(ModelDir dir) {
+        BertConfig config = BertConfig.parse(dir.config(), dir.name() + "/config.json");
+        Checkpoint checkpoint = dir.openCheckpoint();
+        try {
+            return new Bert(config, checkpoint, Kernels.cpu());
+        } catch (RuntimeException e) {
+            checkpoint.close();
+            throw e;
+        }
+    }
+
+    public BertConfig config() {
+        return config;
+    }
+
+    /**
+     * last_hidden_state [batch * seqLen x hidden] with token types 0. Padded rows are computed like
+     * the others (attending to the real tokens only), as Hugging Face does.
+     */
+    public float[] hidden(TokenBatch batch) {
+        if (batch.seqLen() > config.maxPositions()) {
+            throw new CocktailException(batch.seqLen() + " tokens are more than the " + config.maxPositions()
+                    + " positions of " + checkpoint.where() + ".");
+        }
+        int rows = batch.rows(), h = config.hiddenSize(), inter = config.intermediateSize();
+        float[] x = new float[rows * h], y = new float[rows * h], row = new float[h];
+        float[] q = new float[rows * h], k = new float[rows * h], v = new float[rows * h], att = new float[rows * h];
+        float[] mid = new float[rows * inter];
+        for (int r = 0; r < rows; r++) {
+            int id = batch.ids()[r];
+            if (id < 0 || id >= config.vocabSize()) {
+                throw new CocktailException("token id " + id + " is outside the vocabulary of " + checkpoint.where()
+                        + " (" + config.vocabSize() + " ids).");
+            }
+            words.toF32((long) id * h, x, r * h, h);
+            positions.toF32((long) (r % batch.seqLen()) * h, row, 0, h);
+            for (int j = 0; j < h; j++) x[r * h + j] += row[j];
+            types.toF32(0, row, 0, h);
+            for (int j = 0; j < h; j++) x[r * h + j] += row[j];
+        }
+        kernels.layernorm(x, x, rows, h, embedNorm, embedNormBias, config.layerNormEps());
+        AttentionShape shape = new AttentionShape(batch.batch(), batch.seqLen(), batch.lengths(), config.heads(), config.heads(),
+                config.headDim(), (float) (1 / Math.sqrt(config.headDim())), false, 0);
+        for (Layer l : layers) {
+            kernels.matmul(x, rows, l.q(), l.qBias(), q);
+            kernels.matmul(x, rows, l.k(), l.kBias(), k);
+            kernels.matmul(x, rows, l.v(), l.vBias(), v);
+            kernels.attention(q, k, v, att, shape);
+            kernels.matmul(att, rows, l.o(), l.oBias(), y);
+            kernels.add(y, x, rows * h);
+            kernels.layernorm(y, x, rows, h, l.attnNorm(), l.attnNormBias(), config.layerNormEps());
+            kernels.matmul(x, rows, l.up(), l.upBias(), mid);
+            kernels.gelu(mid, rows * inter);
+            kernels.matmul(mid, rows, l.down(), l.downBias(), y);
+            kernels.add(y, x, rows * h);
+            kernels.layernorm(y, x, rows, h, l.outNorm(), l.outNormBias(), config.layerNormEps());
+        }
+        return x;
+    }
+
+    @Override
+    public void close() {
+        checkpoint.close();
+    }
+}

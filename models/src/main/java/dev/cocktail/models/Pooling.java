@@ -1,0 +1,50 @@
+package dev.cocktail.models;
+
+import dev.cocktail.engine.CocktailException;
+import dev.cocktail.engine.Json;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/** Sentence embeddings from last_hidden_state: the CLS row or the masked mean, then L2-normalized. */
+public enum Pooling {
+    CLS, MEAN;
+
+    public static Pooling parse(String s) {
+        return switch (s.toLowerCase(Locale.ROOT)) {
+            case "cls" -> CLS;
+            case "mean" -> MEAN;
+            default -> throw new CocktailException("--pooling '" + s + "' is neither cls nor mean.");
+        };
+    }
+
+    /** What a sentence-transformers model's 1_Pooling/config.json asks for; CLS when there is none. */
+    public static Pooling of(Path modelDir) {
+        Path f = modelDir.resolve("1_Pooling").resolve("config.json");
+        if (!Files.isRegularFile(f)) return CLS;
+        JsonNode c = Json.readFile(f);
+        if (c.path("pooling_mode_cls_token").asBoolean(false)) return CLS;
+        if (c.path("pooling_mode_mean_tokens").asBoolean(false)) return MEAN;
+        throw new CocktailException(f + ": asks for a pooling other than CLS or mean tokens.");
+    }
+
+    /** [batch x hidden] pooled and normalized: v / max(|v|, 1e-12). */
+    public float[] embed(float[] hidden, TokenBatch batch, int dim) {
+        float[] out = new float[batch.batch() * dim];
+        double[] v = new double[dim];
+        for (int b = 0; b < batch.batch(); b++) {
+            int first = b * batch.seqLen();
+            int count = this == CLS ? 1 : batch.lengths()[b];
+            java.util.Arrays.fill(v, 0);
+            for (int t = 0; t < count; t++) {
+                for (int j = 0; j < dim; j++) v[j] += hidden[(first + t) * dim + j];
+            }
+            double norm = 0;
+            for (int j = 0; j < dim; j++) norm += (v[j] / count) * (v[j] / count);
+            double scale = 1 / (count * Math.max(Math.sqrt(norm), 1e-12));
+            for (int j = 0; j < dim; j++) out[b * dim + j] = (float) (v[j] * scale);
+        }
+        return out;
+    }
+}

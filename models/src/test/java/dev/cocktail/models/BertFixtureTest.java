@@ -1,0 +1,49 @@
+package dev.cocktail.models;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.cocktail.engine.Checkpoint;
+import dev.cocktail.engine.Json;
+import dev.cocktail.engine.ModelDir;
+import dev.cocktail.tokenizer.Tokenizer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** testdata/bert: last_hidden_state (padded rows included) and both pooled, normalized embeddings. */
+class BertFixtureTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tiny-bert", "tiny-bert-prefixed"})
+    void matchesTheReference(String name) {
+        JsonNode expected = Json.readFile(TestData.path("bert/expected.json"));
+        Tokenizer tokenizer = Tokenizer.load(TestData.path("bert/tiny-bert"));
+        List<int[]> sequences = new ArrayList<>();
+        for (JsonNode text : expected.get("texts")) sequences.add(tokenizer.encode(text.asText(), true).ids());
+        try (Checkpoint ref = Checkpoint.openFile(TestData.path("bert/expected.safetensors"));
+             Bert bert = Bert.load(ModelDir.resolve(TestData.path("bert/" + name).toString()))) {
+            TokenBatch batch = TokenBatch.of(sequences, 0);
+            assertArrayEquals(TestData.ints(ref, "input_ids"), batch.ids(), "token ids, padded");
+            int dim = bert.config().hiddenSize();
+            float[] hidden = bert.hidden(batch);
+            double h = maxDiff(TestData.floats(ref, "last_hidden_state"), hidden);
+            double cls = maxDiff(TestData.floats(ref, "cls_normalized"), Pooling.CLS.embed(hidden, batch, dim));
+            double mean = maxDiff(TestData.floats(ref, "mean_pooled_normalized"), Pooling.MEAN.embed(hidden, batch, dim));
+            System.out.printf("%s: last_hidden_state %.2e, cls_normalized %.2e, mean_pooled_normalized %.2e%n", name, h, cls, mean);
+            assertTrue(h <= 1e-5, "last_hidden_state max diff " + h);
+            assertTrue(cls <= 1e-5, "cls_normalized max diff " + cls);
+            assertTrue(mean <= 1e-5, "mean_pooled_normalized max diff " + mean);
+        }
+    }
+
+    static double maxDiff(float[] want, float[] got) {
+        assertTrue(want.length == got.length, "sizes " + want.length + " vs " + got.length);
+        double worst = 0;
+        for (int i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(want[i] - got[i]));
+        return worst;
+    }
+}
