@@ -118,24 +118,27 @@ final class Kernels {
     }
 
     /**
-     * TIES sign consensus over weighted task vectors wd[k][0..n): the elected sign is that of their sum
-     * (zero counts as positive); mixed = sum of the wd that agree with it (a zero agrees with neither),
-     * divided, when normalizing, by the sum of the weights that agree (1 where none do); out = b + lambda * mixed.
+     * Sign consensus: the elected sign is that of sum_m vote[m] (zero counts as positive); entry m
+     * agrees when vote[m] has that sign (a zero agrees with neither); mixed = sum of the agreeing
+     * wd[m], divided, when normalizing, by the sum of the agreeing weights (1 where none agree);
+     * out = b + lambda * mixed. TIES votes with the weighted task vectors themselves, SCE with the
+     * unweighted ones.
      */
-    static void consensus(float[][] wd, float[] w, float[] b, boolean normalize, float lambda, float[] out, int n) {
+    static void consensus(float[][] vote, float[][] wd, float[] w, float[] b, boolean normalize, float lambda,
+                          float[] out, int n) {
         int k = wd.length;
         FloatVector zero = FloatVector.zero(F), one = FloatVector.broadcast(F, 1f);
         int i = 0;
         for (int bound = F.loopBound(n); i < bound; i += F.length()) {
             FloatVector sum = zero;
-            for (int m = 0; m < k; m++) sum = sum.add(FloatVector.fromArray(F, wd[m], i));
+            for (int m = 0; m < k; m++) sum = sum.add(FloatVector.fromArray(F, vote[m], i));
             VectorMask<Float> positive = sum.compare(VectorOperators.GE, 0f);
             FloatVector mixed = zero, div = zero;
             for (int m = 0; m < k; m++) {
-                FloatVector v = FloatVector.fromArray(F, wd[m], i);
+                FloatVector v = FloatVector.fromArray(F, vote[m], i);
                 VectorMask<Float> agree = v.compare(VectorOperators.GT, 0f).and(positive)
                         .or(v.compare(VectorOperators.LT, 0f).andNot(positive));
-                mixed = mixed.add(zero.blend(v, agree));
+                mixed = mixed.add(zero.blend(FloatVector.fromArray(F, wd[m], i), agree));
                 div = div.add(zero.blend(w[m], agree));
             }
             if (normalize) mixed = mixed.div(div.blend(one, div.compare(VectorOperators.EQ, 0f)));
@@ -143,12 +146,12 @@ final class Kernels {
         }
         for (; i < n; i++) {
             float sum = 0;
-            for (int m = 0; m < k; m++) sum += wd[m][i];
+            for (int m = 0; m < k; m++) sum += vote[m][i];
             float mixed = 0, div = 0;
             for (int m = 0; m < k; m++) {
-                float v = wd[m][i];
+                float v = vote[m][i];
                 if (sum >= 0 ? v > 0 : v < 0) {
-                    mixed += v;
+                    mixed += wd[m][i];
                     div += w[m];
                 }
             }
