@@ -66,7 +66,21 @@ public final class Scoring {
                     }
                 }
             }
-            case ENCODER -> throw new CocktailException("encoder scoring is not available yet.");
+            case ENCODER -> {
+                // LM-Cocktail pads and truncates with the tokenizer; positions past the model's table do not exist
+                int maxLength = Math.min(options.maxLength(), BertConfig.parse(first.config(), first.name() + "/config.json").maxPositions());
+                List<EncoderScoring.Prepared> batches = EncoderScoring.prepare(Examples.encoder(data), tokenizer,
+                        options.batchSize(), options.negNumber(), options.seed(), maxLength);
+                int queries = batches.stream().mapToInt(b -> b.queries().size()).sum();
+                for (int i = 0; i < losses.length; i++) {
+                    progress.start("loss of " + models.get(i).name(), queries, "examples");
+                    try (Bert model = Bert.load(models.get(i))) {
+                        losses[i] = EncoderScoring.loss(model, batches, progress);
+                    } finally {
+                        progress.finish();
+                    }
+                }
+            }
         }
         return new Result(type, models.stream().map(ModelDir::name).toList(), losses,
                 weights(losses, options.temperature()), options.temperature());

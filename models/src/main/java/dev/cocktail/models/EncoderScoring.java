@@ -1,0 +1,91 @@
+package dev.cocktail.models;
+
+import dev.cocktail.engine.CocktailException;
+import dev.cocktail.engine.Progress;
+import dev.cocktail.tokenizer.Tokenizer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * LM-Cocktail's few-shot loss of an embedding model (FlagEmbedding's embedder_loss): per batch of
+ * queries, CLS embeddings of the queries and of every query's positive and sampled negatives,
+ * scores = Q P^T / 0.05 with the other queries' passages as extra negatives, cross-entropy toward
+ * each query's own positive; the loss is the mean over batches.
+ */
+public final class EncoderScoring {
+    private EncoderScoring() {}
+
+    /** LM-Cocktail divides cosine similarities by this temperature. */
+    static final double SCORE_TEMPERATURE = 0.05;
+
+    /** One batch, tokenized: the queries, and per query its positive then its negatives. */
+    public record Prepared(List<int[]> queries, List<int[]> passages) {}
+
+    /**
+     * Batches of batchSize consecutive examples; each example contributes pos[0] and negNumber of its
+     * negatives drawn without replacement by one Random(seed) walked in file order. Texts are
+     * tokenized with special tokens and truncated to maxLength.
+     */
+    public static List<Prepared> prepare(List<Examples.Encoder> examples, Tokenizer tokenizer, int batchSize, int negNumber,
+                                         long seed, int maxLength) {
+        Random random = new Random(seed);
+        List<Prepared> out = new ArrayList<>();
+        for (int from = 0; from < examples.size(); from += batchSize) {
+            List<int[]> queries = new ArrayList<>(), passages = new ArrayList<>();
+            for (int i = from; i < Math.min(examples.size(), from + batchSize); i++) {
+                Examples.Encoder e = examples.get(i);
+                if (e.pos().isEmpty()) throw new CocktailException("example " + (i + 1) + " has no positive passage.");
+                if (e.neg().size() < negNumber) {
+                    throw new CocktailException("example " + (i + 1) + " has " + e.neg().size() + " negatives, fewer than --neg-number "
+                            + negNumber + ".");
+                }
+                queries.add(tokenizer.encode(e.query(), true, maxLength).ids());
+                passages.add(tokenizer.encode(e.pos().getFirst(), true, maxLength).ids());
+                for (String neg : sample(e.neg(), negNumber, random)) passages.add(tokenizer.encode(neg, true, maxLength).ids());
+            }
+            out.add(new Prepared(queries, passages));
+        }
+        return out;
+    }
+
+    /** n items without replacement, in draw order (a partial Fisher-Yates shuffle). */
+    static List<String> sample(List<String> items, int n, Random random) {
+        List<String> pool = new ArrayList<>(items);
+        for (int i = 0; i < n; i++) java.util.Collections.swap(pool, i, i + random.nextInt(pool.size() - i));
+        return pool.subList(0, n);
+    }
+
+    /** The model's loss: the mean of the batch losses. */
+    public static double loss(Bert model, List<Prepared> batches, Progress progress) {
+        double sum = 0;
+        for (Prepared b : batches) {
+            sum += batchLoss(model, b);
+            progress.advance(b.queries().size());
+        }
+        return sum / batches.size();
+    }
+
+    static double batchLoss(Bert model, Prepared b) {
+        int dim = model.config().hiddenSize();
+        float[] q = embed(model, b.queries()), p = embed(model, b.passages());
+        int nq = b.queries().size(), np = b.passages().size(), group = np / nq;
+        float[] scores = new float[np];
+        double sum = 0;
+        for (int i = 0; i < nq; i++) {
+            for (int j = 0; j < np; j++) {
+                double dot = 0;
+                for (int d = 0; d < dim; d++) dot += (double) q[i * dim + d] * p[j * dim + d];
+                scores[j] = (float) (dot / SCORE_TEMPERATURE);
+            }
+            sum += Losses.crossEntropy(scores, 0, np, i * group);
+        }
+        return sum / nq;
+    }
+
+    /** Normalized CLS embeddings of the texts, run as one padded batch. */
+    static float[] embed(Bert model, List<int[]> texts) {
+        TokenBatch batch = TokenBatch.of(texts, 0);
+        return Pooling.CLS.embed(model.hidden(batch), batch, model.config().hiddenSize());
+    }
+}
