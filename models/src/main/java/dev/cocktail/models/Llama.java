@@ -87,6 +87,16 @@ public final class Llama implements AutoCloseable {
 
     /** The hidden states after the final norm, [batch * seqLen x hidden]; padded rows hold values nobody should read. */
     public float[] hidden(TokenBatch batch) {
+        return hidden(batch, null);
+    }
+
+    /**
+     * With a cache, the batch is one sequence that continues the cached positions: its rows attend
+     * to the cache and to each other, and their keys and values join the cache.
+     */
+    public float[] hidden(TokenBatch batch, KvCache cache) {
+        if (cache != null && batch.batch() != 1) throw new IllegalArgumentException("a cache continues one sequence, not " + batch.batch());
+        int past = cache == null ? 0 : cache.length();
         int rows = batch.rows(), h = config.hiddenSize(), hd = config.headDim();
         int qDim = config.heads() * hd, kvDim = config.kvHeads() * hd, inter = config.intermediateSize();
         float[] x = new float[rows * h], y = new float[rows * h];
@@ -100,7 +110,7 @@ public final class Llama implements AutoCloseable {
             }
             embeddings.toF32((long) id * h, x, r * h, h);
         }
-        Rope rope = Rope.tables(config, batch.seqLen());
+        Rope rope = Rope.tables(config, past, batch.seqLen());
         float scale = (float) (1 / Math.sqrt(hd));
         for (int i = 0; i < layers.size(); i++) {
             Layer l = layers.get(i);
@@ -110,8 +120,14 @@ public final class Llama implements AutoCloseable {
             kernels.matmul(y, rows, l.v(), l.vBias(), v);
             kernels.rope(q, rows, batch.seqLen(), config.heads(), hd, rope.cos(), rope.sin());
             kernels.rope(k, rows, batch.seqLen(), config.kvHeads(), hd, rope.cos(), rope.sin());
-            kernels.attention(q, k, v, att, new AttentionShape(batch.batch(), batch.seqLen(), batch.lengths(),
-                    config.heads(), config.kvHeads(), hd, scale, true, config.window(i)));
+            AttentionShape shape = new AttentionShape(batch.batch(), batch.seqLen(), batch.lengths(),
+                    config.heads(), config.kvHeads(), hd, scale, true, config.window(i), past);
+            if (cache == null) {
+                kernels.attention(q, k, v, att, shape);
+            } else {
+                cache.put(i, k, v, rows);
+                kernels.attention(q, cache.keys(i), cache.values(i), att, shape);
+            }
             kernels.matmul(att, rows, l.o(), l.oBias(), y);
             kernels.add(x, y, rows * h);
             kernels.rmsnorm(x, y, rows, h, l.postNorm(), config.rmsNormEps());
@@ -122,6 +138,7 @@ public final class Llama implements AutoCloseable {
             kernels.add(x, y, rows * h);
         }
         kernels.rmsnorm(x, x, rows, h, finalNorm, config.rmsNormEps());
+        if (cache != null) cache.advance(rows);
         return x;
     }
 

@@ -3,17 +3,22 @@ package dev.cocktail.models;
 /**
  * Rotary position tables as transformers builds them, but in double precision:
  * inv_freq_j = theta^(-2j/d) for j < d/2, rescaled by rope_scaling, and cos/sin of position * inv_freq_j
- * for positions 0..seqLen-1, rounded to F32 at the end.
+ * for the positions of the rows, rounded to F32 at the end.
  */
 public record Rope(float[] cos, float[] sin) {
 
     public static Rope tables(LlamaConfig c, int seqLen) {
-        double[] inv = inverseFrequencies(c, seqLen);
+        return tables(c, 0, seqLen);
+    }
+
+    /** Tables for positions past..past+seqLen-1: the rows that follow `past` cached ones. */
+    public static Rope tables(LlamaConfig c, int past, int seqLen) {
+        double[] inv = inverseFrequencies(c, past + seqLen);
         int half = inv.length;
         float[] cos = new float[seqLen * half], sin = new float[seqLen * half];
         for (int p = 0; p < seqLen; p++) {
             for (int j = 0; j < half; j++) {
-                double angle = p * inv[j];
+                double angle = (double) (past + p) * inv[j];
                 cos[p * half + j] = (float) Math.cos(angle);
                 sin[p * half + j] = (float) Math.sin(angle);
             }

@@ -14,10 +14,10 @@ final class AttentionKernel {
 
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
-    /** kt holds at least lengths[b] * headDim floats, scores at least seqLen. */
+    /** kt holds at least (past + lengths[b]) * headDim floats, scores at least past + seqLen. */
     static void group(float[] q, float[] k, float[] v, float[] out, AttentionShape s, int b, int g,
                       float[] kt, float[] scores) {
-        int hd = s.headDim(), len = s.lengths()[b], base = b * s.seqLen();
+        int hd = s.headDim(), len = s.past() + s.lengths()[b], base = b * s.keyRows(), qBase = b * s.seqLen();
         int qStride = s.heads() * hd, kvStride = s.kvHeads() * hd, kvOff = g * hd;
         for (int j = 0; j < len; j++) {
             int ko = (base + j) * kvStride + kvOff;
@@ -26,9 +26,10 @@ final class AttentionKernel {
         int perKv = s.heads() / s.kvHeads();
         for (int h = g * perKv; h < (g + 1) * perKv; h++) {
             for (int i = 0; i < s.seqLen(); i++) {
-                int end = s.causal() ? Math.min(i + 1, len) : len;
-                int start = s.window() > 0 ? Math.max(0, i - s.window() + 1) : 0;
-                int qo = (base + i) * qStride + h * hd;
+                int pos = s.past() + i;
+                int end = s.causal() ? Math.min(pos + 1, len) : len;
+                int start = s.window() > 0 ? Math.max(0, pos - s.window() + 1) : 0;
+                int qo = (qBase + i) * qStride + h * hd;
                 if (start >= end) { // a padded row whose window holds no real key
                     java.util.Arrays.fill(out, qo, qo + hd, 0f);
                     continue;

@@ -6,14 +6,29 @@ package dev.cocktail.engine.kernels;
  * other, which BERT's padded outputs need). Causal masks keys after the query; window, when
  * positive, also masks keys at or before query - window (Mistral's sliding window).
  * Query head h reads kv head h / (heads / kvHeads). Scores are scaled by `scale`.
+ * With `past` > 0 (one sequence continuing cached ones, as in generation), the keys and values hold
+ * past + seqLen rows and query row i sits at position past + i.
  */
 public record AttentionShape(int batch, int seqLen, int[] lengths, int heads, int kvHeads, int headDim,
-                             float scale, boolean causal, int window) {
+                             float scale, boolean causal, int window, int past) {
+
+    /** Attention within the rows of the batch, nothing cached. */
+    public AttentionShape(int batch, int seqLen, int[] lengths, int heads, int kvHeads, int headDim,
+                          float scale, boolean causal, int window) {
+        this(batch, seqLen, lengths, heads, kvHeads, headDim, scale, causal, window, 0);
+    }
+
     public AttentionShape {
+        if (past < 0 || (past > 0 && batch != 1)) throw new IllegalArgumentException("cached keys need one sequence, got batch " + batch + " past " + past);
         if (lengths.length != batch) throw new IllegalArgumentException("lengths " + lengths.length + " != batch " + batch);
         for (int len : lengths) {
             if (len < 1 || len > seqLen) throw new IllegalArgumentException("sequence length " + len + " outside 1.." + seqLen);
         }
         if (heads % kvHeads != 0) throw new IllegalArgumentException(heads + " heads not a multiple of " + kvHeads + " kv heads");
+    }
+
+    /** Key and value rows per sequence. */
+    public int keyRows() {
+        return past + seqLen;
     }
 }

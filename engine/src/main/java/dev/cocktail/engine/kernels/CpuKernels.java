@@ -78,8 +78,8 @@ final class CpuKernels implements Kernels {
         pool.run(s.batch() * s.kvHeads(), (task, worker) -> {
             int b = task / s.kvHeads(), g = task % s.kvHeads();
             AttentionKernel.group(q, k, v, out, s, b, g,
-                    scratch(keyScratch, worker, s.lengths()[b] * s.headDim()),
-                    scratch(scoreScratch, worker, s.seqLen()));
+                    scratch(keyScratch, worker, (s.past() + s.lengths()[b]) * s.headDim()),
+                    scratch(scoreScratch, worker, s.keyRows()));
         });
     }
 

@@ -44,7 +44,7 @@ public interface Kernels {
 
     /**
      * Scaled dot-product attention over batch x seqLen rows (sequences padded on the right):
-     * q and out are [rows x heads*headDim], k and v [rows x kvHeads*headDim]; see AttentionShape.
+     * q and out are [rows x heads*headDim], k and v [batch * keyRows x kvHeads*headDim]; see AttentionShape.
      */
     void attention(float[] q, float[] k, float[] v, float[] out, AttentionShape shape);
 }
