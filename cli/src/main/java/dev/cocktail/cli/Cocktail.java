@@ -20,6 +20,7 @@ import picocli.CommandLine.Option;
                 InspectCommand.class,
                 ScoreCommand.class,
                 ForwardCommand.class,
+                EmbedCommand.class,
         })
 public final class Cocktail implements Runnable {
 

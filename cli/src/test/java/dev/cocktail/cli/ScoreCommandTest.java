@@ -8,6 +8,8 @@ import dev.cocktail.engine.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,6 +52,22 @@ class ScoreCommandTest {
         CliRun t = CliRun.of("score", model("base"), "--data", bad.toString(), "--temperature", "0");
         assertEquals(2, t.status());
         assertTrue(t.err().contains("--temperature"), t.err());
+    }
+
+    @Test
+    void encoderFixturePicksTheTypeFromConfig() throws IOException {
+        JsonNode c = Json.readFile(CliRun.testdata("cocktail-encoder/expected.json")).get("cases").get(0);
+        List<String> args = new ArrayList<>(List.of("score"));
+        for (String m : MODELS) args.add(CliRun.testdata("cocktail-encoder/" + m).toString());
+        args.addAll(List.of("--data", CliRun.testdata("cocktail-encoder/examples.jsonl").toString(), "--neg-number", "3",
+                "--max-length", "512", "--json"));
+        CliRun r = CliRun.of(args.toArray(String[]::new));
+        assertEquals(0, r.status(), r.err());
+        JsonNode j = Json.MAPPER.readTree(r.out());
+        for (int i = 0; i < 3; i++) {
+            assertEquals(c.get("losses").get(MODELS[i]).asDouble(), j.get("models").get(i).get("loss").asDouble(), 1e-5);
+            assertEquals(c.get("weights").get("5.0").get(i).asDouble(), j.get("weights").get(i).asDouble(), 1e-6);
+        }
     }
 
     static String model(String name) {

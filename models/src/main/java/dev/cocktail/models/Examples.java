@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Few-shot example files: JSON Lines, or one JSON array, of objects. */
+/** Few-shot example files: JSON Lines, or one JSON array, of objects (or of strings, for texts to embed). */
 public final class Examples {
     private Examples() {}
 
@@ -33,16 +33,23 @@ public final class Examples {
         return out;
     }
 
+    /** Texts to embed: each line (or array element) a JSON string or an object with "text". */
+    public static List<String> texts(Path file) {
+        List<String> out = new ArrayList<>();
+        for (Located e : read(file)) out.add(e.node().isTextual() ? e.node().textValue() : e.text("text"));
+        return out;
+    }
+
     /** An example object and where it is, for messages. */
     private record Located(JsonNode node, String where) {
         String text(String key) {
-            JsonNode v = node.get(key);
+            JsonNode v = node.isObject() ? node.get(key) : null;
             if (v == null || !v.isTextual()) throw new CocktailException(where + ": \"" + key + "\" is missing or not a string.");
             return v.textValue();
         }
 
         List<String> texts(String key) {
-            JsonNode v = node.get(key);
+            JsonNode v = node.isObject() ? node.get(key) : null;
             if (v == null || !v.isArray()) throw new CocktailException(where + ": \"" + key + "\" is missing or not a list of strings.");
             List<String> out = new ArrayList<>();
             for (JsonNode s : v) {
@@ -88,7 +95,7 @@ public final class Examples {
     }
 
     private static Located object(JsonNode n, String where) {
-        if (n == null || !n.isObject()) throw new CocktailException(where + ": is not a JSON object.");
+        if (n == null || !(n.isObject() || n.isTextual())) throw new CocktailException(where + ": is not a JSON object.");
         return new Located(n, where);
     }
 }
