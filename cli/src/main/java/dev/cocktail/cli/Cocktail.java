@@ -18,6 +18,7 @@ import picocli.CommandLine.Option;
         description = "Merge language models on the JVM: LM-Cocktail, mergekit methods, extrapolation.",
         subcommands = {
                 InspectCommand.class,
+                EvalCommand.class,
                 ScoreCommand.class,
                 ForwardCommand.class,
                 EmbedCommand.class,

@@ -1,0 +1,58 @@
+package dev.cocktail.models;
+
+import dev.cocktail.engine.CocktailException;
+import dev.cocktail.engine.ModelDir;
+import dev.cocktail.engine.Progress;
+import dev.cocktail.tokenizer.Tokenizer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalDouble;
+
+/**
+ * How a decoder does on {"input","output"} examples: the LM-Cocktail loss (batches of consecutive
+ * examples, mean of the batch losses), its perplexity, and optionally the exact-match accuracy of
+ * greedy continuations (decoded without special tokens, compared after stripping whitespace).
+ */
+public final class Evaluation {
+    private Evaluation() {}
+
+    public record Result(String model, int examples, double loss, double perplexity, OptionalDouble accuracy,
+                         List<String> generated) {}
+
+    public static Result run(ModelDir dir, Path data, int batchSize, int maxLength, int maxNewTokens, boolean generate,
+                             Progress progress) {
+        if (!dir.hasTokenizer()) throw new CocktailException(dir.name() + ": has no tokenizer.json, which evaluation needs.");
+        Tokenizer tokenizer = Tokenizer.load(dir.path());
+        List<Examples.Decoder> examples = Examples.decoder(data);
+        List<DecoderScoring.Prepared> prepared = DecoderScoring.prepare(examples, tokenizer, maxLength);
+        try (Llama model = Llama.load(dir)) {
+            progress.start("loss of " + dir.name(), prepared.size(), "examples");
+            double loss;
+            try {
+                loss = DecoderScoring.loss(model, prepared, batchSize, progress);
+            } finally {
+                progress.finish();
+            }
+            if (!generate) return new Result(dir.name(), examples.size(), loss, Math.exp(loss), OptionalDouble.empty(), List.of());
+            int eos = tokenizer.eosId().orElseThrow(() -> new CocktailException(
+                    dir.name() + ": the tokenizer names no eos token, which greedy decoding stops at."));
+            List<String> generated = new ArrayList<>();
+            int hits = 0;
+            progress.start("generating with " + dir.name(), examples.size(), "examples");
+            try {
+                for (Examples.Decoder e : examples) {
+                    int[] prompt = tokenizer.encode(e.input(), true, maxLength).ids();
+                    String text = tokenizer.decode(Generation.greedy(model, prompt, maxNewTokens, eos), true);
+                    generated.add(text);
+                    if (text.strip().equals(e.output())) hits++;
+                    progress.advance(1);
+                }
+            } finally {
+                progress.finish();
+            }
+            return new Result(dir.name(), examples.size(), loss, Math.exp(loss),
+                    OptionalDouble.of((double) hits / examples.size()), generated);
+        }
+    }
+}
