@@ -13,6 +13,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,23 +51,33 @@ final class TinyModels {
     }
 
     static Path write(Path dir, Map<String, float[]> tensors) throws IOException {
+        return write(dir, tensors, 6);
+    }
+
+    /** With `vocab` rows in the embeddings and the head instead of 6. */
+    static Path write(Path dir, Map<String, float[]> tensors, int vocab) throws IOException {
         Files.createDirectories(dir);
         List<TensorSpec> plan = new ArrayList<>();
-        tensors.forEach((n, v) -> plan.add(new TensorSpec(n, DType.F32, SHAPES.get(n))));
+        tensors.forEach((n, v) -> {
+            long[] shape = SHAPES.get(n).clone();
+            if (shape[0] == 6) shape[0] = vocab;
+            plan.add(new TensorSpec(n, DType.F32, shape));
+        });
         try (CheckpointWriter w = CheckpointWriter.create(dir, plan, CheckpointWriter.DEFAULT_SHARD_SIZE);
              Arena arena = Arena.ofConfined()) {
             for (var e : tensors.entrySet()) {
-                MemorySegment s = arena.allocate(4L * e.getValue().length);
-                MemorySegment.copy(e.getValue(), 0, s, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0,
-                        e.getValue().length);
+                float[] v = Arrays.copyOf(e.getValue(), (int) plan.stream().filter(t -> t.name().equals(e.getKey()))
+                        .findFirst().orElseThrow().elementCount());
+                MemorySegment s = arena.allocate(4L * v.length);
+                MemorySegment.copy(v, 0, s, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, v.length);
                 w.write(e.getKey(), s);
             }
             w.finish();
         }
         Files.writeString(dir.resolve("config.json"), """
                 {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "num_hidden_layers": 3,
-                 "hidden_size": 8, "vocab_size": 6, "torch_dtype": "float32"}
-                """);
+                 "hidden_size": 8, "vocab_size": %d, "torch_dtype": "float32"}
+                """.formatted(vocab));
         return dir;
     }
 
