@@ -1,0 +1,52 @@
+package dev.cocktail.cli;
+
+import dev.cocktail.engine.DType;
+import dev.cocktail.engine.merge.Extrapolation;
+import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** `cocktail extrapolate`: ExPO, theta_m + alpha (theta_m - theta_base), for one or several models. */
+@Command(name = "extrapolate", description = "Extrapolate fine-tuned models away from their base (ExPO), then merge them by weights.")
+final class ExtrapolateCommand implements Runnable {
+    @Option(names = "--base", required = true, paramLabel = "B", description = "The model the others were fine-tuned from.")
+    String base;
+
+    @Parameters(paramLabel = "MODEL", arity = "1..*", description = "Fine-tuned models; the first gives config and tokenizer.")
+    List<String> models;
+
+    @Option(names = "--alpha", defaultValue = "0.3", paramLabel = "A", description = "Extrapolation strength (default 0.3).")
+    double alpha;
+
+    @Option(names = "--weights", split = ",", paramLabel = "W", description = "One weight per model, summing to 1 (default: equal).")
+    double[] weights;
+
+    @Option(names = "--output", required = true, paramLabel = "DIR", description = "Where the merged model goes.")
+    Path output;
+
+    @Option(names = "--dtype", paramLabel = "f32|bf16|f16", description = "Output dtype (default: the first model's).")
+    String dtype;
+
+    @Option(names = "--shard-size", paramLabel = "SIZE", defaultValue = "5GB", converter = MergeSize.class,
+            description = "Largest weights file (default 5GB).")
+    long shardSize;
+
+    @Option(names = "--force", description = "Replace an existing output directory.")
+    boolean force;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        DType d = dtype == null ? null : DType.fromOption(dtype);
+        Extrapolation.extrapolate(new Extrapolation.Request(base, models, alpha, weights, d, output, force, shardSize),
+                TerminalProgress.forTerminal(), Cocktail.version());
+        spec.commandLine().getOut().println("wrote " + output);
+        spec.commandLine().getOut().flush();
+    }
+}

@@ -1,0 +1,40 @@
+package dev.cocktail.cli;
+
+import dev.cocktail.engine.merge.MergekitMerge;
+import java.nio.file.Path;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** `cocktail merge`: a mergekit YAML recipe. */
+@Command(name = "merge", description = "Merge models with a mergekit YAML recipe (linear, ties, dare, slerp, ...).")
+final class MergeCommand implements Runnable {
+    @Parameters(paramLabel = "CONFIG.yml", description = "The mergekit recipe.")
+    Path config;
+
+    @Option(names = "--output", required = true, paramLabel = "DIR", description = "Where the merged model goes.")
+    Path output;
+
+    @Option(names = "--force", description = "Replace an existing output directory.")
+    boolean force;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of the random methods (DARE, DELLA); default 42.")
+    long seed;
+
+    @Option(names = "--shard-size", paramLabel = "SIZE", defaultValue = "5GB", converter = MergeSize.class,
+            description = "Largest weights file (default 5GB).")
+    long shardSize;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        MergekitMerge.merge(new MergekitMerge.Request(config, output, force, seed, shardSize),
+                TerminalProgress.forTerminal(), Cocktail.version());
+        spec.commandLine().getOut().println("wrote " + output);
+        spec.commandLine().getOut().flush();
+    }
+}
