@@ -18,6 +18,9 @@ import picocli.CommandLine.Option;
         description = "Merge language models on the JVM: LM-Cocktail, mergekit methods, extrapolation.",
         subcommands = {
                 InspectCommand.class,
+                MixCommand.class,
+                MergeCommand.class,
+                ExtrapolateCommand.class,
                 EvalCommand.class,
                 ScoreCommand.class,
                 ForwardCommand.class,
