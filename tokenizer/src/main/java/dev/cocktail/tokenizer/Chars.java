@@ -2,7 +2,8 @@ package dev.cocktail.tokenizer;
 
 /**
  * Character classes as the Rust tokenizers crate sees them. Everything here takes a code point, never
- * a UTF-16 char: an astral character such as U+20000 (CJK Extension B) is one character to Rust.
+ * a UTF-16 char: an astral character such as U+20000 (CJK Extension B) is one character to Rust. The
+ * crate's category tables are older than the JDK's; {@link RustUnicode} lists where they differ.
  */
 final class Chars {
     private Chars() {}
@@ -18,18 +19,20 @@ final class Chars {
     static boolean isControl(int c) {
         if (c == '\t' || c == '\n' || c == '\r') return false;
         int type = Character.getType(c);
-        return type == Character.CONTROL || type == Character.FORMAT || type == Character.PRIVATE_USE;
+        boolean jdk = type == Character.CONTROL || type == Character.FORMAT || type == Character.PRIVATE_USE;
+        return jdk != RustUnicode.in(RustUnicode.OTHER_FLIPS, c);
     }
 
     /** The BERT punctuation test: ASCII punctuation (which includes symbols such as $ and +) or a P* category. */
     static boolean isPunctuation(int c) {
         if (c < 0x80) return (c >= 0x21 && c <= 0x2F) || (c >= 0x3A && c <= 0x40) || (c >= 0x5B && c <= 0x60) || (c >= 0x7B && c <= 0x7E);
-        return switch (Character.getType(c)) {
+        boolean jdk = switch (Character.getType(c)) {
             case Character.CONNECTOR_PUNCTUATION, Character.DASH_PUNCTUATION, Character.START_PUNCTUATION,
                  Character.END_PUNCTUATION, Character.INITIAL_QUOTE_PUNCTUATION, Character.FINAL_QUOTE_PUNCTUATION,
                  Character.OTHER_PUNCTUATION -> true;
             default -> false;
         };
+        return jdk != RustUnicode.in(RustUnicode.PUNCTUATION_FLIPS, c);
     }
 
     /** The CJK ideograph blocks that BertNormalizer isolates, astral ones included. */
@@ -55,8 +58,16 @@ final class Chars {
         };
     }
 
+    /** The nonspacing-mark test of BertNormalizer's accent stripping (category Mn). */
     static boolean isNonspacingMark(int c) {
-        return Character.getType(c) == Character.NON_SPACING_MARK;
+        return (Character.getType(c) == Character.NON_SPACING_MARK) != RustUnicode.in(RustUnicode.NONSPACING_MARK_FLIPS, c);
+    }
+
+    /** The mark test of the StripAccents normalizer, which is wider: categories Mn, Mc and Me. */
+    static boolean isCombiningMark(int c) {
+        int type = Character.getType(c);
+        boolean jdk = type == Character.NON_SPACING_MARK || type == Character.COMBINING_SPACING_MARK || type == Character.ENCLOSING_MARK;
+        return jdk != RustUnicode.in(RustUnicode.MARK_FLIPS, c);
     }
 
     /**

@@ -35,7 +35,7 @@ sealed interface Normalizer {
 
     record Unicode(java.text.Normalizer.Form form) implements Normalizer {
         public String normalize(String s) {
-            return java.text.Normalizer.normalize(s, form);
+            return unicode(s, form);
         }
     }
 
@@ -45,10 +45,10 @@ sealed interface Normalizer {
         }
     }
 
-    /** Removes nonspacing marks; it does not decompose first, so it is usually preceded by NFD. */
+    /** Removes combining marks (Mn, Mc, Me); it does not decompose first, so it usually follows NFD. */
     record StripAccents() implements Normalizer {
         public String normalize(String s) {
-            return removeNonspacingMarks(s);
+            return removeMarks(s, Chars::isCombiningMark);
         }
     }
 
@@ -89,7 +89,7 @@ sealed interface Normalizer {
                 }
                 s = out.toString();
             }
-            if (stripAccents) s = removeNonspacingMarks(java.text.Normalizer.normalize(s, java.text.Normalizer.Form.NFD));
+            if (stripAccents) s = removeMarks(unicode(s, java.text.Normalizer.Form.NFD), Chars::isNonspacingMark);
             return lowercase ? Chars.lowercase(s) : s;
         }
     }
@@ -101,16 +101,41 @@ sealed interface Normalizer {
         }
     }
 
-    private static String removeNonspacingMarks(String s) {
+    /** Drops the characters the test calls marks; no mark is below U+0300. */
+    private static String removeMarks(String s, java.util.function.IntPredicate mark) {
         StringBuilder out = null;
         for (int i = 0; i < s.length(); ) {
             int c = s.codePointAt(i);
             int n = Character.charCount(c);
-            boolean mark = c >= 0x300 && Chars.isNonspacingMark(c);
-            if (mark && out == null) out = new StringBuilder(s.length()).append(s, 0, i);
-            if (!mark && out != null) out.appendCodePoint(c);
+            boolean drop = c >= 0x300 && mark.test(c);
+            if (drop && out == null) out = new StringBuilder(s.length()).append(s, 0, i);
+            if (!drop && out != null) out.appendCodePoint(c);
             i += n;
         }
         return out == null ? s : out.toString();
+    }
+
+    /**
+     * Unicode normalization as the Rust crate's older tables do it: characters they give no decomposition
+     * stay as they are, so the text is normalized in stretches around them (they are starters, so nothing
+     * would have been reordered or composed across them).
+     */
+    private static String unicode(String s, java.text.Normalizer.Form form) {
+        boolean compatibility = form == java.text.Normalizer.Form.NFKC || form == java.text.Normalizer.Form.NFKD;
+        int[] kept = compatibility ? RustUnicode.NO_COMPATIBILITY_DECOMPOSITION : RustUnicode.NO_CANONICAL_DECOMPOSITION;
+        StringBuilder out = null;
+        int from = 0;
+        for (int i = 0; i < s.length(); ) {
+            int c = s.codePointAt(i);
+            int n = Character.charCount(c);
+            if (c >= kept[0] && RustUnicode.in(kept, c)) {
+                if (out == null) out = new StringBuilder(s.length() + 8);
+                out.append(java.text.Normalizer.normalize(s.substring(from, i), form)).appendCodePoint(c);
+                from = i + n;
+            }
+            i += n;
+        }
+        if (out == null) return java.text.Normalizer.normalize(s, form);
+        return out.append(java.text.Normalizer.normalize(s.substring(from), form)).toString();
     }
 }
