@@ -1,28 +1,37 @@
 package dev.cocktail.cli;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cocktail.engine.CocktailException;
 import dev.cocktail.engine.DType;
-import dev.cocktail.engine.Json;
+import dev.cocktail.engine.ModelDir;
+import dev.cocktail.engine.Progress;
 import dev.cocktail.engine.merge.Mix;
-import java.io.IOException;
+import dev.cocktail.models.Scoring;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** `cocktail mix`: LM-Cocktail's weighted average of models, optionally the two-step recipe with a fine-tuned model. */
-@Command(name = "mix", description = "Merge models by weights, LM-Cocktail style: sum_i w_i * model_i.")
+@Command(name = "mix", description = "LM-Cocktail: merge models by weights, given or computed from few-shot examples: sum_i w_i * model_i.")
 final class MixCommand implements Runnable {
     @Parameters(paramLabel = "MODEL", arity = "1..*", description = "Model directories or cached repo ids; the first gives config and tokenizer.")
     List<String> models;
 
     @Option(names = "--weights", split = ",", paramLabel = "W", description = "One weight per model, summing to 1.")
     double[] weights;
+
+    @Option(names = "--data", paramLabel = "FILE",
+            description = "Few-shot examples of the target task: weights = softmax(-loss / T) of each model's loss on them.")
+    Path data;
+
+    @Mixin
+    ScoringOptions scoring;
 
     @Option(names = "--output", required = true, paramLabel = "DIR", description = "Where the merged model goes.")
     Path output;
@@ -54,28 +63,26 @@ final class MixCommand implements Runnable {
 
     @Override
     public void run() {
-        if (weights == null) throw new CocktailException("give the merge weights with --weights W1,W2,...");
+        if ((weights == null) == (data == null)) throw new CocktailException("give either --weights W1,W2,... or --data FILE, not both or neither.");
         if ((finetuned == null) != (alpha == null)) throw new CocktailException("--finetuned and --alpha go together.");
         DType d = dtype == null ? null : DType.fromOption(dtype);
-        Mix.mix(new Mix.Request(models, weights, allowUnnormalized, finetuned, alpha == null ? 0 : alpha, d, output, force,
-                shardSize), TerminalProgress.forTerminal(), Cocktail.version());
-        if (report != null) writeReport();
-        spec.commandLine().getOut().println("wrote " + output);
-        spec.commandLine().getOut().flush();
-    }
-
-    /** SPEC section 8's report; losses and temperature are null when the weights were given. */
-    private void writeReport() {
-        ObjectNode r = Json.MAPPER.createObjectNode();
-        ArrayNode ms = r.putArray("models");
-        for (String m : models) ms.addObject().put("path", m).putNull("loss");
-        ArrayNode ws = r.putArray("weights");
-        for (double w : weights) ws.add(w);
-        r.putNull("temperature");
-        try {
-            Json.writeFile(report, r);
-        } catch (IOException e) {
-            throw new CocktailException("cannot write the report " + report + ": " + e.getMessage() + ".", e);
+        PrintWriter out = spec.commandLine().getOut();
+        Progress progress = TerminalProgress.forTerminal();
+        ObjectNode reportJson;
+        double[] w = weights;
+        if (data != null) {
+            Scoring.Result scored = Scoring.score(models.stream().map(ModelDir::resolve).toList(), data, scoring.toOptions(), progress);
+            ScoreReport.table(out, scored);
+            out.flush();
+            w = ScoreReport.weights(scored);
+            reportJson = ScoreReport.json(scored);
+        } else {
+            reportJson = ScoreReport.json(models, null, weights, null);
         }
+        Mix.mix(new Mix.Request(models, w, allowUnnormalized, finetuned, alpha == null ? 0 : alpha, d, output, force,
+                shardSize), progress, Cocktail.version());
+        if (report != null) ScoreReport.write(report, reportJson);
+        out.println("wrote " + output);
+        out.flush();
     }
 }
