@@ -25,6 +25,7 @@ import picocli.CommandLine.Option;
                 ScoreCommand.class,
                 ForwardCommand.class,
                 EmbedCommand.class,
+                TokenizeCommand.class,
         })
 public final class Cocktail implements Runnable {
 
