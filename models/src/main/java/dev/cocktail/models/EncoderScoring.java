@@ -27,17 +27,17 @@ public final class EncoderScoring {
      * negatives drawn without replacement by one Random(seed) walked in file order. Texts are
      * tokenized with special tokens and truncated to maxLength.
      */
-    public static List<Prepared> prepare(List<Examples.Encoder> examples, Tokenizer tokenizer, int batchSize, int negNumber,
-                                         long seed, int maxLength) {
+    public static List<Prepared> prepare(String source, List<Examples.Encoder> examples, Tokenizer tokenizer, int batchSize,
+                                         int negNumber, long seed, int maxLength) {
         Random random = new Random(seed);
         List<Prepared> out = new ArrayList<>();
         for (int from = 0; from < examples.size(); from += batchSize) {
             List<int[]> queries = new ArrayList<>(), passages = new ArrayList<>();
             for (int i = from; i < Math.min(examples.size(), from + batchSize); i++) {
                 Examples.Encoder e = examples.get(i);
-                if (e.pos().isEmpty()) throw new CocktailException("example " + (i + 1) + " has no positive passage.");
+                if (e.pos().isEmpty()) throw new CocktailException(source + ": example " + (i + 1) + " has no positive passage.");
                 if (e.neg().size() < negNumber) {
-                    throw new CocktailException("example " + (i + 1) + " has " + e.neg().size() + " negatives, fewer than --neg-number "
+                    throw new CocktailException(source + ": example " + (i + 1) + " has " + e.neg().size() + " negatives, fewer than --neg-number "
                             + negNumber + ".");
                 }
                 queries.add(tokenizer.encode(e.query(), true, maxLength).ids());

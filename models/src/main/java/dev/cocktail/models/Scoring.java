@@ -69,7 +69,7 @@ public final class Scoring {
             case ENCODER -> {
                 // LM-Cocktail pads and truncates with the tokenizer; positions past the model's table do not exist
                 int maxLength = Math.min(options.maxLength(), BertConfig.parse(first.config(), first.name() + "/config.json").maxPositions());
-                List<EncoderScoring.Prepared> batches = EncoderScoring.prepare(Examples.encoder(data), tokenizer,
+                List<EncoderScoring.Prepared> batches = EncoderScoring.prepare(data.toString(), Examples.encoder(data), tokenizer,
                         options.batchSize(), options.negNumber(), options.seed(), maxLength);
                 int queries = batches.stream().mapToInt(b -> b.queries().size()).sum();
                 for (int i = 0; i < losses.length; i++) {
