@@ -8,11 +8,12 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * out[t, n] = sum_k x[t, k] * w[n, k]: the batched matrix product at the heart of prefill.
  *
- * The weight rows are split into blocks, one block per task. A task widens its block from the
- * file dtype (F32, BF16, F16) into the worker's scratch, sized to stay in L2, so every weight byte
- * is read from memory once per call and widened once, whatever the number of tokens. It then sweeps
- * the tokens over that block in register tiles of 4 token rows x 3 weight rows: 12 vector
- * accumulators, each loaded vector feeding 3 or 4 FMAs, reduced across lanes once per tile.
+ * The weight rows are split into blocks, one block per task. A task walks K in chunks; for each
+ * chunk it widens its rows from the file dtype (F32, BF16, F16) into the worker's scratch, sized to
+ * stay in L2, so every weight byte is read from memory and widened once per call, whatever the
+ * number of tokens. It then sweeps the tokens over that chunk in register tiles of 4 token rows x
+ * 3 weight rows: 12 vector accumulators, each loaded vector feeding 3 or 4 FMAs. The chunk keeps a
+ * tile's 4 token rows (8 KB) in L1 while the weight rows stream from L2.
  */
 final class Gemm {
     private Gemm() {}
@@ -20,39 +21,60 @@ final class Gemm {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     static final int TILE_ROWS = 4;
     static final int TILE_COLS = 3;
+    /** Columns of K per chunk: 4 token rows of it take 8 KB of L1. */
+    static final int CHUNK = 512;
     /** Floats of widened weights per block: 256 KB, half of a common L2. */
     static final int BLOCK_FLOATS = 64 * 1024;
 
-    /** Weight rows per block for rows of length k: a multiple of TILE_COLS that fits BLOCK_FLOATS. */
-    static int blockRows(int k) {
-        return Math.max(TILE_COLS, BLOCK_FLOATS / k / TILE_COLS * TILE_COLS);
+    /**
+     * Weight rows per block: a multiple of TILE_COLS that fits BLOCK_FLOATS, and small enough that
+     * n rows make at least two blocks per worker, so the workers finish together.
+     */
+    static int blockRows(int n, int k, int workers) {
+        int fit = BLOCK_FLOATS / Math.min(k, CHUNK);
+        int share = (n + 2 * workers - 1) / (2 * workers);
+        int rows = Math.min(fit, share);
+        return Math.max(TILE_COLS, (rows + TILE_COLS - 1) / TILE_COLS * TILE_COLS);
     }
 
-    /** Computes out[t, n0..n1) for every t < rows; wbuf holds at least (n1 - n0) * k floats. */
+    /** Computes out[t, n0..n1) for every t < rows; wbuf holds at least (n1 - n0) * min(k, CHUNK) floats. */
     static void block(float[] x, int rows, Tensor w, int n0, int n1, float[] bias, float[] out, float[] wbuf) {
         int n = w.dim(0), k = w.dim(1), cols = n1 - n0;
-        w.toF32((long) n0 * k, wbuf, 0, cols * k);
-        int t = 0;
-        for (; t + TILE_ROWS <= rows; t += TILE_ROWS) {
-            int j = 0;
-            for (; j + TILE_COLS <= cols; j += TILE_COLS) tile(x, t * k, k, wbuf, j * k, out, t * n + n0 + j, n);
-            for (; j < cols; j++) {
-                for (int r = 0; r < TILE_ROWS; r++) out[(t + r) * n + n0 + j] = dot(x, (t + r) * k, wbuf, j * k, k);
+        for (int c0 = 0; c0 < k; c0 += CHUNK) {
+            int kc = Math.min(CHUNK, k - c0);
+            boolean first = c0 == 0;
+            for (int j = 0; j < cols; j++) w.toF32((long) (n0 + j) * k + c0, wbuf, j * kc, kc);
+            int t = 0;
+            for (; t + TILE_ROWS <= rows; t += TILE_ROWS) {
+                int j = 0;
+                for (; j + TILE_COLS <= cols; j += TILE_COLS) {
+                    tile(x, t * k + c0, k, wbuf, j * kc, kc, out, t * n + n0 + j, n, first);
+                }
+                for (; j < cols; j++) {
+                    for (int r = 0; r < TILE_ROWS; r++) accumulate(out, (t + r) * n + n0 + j, dot(x, (t + r) * k + c0, wbuf, j * kc, kc), first);
+                }
+            }
+            for (; t < rows; t++) {
+                for (int j = 0; j < cols; j++) accumulate(out, t * n + n0 + j, dot(x, t * k + c0, wbuf, j * kc, kc), first);
             }
         }
-        for (; t < rows; t++) {
-            for (int j = 0; j < cols; j++) out[t * n + n0 + j] = dot(x, t * k, wbuf, j * k, k);
-        }
         if (bias != null) {
-            for (t = 0; t < rows; t++) {
+            for (int t = 0; t < rows; t++) {
                 for (int j = n0; j < n1; j++) out[t * n + j] += bias[j];
             }
         }
     }
 
-    /** The 4 x 3 register tile: out[r, c] = x row (x0 + r*k) . w row (w0 + c*k) over k. */
-    private static void tile(float[] x, int x0, int k, float[] w, int w0, float[] out, int o, int ldo) {
-        int x1 = x0 + k, x2 = x1 + k, x3 = x2 + k, w1 = w0 + k, w2 = w1 + k;
+    private static void accumulate(float[] out, int o, float v, boolean first) {
+        out[o] = first ? v : out[o] + v;
+    }
+
+    /**
+     * The 4 x 3 register tile: out[r, c] (+)= x row (x0 + r*ldx) . w row (w0 + c*k) over k values;
+     * stores when first, else adds to what earlier chunks left.
+     */
+    private static void tile(float[] x, int x0, int ldx, float[] w, int w0, int k, float[] out, int o, int ldo, boolean first) {
+        int x1 = x0 + ldx, x2 = x1 + ldx, x3 = x2 + ldx, w1 = w0 + k, w2 = w1 + k;
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00;
         FloatVector a20 = a00, a21 = a00, a22 = a00, a30 = a00, a31 = a00, a32 = a00;
         int i = 0;
@@ -102,21 +124,21 @@ final class Gemm {
             s31 += a * b1;
             s32 += a * b2;
         }
-        out[o] = s00;
-        out[o + 1] = s01;
-        out[o + 2] = s02;
+        accumulate(out, o, s00, first);
+        accumulate(out, o + 1, s01, first);
+        accumulate(out, o + 2, s02, first);
         o += ldo;
-        out[o] = s10;
-        out[o + 1] = s11;
-        out[o + 2] = s12;
+        accumulate(out, o, s10, first);
+        accumulate(out, o + 1, s11, first);
+        accumulate(out, o + 2, s12, first);
         o += ldo;
-        out[o] = s20;
-        out[o + 1] = s21;
-        out[o + 2] = s22;
+        accumulate(out, o, s20, first);
+        accumulate(out, o + 1, s21, first);
+        accumulate(out, o + 2, s22, first);
         o += ldo;
-        out[o] = s30;
-        out[o + 1] = s31;
-        out[o + 2] = s32;
+        accumulate(out, o, s30, first);
+        accumulate(out, o + 1, s31, first);
+        accumulate(out, o + 2, s32, first);
     }
 
     /** a[ao..ao+k) . b[bo..bo+k), for the rows and columns that do not fill a tile. */

@@ -11,7 +11,7 @@ import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** The tiled matrix product against a scalar double reference, on shapes that leave every kind of tail. */
+/** The tiled matrix product against a scalar double reference, on shapes that leave every kind of tail and span several K chunks. */
 class GemmTest {
 
     /** A [n x k] weight in dtype, stored one byte past an aligned address as mapped files may be. */
@@ -28,6 +28,7 @@ class GemmTest {
             "F32, 1, 1, 1", "F32, 5, 7, 13", "F32, 9, 50, 67", "F32, 64, 130, 96",
             "BF16, 3, 2, 9", "BF16, 7, 31, 33", "BF16, 17, 200, 40",
             "F16, 4, 3, 8", "F16, 6, 29, 71", "F16, 21, 100, 24",
+            "F32, 9, 14, 1100", "BF16, 5, 7, 1031", "F16, 8, 9, 1536",
     })
     void matchesScalarReference(DType dtype, int rows, int n, int k) {
         Random rnd = new Random(rows * 1000 + n * 10 + k);
