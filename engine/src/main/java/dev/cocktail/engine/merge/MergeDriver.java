@@ -6,7 +6,9 @@ import dev.cocktail.engine.Progress;
 import dev.cocktail.engine.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -43,7 +45,11 @@ public final class MergeDriver {
         try (OutputDir out = OutputDir.create(job.output(), job.force(), job.inputs());
              CheckpointWriter writer = CheckpointWriter.create(out.staging(),
                      job.plan().stream().map(PlannedTensor::spec).toList(), job.shardSize())) {
+            // the model card's fingerprints are computed alongside the merge, from the same page cache
+            CompletableFuture<List<String>> hashes = CompletableFuture.supplyAsync(job.files().card()::hashes,
+                    r -> Thread.ofPlatform().name("cocktail-hash").daemon().start(r));
             long total = job.plan().stream().mapToLong(p -> p.spec().byteSize()).sum();
+            long largest = job.plan().stream().filter(p -> !p.rawCopy()).mapToLong(p -> p.spec().byteSize()).max().orElse(0);
             progress.start("merging", total, "B");
             Writer w = new Writer(wrapSink.apply(writer::write), progress);
             Thread wt = Thread.ofPlatform().name("cocktail-writer").start(w);
@@ -55,16 +61,15 @@ public final class MergeDriver {
                         w.queue.put(new Item(p, p.sources().getFirst().data(), null));
                         continue;
                     }
-                    Arena arena = Arena.ofShared();
+                    MemorySegment full = w.buffer(largest), buf = full.asSlice(0, p.spec().byteSize());
                     try {
-                        MemorySegment buf = arena.allocate(p.spec().byteSize(), 64);
                         TensorJob tj = new TensorJob(p.name(), p.sources(), p.shape(), p.merge().rowWise(), job.seed(),
                                 pool, scratch);
                         tj.write(p.merge().prepare(tj), p.dtype(), buf);
                         release(p);
-                        w.queue.put(new Item(p, buf, arena));
+                        w.queue.put(new Item(p, buf, full));
                     } catch (RuntimeException | InterruptedException e) {
-                        arena.close();
+                        w.free.add(full);
                         throw e;
                     }
                 }
@@ -83,7 +88,7 @@ public final class MergeDriver {
                 progress.finish();
             }
             writer.finish();
-            job.files().write(out.staging());
+            job.files().write(out.staging(), join(hashes));
             out.commit();
         } finally {
             pool.shutdownNow();
@@ -95,14 +100,21 @@ public final class MergeDriver {
         for (Tensor t : p.sources()) if (t.data().isMapped()) t.data().unload();
     }
 
-    private record Item(PlannedTensor tensor, MemorySegment bytes, Arena arena) {
+    /** A tensor to write: a view of a pooled buffer, or (raw copies, pool null) the input's own bytes. */
+    private record Item(PlannedTensor tensor, MemorySegment bytes, MemorySegment pool) {
         static final Item END = new Item(null, null, null);
     }
 
-    /** Writes tensors in the order they arrive; the first failure is kept for the computing thread. */
+    /**
+     * Writes tensors in the order they arrive; the first failure is kept for the computing thread.
+     * Output buffers are pooled (BUFFERS of them, grown to the largest tensor), so no tensor pays
+     * for fresh zeroed memory.
+     */
     private static final class Writer implements Runnable {
         final BlockingQueue<Item> queue = new ArrayBlockingQueue<>(BUFFERS);
         final Semaphore permits = new Semaphore(BUFFERS);
+        final java.util.concurrent.ConcurrentLinkedQueue<MemorySegment> free = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        private final Arena arena = Arena.ofShared();
         final AtomicReference<RuntimeException> failure = new AtomicReference<>();
         private final TensorSink sink;
         private final Progress progress;
@@ -120,10 +132,10 @@ public final class MergeDriver {
                     if (it == Item.END) return;
                     try {
                         sink.write(it.tensor().name(), it.bytes());
-                        if (it.arena() == null) release(it.tensor());
+                        if (it.pool() == null) release(it.tensor());
                         progress.advance(it.bytes().byteSize());
                     } finally {
-                        if (it.arena() != null) it.arena().close();
+                        if (it.pool() != null) free.add(it.pool());
                         permits.release();
                     }
                 }
@@ -140,10 +152,26 @@ public final class MergeDriver {
             if (e != null) throw e;
         }
 
-        /** Frees buffers that were queued but never written (after a failure). */
+        /** A pooled buffer of `size` bytes, the largest output tensor (the caller holds a permit). */
+        MemorySegment buffer(long size) {
+            MemorySegment b = free.poll();
+            return b != null ? b : arena.allocate(Math.max(size, 1), 64);
+        }
+
+        /** Frees every buffer, once the writer thread is gone. */
         void drain() {
-            Item it;
-            while ((it = queue.poll()) != null) if (it.arena() != null) it.arena().close();
+            queue.clear();
+            free.clear();
+            arena.close();
+        }
+    }
+
+    private static List<String> join(CompletableFuture<List<String>> f) {
+        try {
+            return f.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            throw e;
         }
     }
 

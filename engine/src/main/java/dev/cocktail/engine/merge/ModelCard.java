@@ -5,6 +5,7 @@ import dev.cocktail.engine.ModelDir;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -26,13 +27,17 @@ import java.util.List;
 public record ModelCard(String method, List<ModelDir> inputs, List<String> roles, List<String> settings,
                         Long seed, String version) {
 
-    String render() {
+    /** The sha256 of each input's weights file (model.safetensors, or the index when sharded), in input order. */
+    List<String> hashes() {
+        return inputs.stream().map(m -> sha256(ModelFiles.weightsFile(m))).toList();
+    }
+
+    String render(List<String> hashes) {
         StringBuilder b = new StringBuilder();
         b.append("---\nlibrary_name: transformers\ntags:\n- merge\n- cocktail\n---\n\n");
         b.append("# Merged model\n\n");
         b.append("Made by cocktail ").append(version).append(" with ").append(method).append(".\n\n");
         b.append("## Inputs\n\n| model | weights file | sha256 | role |\n|---|---|---|---|\n");
-        List<String> hashes = inputs.parallelStream().map(m -> sha256(ModelFiles.weightsFile(m))).toList();
         for (int i = 0; i < inputs.size(); i++) {
             ModelDir m = inputs.get(i);
             b.append("| ").append(m.name()).append(" | ").append(ModelFiles.weightsFile(m).getFileName())
@@ -48,9 +53,12 @@ public record ModelCard(String method, List<ModelDir> inputs, List<String> roles
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ); Arena arena = Arena.ofConfined()) {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             MemorySegment map = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
-            for (long at = 0; at < map.byteSize(); at += 1L << 26) {
-                MemorySegment part = map.asSlice(at, Math.min(1L << 26, map.byteSize() - at));
-                md.update(part.asByteBuffer());
+            byte[] buf = new byte[1 << 20]; // heap arrays take the SHA intrinsic's fast path
+            for (long at = 0; at < map.byteSize(); at += buf.length) {
+                int n = (int) Math.min(buf.length, map.byteSize() - at);
+                MemorySegment part = map.asSlice(at, n);
+                MemorySegment.copy(part, ValueLayout.JAVA_BYTE, 0, buf, 0, n);
+                md.update(buf, 0, n);
                 part.unload(); // hashed pages leave the resident set
             }
             return HexFormat.of().formatHex(md.digest());

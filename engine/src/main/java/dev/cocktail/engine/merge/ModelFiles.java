@@ -36,7 +36,8 @@ public record ModelFiles(ModelDir configFrom, ModelDir tokenizerFrom, DType dtyp
     private static final List<String> ST_FILES = List.of("modules.json", "sentence_bert_config.json",
             "config_sentence_transformers.json");
 
-    void write(Path dir) {
+    /** Writes the files into dir; hashes are the inputs' weights fingerprints for the card. */
+    void write(Path dir, List<String> hashes) {
         try {
             ObjectNode config = configFrom.hasConfig() ? configFrom.config() : null;
             if (config != null) {
@@ -50,7 +51,7 @@ public record ModelFiles(ModelDir configFrom, ModelDir tokenizerFrom, DType dtyp
                 if (Files.isRegularFile(src)) Files.copy(src, dir.resolve(f));
             }
             if (config != null && ENCODERS.contains(config.path("model_type").asText())) sentenceTransformers(config, dir);
-            Files.writeString(dir.resolve("README.md"), card.render());
+            Files.writeString(dir.resolve("README.md"), card.render(hashes));
         } catch (IOException e) {
             throw new CocktailException("cannot write the merged model's files into " + dir + ": " + e.getMessage() + ".", e);
         }

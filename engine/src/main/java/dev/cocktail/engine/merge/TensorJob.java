@@ -117,6 +117,20 @@ public final class TensorJob {
         void run(Chunk c, A acc);
     }
 
+    /**
+     * The inputs' pages of chunks [first, last) leave our resident set once a block is done (they stay
+     * in the page cache; a later pass faults them back in cheaply), so a large tensor never keeps
+     * all its inputs resident.
+     */
+    private void release(int first, int last) {
+        long from = (long) first * chunk, to = Math.min(elements, (long) last * chunk);
+        for (Tensor t : sources) {
+            if (!t.data().isMapped()) continue;
+            long size = t.dtype().byteSize();
+            t.data().asSlice(from * size, (to - from) * size).unload();
+        }
+    }
+
     private <A> List<A> runBlocks(java.util.function.Supplier<A> newAcc, BlockStep<A> step) {
         int blocks = (chunks + blockChunks - 1) / blockChunks;
         List<Callable<A>> tasks = new ArrayList<>(blocks);
@@ -133,6 +147,7 @@ public final class TensorJob {
                     for (int i = 0; i < sources.size(); i++) sources.get(i).toF32(c.from, c.in[i], 0, c.n);
                     step.run(c, acc);
                 }
+                release(first, last);
                 return acc;
             });
         }
