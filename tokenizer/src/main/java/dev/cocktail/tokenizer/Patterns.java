@@ -60,12 +60,11 @@ final class Patterns {
     /** Replaces every match with the literal content (no group references, as in the Rust crate). */
     static String replaceAll(Pattern pattern, String s, String content) {
         StringBuilder out = new StringBuilder(s.length() + 16);
-        int[] last = {0};
+        int[] copied = {0};
         forEachMatch(pattern, s, (start, end) -> {
-            out.append(s, last[0], start).append(content);
-            last[0] = end;
+            out.append(s, copied[0], start).append(content);
+            copied[0] = end;
         });
-        if (last[0] == 0 && out.isEmpty()) return s;
-        return out.append(s, last[0], s.length()).toString();
+        return out.append(s, copied[0], s.length()).toString();
     }
 }

@@ -65,7 +65,8 @@ public final class Tokenizer {
         if (bos < 0 && config.bos() != null) bos = tokenToId(config.bos());
         if (eos < 0 && config.eos() != null) eos = tokenToId(config.eos());
         JsonNode padding = root.get("padding");
-        String padToken = Json.isNull(padding) ? config.pad() : Json.optionalText(padding, "pad_token");
+        String padToken = Json.isNull(padding) ? null : Json.optionalText(padding, "pad_token");
+        if (padToken == null) padToken = config.pad();
         int pad = padToken == null ? -1 : tokenToId(padToken);
         bosId = bos < 0 ? OptionalInt.empty() : OptionalInt.of(bos);
         eosId = eos < 0 ? OptionalInt.empty() : OptionalInt.of(eos);
