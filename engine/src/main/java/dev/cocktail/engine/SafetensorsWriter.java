@@ -87,7 +87,7 @@ public final class SafetensorsWriter implements AutoCloseable {
                 }
             } else { // a heap segment over float[] etc. has no ByteBuffer view: go through a bounce buffer
                 if (bounce == null) bounce = ByteBuffer.allocateDirect(BOUNCE);
-                MemorySegment b = MemorySegment.ofBuffer(bounce);
+                MemorySegment b = MemorySegment.ofBuffer(bounce.clear()); // the whole buffer, whatever the last write left
                 for (long at = 0; at < bytes.byteSize(); at += BOUNCE) {
                     long n = Math.min(BOUNCE, bytes.byteSize() - at);
                     MemorySegment.copy(bytes, at, b, 0, n);

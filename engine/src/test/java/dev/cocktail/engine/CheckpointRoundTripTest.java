@@ -61,23 +61,31 @@ class CheckpointRoundTripTest {
         }
     }
 
-    /** Merges hand the writer heap float[] segments, larger than its bounce buffer. */
+    /** Merges hand the writer heap float[] segments, one after another, some larger than its bounce buffer. */
     @Test
     void writesHeapFloatSegments(@TempDir Path tmp) {
-        float[] values = new float[3_000_001];
-        for (int i = 0; i < values.length; i++) values[i] = i * 0.5f;
+        int[] sizes = {3_000_001, 5, 1_048_576, 2_000_000};
+        List<TensorSpec> plan = new java.util.ArrayList<>();
+        for (int i = 0; i < sizes.length; i++) plan.add(new TensorSpec("x" + i, DType.F32, new long[] {sizes[i]}));
         Path out = tmp.resolve("out");
         try (OutputDir dir = OutputDir.create(out, false, List.of());
-             CheckpointWriter w = CheckpointWriter.create(dir.staging(),
-                     List.of(new TensorSpec("x", DType.F32, new long[] {values.length})), CheckpointWriter.DEFAULT_SHARD_SIZE)) {
-            w.write("x", MemorySegment.ofArray(values));
+             CheckpointWriter w = CheckpointWriter.create(dir.staging(), plan, CheckpointWriter.DEFAULT_SHARD_SIZE)) {
+            for (int i = 0; i < sizes.length; i++) w.write("x" + i, MemorySegment.ofArray(values(sizes[i], i)));
             w.finish();
             dir.commit();
         }
         try (Checkpoint back = Checkpoint.open(out)) {
-            float[] read = new float[values.length];
-            back.require("x").toF32(0, read, 0, read.length);
-            assertArrayEquals(values, read);
+            for (int i = 0; i < sizes.length; i++) {
+                float[] read = new float[sizes[i]];
+                back.require("x" + i).toF32(0, read, 0, read.length);
+                assertArrayEquals(values(sizes[i], i), read, "x" + i);
+            }
         }
+    }
+
+    static float[] values(int n, int seed) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = i * 0.5f + seed;
+        return v;
     }
 }

@@ -1,0 +1,144 @@
+package dev.cocktail.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.cocktail.engine.Checkpoint;
+import dev.cocktail.engine.CheckpointWriter;
+import dev.cocktail.engine.DType;
+import dev.cocktail.engine.OutputDir;
+import dev.cocktail.engine.Tensor;
+import dev.cocktail.engine.TensorSpec;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line as a real process: killed mid-merge, out of disk space. */
+class ReliabilityTest {
+    static final int KILLS = 20;
+
+    @TempDir
+    static Path models;
+
+    /** Three models big enough (3 x 24 MB) that a merge takes a while to kill in the middle of. */
+    @BeforeAll
+    static void makeModels() throws IOException {
+        Random random = new Random(3);
+        for (String name : List.of("a", "b", "c")) {
+            Path dir = models.resolve(name);
+            List<TensorSpec> plan = new ArrayList<>();
+            for (int i = 0; i < 6; i++) plan.add(new TensorSpec("layers." + i + ".weight", DType.F32, new long[] {1024, 1024}));
+            try (OutputDir out = OutputDir.create(dir, false, List.of());
+                 CheckpointWriter w = CheckpointWriter.create(out.staging(), plan, 20_000_000)) {
+                float[] values = new float[1024 * 1024];
+                for (TensorSpec t : plan) {
+                    for (int k = 0; k < values.length; k++) values[k] = (float) random.nextGaussian();
+                    w.write(t.name(), MemorySegment.ofArray(values));
+                }
+                w.finish();
+                Files.writeString(out.staging().resolve("config.json"),
+                        "{\"architectures\":[\"LlamaForCausalLM\"],\"model_type\":\"llama\",\"torch_dtype\":\"float32\"}\n");
+                out.commit();
+            }
+        }
+    }
+
+    static List<String> java(String... args) {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"), Cocktail.class.getName()));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    static String[] mix(Path out) {
+        return new String[] {"mix", models.resolve("a").toString(), models.resolve("b").toString(), models.resolve("c").toString(),
+                "--weights", "0.2,0.3,0.5", "--output", out.toString(), "--shard-size", "20MB"};
+    }
+
+    static List<String> siblings(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    void killedAtAnyPointLeavesNothingOrTheWholeModel(@TempDir Path tmp) throws Exception {
+        Path reference = tmp.resolve("reference");
+        Process ref = new ProcessBuilder(java(mix(reference))).redirectErrorStream(true).start();
+        String refOut = new String(ref.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, ref.waitFor(), refOut);
+        long start = System.nanoTime();
+        new ProcessBuilder(java(mix(tmp.resolve("timing")))).redirectErrorStream(true).start().waitFor();
+        long runMillis = (System.nanoTime() - start) / 1_000_000;
+
+        Random random = new Random(11);
+        int complete = 0, absent = 0;
+        for (int i = 0; i < KILLS; i++) {
+            Path out = tmp.resolve("killed");
+            Process p = new ProcessBuilder(java(mix(out))).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            // from JVM start-up to past the end, so that some kills land after the rename
+            Thread.sleep(runMillis * 3 / 10 + random.nextLong(runMillis * 13 / 10 + 1));
+            p.destroyForcibly(); // SIGKILL: no shutdown hook runs
+            p.waitFor(30, TimeUnit.SECONDS);
+            if (Files.exists(out)) {
+                assertSameTensors(reference, out);
+                complete++;
+                deleteTree(out);
+            } else {
+                absent++;
+            }
+        }
+        // the next run over the same output removes whatever partial directories the kills left
+        Process last = new ProcessBuilder(java(mix(tmp.resolve("killed")))).redirectErrorStream(true).start();
+        String lastOut = new String(last.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, last.waitFor(), lastOut);
+        assertSameTensors(reference, tmp.resolve("killed"));
+        assertEquals(List.of("killed", "reference", "timing"), siblings(tmp), "no partial directory survives the next run");
+        assertTrue(absent > 0, "some kills must land before the rename");
+        System.out.printf("%d kills over a %d ms merge: %d left the complete model, %d left nothing%n", KILLS, runMillis, complete, absent);
+    }
+
+    static void assertSameTensors(Path want, Path got) {
+        try (Checkpoint a = Checkpoint.open(want); Checkpoint b = Checkpoint.open(got)) {
+            assertEquals(a.names(), b.names());
+            for (Tensor t : a.tensors()) assertEquals(-1, t.data().mismatch(b.require(t.name()).data()), t.name());
+        }
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+        }
+    }
+
+    /** A 1 MB tmpfs in a private mount namespace (needs `unshare -rm`, which Linux allows unprivileged users). */
+    @Test
+    void diskFullIsOneSentenceAndLeavesNothing(@TempDir Path tmp) throws Exception {
+        Path mount = Files.createDirectories(tmp.resolve("small"));
+        Process probe = new ProcessBuilder("unshare", "-rm", "true").redirectErrorStream(true).start();
+        assumeTrue(probe.waitFor() == 0, "unshare -rm is not available here");
+        StringBuilder script = new StringBuilder("mount -t tmpfs -o size=1m tmpfs '" + mount + "' || exit 90; ");
+        for (String a : java(mix(mount.resolve("merged")))) script.append('\'').append(a.replace("'", "'\\''")).append("' ");
+        script.append("2> '").append(tmp.resolve("err")).append("'; status=$?; ls -A '").append(mount).append("'; exit $status");
+        Process p = new ProcessBuilder("unshare", "-rm", "sh", "-c", script.toString()).redirectErrorStream(true).start();
+        String listing = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int status = p.waitFor();
+        assumeTrue(status != 90, "cannot mount a tmpfs here");
+        String err = Files.readString(tmp.resolve("err")).lines().filter(l -> !l.startsWith("WARNING: Using incubator")).reduce("", (x, y) -> x + y + "\n");
+        assertEquals(2, status, err);
+        assertEquals(1, err.lines().count(), err);
+        assertTrue(err.contains("No space left on device"), err);
+        assertEquals("", listing.strip(), "nothing left on the full disk");
+    }
+}
