@@ -1,30 +1,34 @@
 #!/usr/bin/env bash
-# Fuzzes the parsers of untrusted input with Jazzer for a while, then adds what it found to the
-# committed corpus (which `mvn verify` replays on every run).
-#   scripts/fuzz.sh [MINUTES_PER_TARGET] [TargetTest ...]      e.g. scripts/fuzz.sh 10 SafetensorsFuzzTest
-# Each JUnit run fuzzes one target for 2 minutes (the targets' maxDuration); runs repeat until the
-# minutes are spent, resuming from the corpus kept in fuzz/.cifuzz-corpus.
+# Fuzzes the parsers of untrusted input with Jazzer, then adds what it found to the committed corpus
+# (which `mvn verify` replays on every run).
+#   scripts/fuzz.sh [MINUTES_PER_TARGET] [Class#method ...]     e.g. scripts/fuzz.sh 10 SafetensorsFuzzTest#anyBytes
+# With no target named, every @FuzzTest method of fuzz/ is fuzzed in turn. One JUnit run fuzzes one
+# method for 2 minutes (the targets' maxDuration); runs repeat until the minutes are spent, resuming
+# from the corpus kept in fuzz/.cifuzz-corpus.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [[ -d /usr/lib/jvm/temurin-25-jdk-amd64 ]] && export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
 minutes="${1:-2}"; shift || true
 targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then
-  mapfile -t targets < <(cd fuzz/src/test/java/dev/cocktail/fuzz && ls *FuzzTest.java | sed 's/\.java$//')
+  for f in fuzz/src/test/java/dev/cocktail/fuzz/*FuzzTest.java; do
+    class="$(basename "$f" .java)"
+    for m in $(grep -A1 '@FuzzTest' "$f" | sed -n 's/.*void \([A-Za-z0-9_]*\)(.*/\1/p'); do targets+=("$class#$m"); done
+  done
 fi
 mvn -B -ntp -q -pl fuzz -am -DskipTests install
+runs=$(( (minutes + 1) / 2 )); [[ $runs -lt 1 ]] && runs=1
 for t in "${targets[@]}"; do
-  runs=$(( (minutes + 1) / 2 )); [[ $runs -lt 1 ]] && runs=1
+  class="${t%%#*}"; method="${t##*#}"
   for ((i = 1; i <= runs; i++)); do
     echo "== $t: run $i of $runs"
-    JAZZER_FUZZ=1 mvn -B -ntp -q -o -pl fuzz surefire:test -Dtest="$t" || { echo "$t found a failing input: see fuzz/target/surefire-reports and the crash-* file it names"; exit 1; }
+    JAZZER_FUZZ=1 mvn -B -ntp -o -pl fuzz surefire:test -Dtest="$t" > "fuzz/target/fuzz-$class-$method.log" 2>&1 \
+      || { echo "$t found a failing input: see fuzz/target/fuzz-$class-$method.log and the crash file it names"; exit 1; }
+    grep -ohE 'Done [0-9]+ runs in [0-9]+ second' "fuzz/target/fuzz-$class-$method.log" | tail -1 || true
   done
-  for dir in fuzz/.cifuzz-corpus/dev.cocktail.fuzz."$t"/*/; do
-    [[ -d "$dir" ]] || continue
-    method="$(basename "$dir")"
-    dest="fuzz/src/test/resources/dev/cocktail/fuzz/${t}Inputs/$method"
-    mkdir -p "$dest"
-    cp -n "$dir"* "$dest"/ 2>/dev/null || true
-    echo "$t/$method: $(ls "$dest" | wc -l) inputs in the committed corpus"
-  done
+  found="fuzz/.cifuzz-corpus/dev.cocktail.fuzz.$class/$method"
+  dest="fuzz/src/test/resources/dev/cocktail/fuzz/${class}Inputs/$method"
+  mkdir -p "$dest"
+  [[ -d "$found" ]] && cp -n "$found"/* "$dest"/ 2>/dev/null || true
+  echo "$t: $(ls "$dest" | wc -l) inputs in the committed corpus"
 done
