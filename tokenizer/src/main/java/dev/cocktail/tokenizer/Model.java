@@ -43,10 +43,19 @@ sealed interface Model permits Bpe, WordPiece {
         return out;
     }
 
-    /** Reverse of the vocab, indexed by id; gaps are null. */
+    /**
+     * Reverse of the vocab, indexed by id; gaps are null. Real vocabularies number their tokens
+     * 0..n-1; ids far beyond the token count are refused rather than sized into an array.
+     */
     static String[] reverse(Map<String, Integer> vocab) {
         int max = -1;
-        for (int id : vocab.values()) max = Math.max(max, id);
+        for (int id : vocab.values()) {
+            if (id < 0) throw Json.invalid("the vocabulary has a negative id " + id);
+            max = Math.max(max, id);
+        }
+        if (max >= 2L * vocab.size() + 1024) {
+            throw Json.invalid("the vocabulary numbers " + vocab.size() + " tokens up to id " + max + ", leaving most ids unused");
+        }
         String[] out = new String[max + 1];
         vocab.forEach((token, id) -> out[id] = token);
         return out;

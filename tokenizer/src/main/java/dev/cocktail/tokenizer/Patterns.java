@@ -40,7 +40,7 @@ final class Patterns {
      * ended is skipped, and the search then resumes one code point (never one UTF-16 char) further on.
      */
     static void forEachMatch(Pattern pattern, String s, MatchSink sink) {
-        Matcher m = pattern.matcher(s);
+        Matcher m = pattern.matcher(new BoundedText(s, pattern));
         int from = 0;
         int lastEnd = -1;
         while (from <= s.length() && m.find(from)) {
@@ -66,5 +66,50 @@ final class Patterns {
             copied[0] = end;
         });
         return out.append(s, copied[0], s.length()).toString();
+    }
+
+    /**
+     * The text as the regex engine sees it, counting its reads: java.util.regex backtracks, so a
+     * hostile pattern such as (a+)+$ could run for years on a short text. Patterns of real tokenizers
+     * read each character a few times; past READS_PER_CHAR reads per character the pattern is refused.
+     */
+    private static final class BoundedText implements CharSequence {
+        static final long READS_PER_CHAR = 1000;
+        static final long READS_MIN = 1_000_000;
+
+        private final String text;
+        private final Pattern pattern;
+        private final long budget;
+        private long reads;
+
+        BoundedText(String text, Pattern pattern) {
+            this.text = text;
+            this.pattern = pattern;
+            this.budget = Math.max(READS_MIN, READS_PER_CHAR * text.length());
+        }
+
+        @Override
+        public char charAt(int index) {
+            if (++reads > budget) {
+                throw new TokenizerException("the tokenizer's regex '" + pattern.pattern() + "' needs more than " + budget
+                        + " steps on a text of " + text.length() + " characters (catastrophic backtracking); refusing it");
+            }
+            return text.charAt(index);
+        }
+
+        @Override
+        public int length() {
+            return text.length();
+        }
+
+        @Override
+        public CharSequence subSequence(int start, int end) {
+            return text.subSequence(start, end);
+        }
+
+        @Override
+        public String toString() {
+            return text;
+        }
     }
 }
