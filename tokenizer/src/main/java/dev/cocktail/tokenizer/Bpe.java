@@ -16,8 +16,7 @@ final class Bpe implements Model {
     private static final int CACHE_CAPACITY = 10_000;
     private static final int CACHEABLE_LENGTH = 256;
 
-    private final Map<String, Integer> vocab;
-    private final String[] tokens;
+    private final Vocab vocab;
     private final PairMap merges;
     private final String unkToken;
     private final boolean fuseUnk;
@@ -33,8 +32,7 @@ final class Bpe implements Model {
 
     private Bpe(Map<String, Integer> vocab, PairMap merges, String unkToken, boolean fuseUnk, boolean byteFallback,
                 boolean ignoreMerges, String prefix, String suffix) {
-        this.vocab = vocab;
-        this.tokens = Model.reverse(vocab);
+        this.vocab = Vocab.of(vocab);
         this.merges = merges;
         this.unkToken = unkToken;
         this.fuseUnk = fuseUnk;
@@ -97,8 +95,8 @@ final class Bpe implements Model {
     public void tokenize(String word, IntList out) {
         if (word.isEmpty()) return;
         if (ignoreMerges) {
-            Integer id = vocab.get(word);
-            if (id != null) {
+            int id = vocab.id(word);
+            if (id >= 0) {
                 out.add(id);
                 return;
             }
@@ -127,7 +125,7 @@ final class Bpe implements Model {
                 piece = word.substring(i, end);
                 if (prefix != null && i > 0) piece = prefix + piece;
                 if (suffix != null && end == word.length()) piece = piece + suffix;
-                id = vocab.getOrDefault(piece, -1);
+                id = vocab.id(piece);
             }
             if (id >= 0) {
                 if (unkPending) symbols.add(unkId());
@@ -152,8 +150,8 @@ final class Bpe implements Model {
     }
 
     private int unkId() {
-        Integer id = vocab.get(unkToken);
-        if (id == null) throw new TokenizerException("the BPE unk_token '" + unkToken + "' is not in the vocabulary");
+        int id = vocab.id(unkToken);
+        if (id < 0) throw new TokenizerException("the BPE unk_token '" + unkToken + "' is not in the vocabulary");
         return id;
     }
 
@@ -242,17 +240,7 @@ final class Bpe implements Model {
     }
 
     @Override
-    public int tokenToId(String token) {
-        return vocab.getOrDefault(token, -1);
-    }
-
-    @Override
-    public String idToToken(int id) {
-        return id >= 0 && id < tokens.length ? tokens[id] : null;
-    }
-
-    @Override
-    public int vocabSize() {
-        return vocab.size();
+    public Vocab vocab() {
+        return vocab;
     }
 }

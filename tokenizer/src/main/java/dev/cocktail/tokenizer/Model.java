@@ -10,13 +10,21 @@ sealed interface Model permits Bpe, WordPiece {
     /** Appends the ids of the word's tokens. */
     void tokenize(String word, IntList out);
 
+    Vocab vocab();
+
     /** The token's id, or -1. */
-    int tokenToId(String token);
+    default int tokenToId(String token) {
+        return vocab().id(token);
+    }
 
     /** The id's token, or null. */
-    String idToToken(int id);
+    default String idToToken(int id) {
+        return vocab().token(id);
+    }
 
-    int vocabSize();
+    default int vocabSize() {
+        return vocab().size();
+    }
 
     static Model fromJson(JsonNode node) {
         if (Json.isNull(node)) throw Json.invalid("no \"model\"");

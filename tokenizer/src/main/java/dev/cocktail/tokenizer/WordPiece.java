@@ -9,15 +9,13 @@ import java.util.Map;
  * is the unknown token as a whole.
  */
 final class WordPiece implements Model {
-    private final Map<String, Integer> vocab;
-    private final String[] tokens;
+    private final Vocab vocab;
     private final String unkToken;
     private final String prefix;
     private final int maxChars;
 
     private WordPiece(Map<String, Integer> vocab, String unkToken, String prefix, int maxChars) {
-        this.vocab = vocab;
-        this.tokens = Model.reverse(vocab);
+        this.vocab = Vocab.of(vocab);
         this.unkToken = unkToken;
         this.prefix = prefix;
         this.maxChars = maxChars;
@@ -43,7 +41,7 @@ final class WordPiece implements Model {
             int end = word.length();
             while (start < end) {
                 String piece = start > 0 ? prefix + word.substring(start, end) : word.substring(start, end);
-                found = vocab.getOrDefault(piece, -1);
+                found = vocab.id(piece);
                 if (found >= 0) break;
                 end -= Character.charCount(word.codePointBefore(end));
             }
@@ -58,23 +56,13 @@ final class WordPiece implements Model {
     }
 
     private int unkId() {
-        Integer id = vocab.get(unkToken);
-        if (id == null) throw new TokenizerException("the WordPiece unk_token '" + unkToken + "' is not in the vocabulary");
+        int id = vocab.id(unkToken);
+        if (id < 0) throw new TokenizerException("the WordPiece unk_token '" + unkToken + "' is not in the vocabulary");
         return id;
     }
 
     @Override
-    public int tokenToId(String token) {
-        return vocab.getOrDefault(token, -1);
-    }
-
-    @Override
-    public String idToToken(int id) {
-        return id >= 0 && id < tokens.length ? tokens[id] : null;
-    }
-
-    @Override
-    public int vocabSize() {
-        return vocab.size();
+    public Vocab vocab() {
+        return vocab;
     }
 }
