@@ -5,6 +5,7 @@ import dev.cocktail.engine.ModelDir;
 import dev.cocktail.engine.Progress;
 import dev.cocktail.tokenizer.Tokenizer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /** Sentence embeddings of texts with a BERT model and its own tokenizer. */
@@ -29,7 +30,7 @@ public final class Embeddings {
                 }
                 TokenBatch batch = TokenBatch.of(ids, 0);
                 float[] e = pooling.embed(bert.hidden(batch), batch, dim);
-                for (int b = 0; b < ids.size(); b++) out.add(java.util.Arrays.copyOfRange(e, b * dim, (b + 1) * dim));
+                for (int b = 0; b < ids.size(); b++) out.add(Arrays.copyOfRange(e, b * dim, (b + 1) * dim));
                 progress.advance(ids.size());
             }
         } finally {

@@ -4,6 +4,7 @@ import dev.cocktail.engine.CocktailException;
 import dev.cocktail.engine.Progress;
 import dev.cocktail.tokenizer.Tokenizer;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 
@@ -52,7 +53,7 @@ public final class EncoderScoring {
     /** n items without replacement, in draw order (a partial Fisher-Yates shuffle). */
     static List<String> sample(List<String> items, int n, Random random) {
         List<String> pool = new ArrayList<>(items);
-        for (int i = 0; i < n; i++) java.util.Collections.swap(pool, i, i + random.nextInt(pool.size() - i));
+        for (int i = 0; i < n; i++) Collections.swap(pool, i, i + random.nextInt(pool.size() - i));
         return pool.subList(0, n);
     }
 

@@ -8,6 +8,7 @@ import dev.cocktail.engine.kernels.AttentionShape;
 import dev.cocktail.engine.kernels.Kernels;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * The causal LM forward pass of the Llama family (llama, mistral, qwen2) with Hugging Face
@@ -144,7 +145,7 @@ public final class Llama implements AutoCloseable {
 
     /** Logits [n x vocab] of every position of one sequence of n ids. */
     public float[] logits(int[] ids) {
-        return logits(hidden(TokenBatch.of(java.util.List.of(ids), 0)), java.util.stream.IntStream.range(0, ids.length).toArray());
+        return logits(hidden(TokenBatch.of(List.of(ids), 0)), IntStream.range(0, ids.length).toArray());
     }
 
     /** Logits [rows.length x vocab] of the chosen rows of `hidden`. */

@@ -1,10 +1,11 @@
 package dev.cocktail.models;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.cocktail.engine.CocktailException;
 import dev.cocktail.engine.Json;
-import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Locale;
 
 /** Sentence embeddings from last_hidden_state: the CLS row or the masked mean, then L2-normalized. */
@@ -36,7 +37,7 @@ public enum Pooling {
         for (int b = 0; b < batch.batch(); b++) {
             int first = b * batch.seqLen();
             int count = this == CLS ? 1 : batch.lengths()[b];
-            java.util.Arrays.fill(v, 0);
+            Arrays.fill(v, 0);
             for (int t = 0; t < count; t++) {
                 for (int j = 0; j < dim; j++) v[j] += hidden[(first + t) * dim + j];
             }

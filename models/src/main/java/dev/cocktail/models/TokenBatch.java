@@ -1,5 +1,6 @@
 package dev.cocktail.models;
 
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -16,7 +17,7 @@ public record TokenBatch(int[] ids, int batch, int seqLen, int[] lengths) {
             seqLen = Math.max(seqLen, s.length);
         }
         int[] ids = new int[sequences.size() * seqLen], lengths = new int[sequences.size()];
-        java.util.Arrays.fill(ids, padId);
+        Arrays.fill(ids, padId);
         for (int b = 0; b < sequences.size(); b++) {
             int[] s = sequences.get(b);
             System.arraycopy(s, 0, ids, b * seqLen, s.length);

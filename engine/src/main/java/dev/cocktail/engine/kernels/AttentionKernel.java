@@ -1,5 +1,6 @@
 package dev.cocktail.engine.kernels;
 
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -31,7 +32,7 @@ final class AttentionKernel {
                 int start = s.window() > 0 ? Math.max(0, pos - s.window() + 1) : 0;
                 int qo = (qBase + i) * qStride + h * hd;
                 if (start >= end) { // a padded row whose window holds no real key
-                    java.util.Arrays.fill(out, qo, qo + hd, 0f);
+                    Arrays.fill(out, qo, qo + hd, 0f);
                     continue;
                 }
                 scores(q, qo, kt, len, hd, start, end, s.scale(), scores);
