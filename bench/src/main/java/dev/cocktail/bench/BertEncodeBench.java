@@ -1,0 +1,120 @@
+package dev.cocktail.bench;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import dev.cocktail.engine.ModelDir;
+import dev.cocktail.models.Bert;
+import dev.cocktail.models.OnnxBert;
+import dev.cocktail.models.TokenBatch;
+import dev.cocktail.tokenizer.Tokenizer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * BERT encoding throughput on bge-small-en-v1.5 (12 layers, hidden 384): one batch of 32 sentences of about 30
+ * tokens, right-padded to the longest, from token ids to last_hidden_state. Ours (Bert.hidden, the shared kernel
+ * pool sized to the cores) against ONNX Runtime (default session options, 2 intra-op threads) running the
+ * original export, in the same JVM, alternating run by run so that both see the same machine load.
+ * Prints sentences/s per run and the medians. Tokenizing is left out on both sides.
+ * <p>
+ * Run: java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar dev.cocktail.bench.BertEncodeBench [runs]
+ */
+public final class BertEncodeBench {
+    static final int SENTENCES = 32;
+    /** Words per sentence: about 30 word pieces with [CLS] and [SEP]. */
+    static final int WORDS = 24;
+    /** Batches per timed run, so that a run lasts long enough to time. */
+    static final int BATCHES = 3;
+    static final int WARMUP_RUNS = 3;
+
+    /** Sentences are sliding windows over this text (distinct sentences, similar lengths). */
+    static final String TEXT = "Model merging combines the weights of several fine-tuned language models into one"
+            + " model without any further training. LM-Cocktail computes the mixing weights from the loss that each"
+            + " candidate model gets on a handful of examples from the target task, so that the merged model keeps"
+            + " its general abilities while it gains the new skill. Embedding models are merged the same way: the"
+            + " loss is a contrastive one, where a query should score its positive passage above a set of negatives."
+            + " The encoder reads every token of the input at once, and each layer mixes information between all"
+            + " positions through self-attention, followed by a small feed-forward network applied to every position"
+            + " independently. Sentence embeddings come from the first token or from the mean of all real tokens,"
+            + " normalized to unit length, so that a dot product between two of them is their cosine similarity.";
+
+    public static void main(String[] args) throws Exception {
+        int runs = args.length > 0 ? Integer.parseInt(args[0]) : 7;
+        Path dir = Files.createTempDirectory("bert-encode-bench");
+        try {
+            OnnxBert.Export export = OnnxBert.export("bge-small-en-v1.5", dir);
+            Tokenizer tokenizer = Tokenizer.load(dir.resolve("tokenizer.json"));
+            String[] words = TEXT.split(" ");
+            List<int[]> ids = new ArrayList<>();
+            for (int s = 0; s < SENTENCES; s++) {
+                int from = s * (words.length - WORDS) / (SENTENCES - 1);
+                ids.add(tokenizer.encode(String.join(" ", Arrays.asList(words).subList(from, from + WORDS)), true).ids());
+            }
+            TokenBatch batch = TokenBatch.of(ids, 0);
+            IntSummary lengths = IntSummary.of(batch.lengths());
+            System.out.printf("bge-small-en-v1.5, batch of %d sentences, %d to %d tokens (mean %.1f), padded to %d; %d cores%n",
+                    SENTENCES, lengths.min(), lengths.max(), lengths.mean(), batch.seqLen(), Runtime.getRuntime().availableProcessors());
+            OrtEnvironment env = OrtEnvironment.getEnvironment();
+            try (Bert bert = Bert.load(ModelDir.resolve(dir.toString()));
+                 OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+                options.setIntraOpNumThreads(2);
+                try (OrtSession session = env.createSession(export.onnx(), options)) {
+                    // Both sides must compute the same thing for the comparison to mean anything.
+                    float[] ours = bert.hidden(batch), theirs = OnnxBert.runtimeHidden(env, session, batch);
+                    double diff = 0;
+                    for (int b = 0; b < batch.batch(); b++) {
+                        int h = bert.config().hiddenSize(), first = b * batch.seqLen() * h;
+                        for (int i = first; i < first + batch.lengths()[b] * h; i++) diff = Math.max(diff, Math.abs(ours[i] - theirs[i]));
+                    }
+                    System.out.printf("max |ours - ONNX Runtime| on real tokens: %.2e%n", diff);
+                    double[] oursRate = new double[runs], ortRate = new double[runs], ratio = new double[runs];
+                    for (int r = -WARMUP_RUNS; r < runs; r++) {
+                        long t0 = System.nanoTime();
+                        for (int i = 0; i < BATCHES; i++) bert.hidden(batch);
+                        long t1 = System.nanoTime();
+                        for (int i = 0; i < BATCHES; i++) OnnxBert.runtimeHidden(env, session, batch);
+                        long t2 = System.nanoTime();
+                        double o = rate(t1 - t0), x = rate(t2 - t1);
+                        System.out.printf("%s %d: ours %.1f sentences/s, ONNX Runtime %.1f sentences/s, ratio %.2f%n",
+                                r < 0 ? "warmup" : "run", r < 0 ? r + WARMUP_RUNS + 1 : r + 1, o, x, o / x);
+                        if (r >= 0) {
+                            oursRate[r] = o;
+                            ortRate[r] = x;
+                            ratio[r] = o / x;
+                        }
+                    }
+                    // The load of a shared machine changes between runs: the per-run ratio (both sides seconds
+                    // apart) is steadier than the ratio of the medians.
+                    System.out.printf("median of %d runs: ours %.1f sentences/s, ONNX Runtime %.1f sentences/s;"
+                            + " median of the per-run ratios ours / ONNX Runtime %.2f%n", runs, median(oursRate), median(ortRate), median(ratio));
+                }
+            }
+        } finally {
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
+            }
+        }
+    }
+
+    private record IntSummary(int min, int max, double mean) {
+        static IntSummary of(int[] v) {
+            return new IntSummary(Arrays.stream(v).min().orElseThrow(), Arrays.stream(v).max().orElseThrow(),
+                    Arrays.stream(v).average().orElseThrow());
+        }
+    }
+
+    private static double rate(long nanos) {
+        return (double) BATCHES * SENTENCES / (nanos / 1e9);
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+}
