@@ -14,6 +14,7 @@ import picocli.CommandLine.Option;
 /** The `cocktail` command: options shared by every subcommand, and how errors reach the user. */
 @Command(name = "cocktail",
         mixinStandardHelpOptions = true,
+        scope = CommandLine.ScopeType.INHERIT, // every subcommand gets --help and --version too
         versionProvider = Cocktail.Version.class,
         description = "Merge language models on the JVM: LM-Cocktail, mergekit methods, extrapolation.",
         subcommands = {

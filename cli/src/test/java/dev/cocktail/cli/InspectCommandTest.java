@@ -75,5 +75,10 @@ class InspectCommandTest {
         CliRun h = CliRun.of("--help");
         assertEquals(0, h.status());
         assertTrue(h.out().contains("inspect"), h.out());
+        for (String command : new String[] {"inspect", "mix", "merge", "extrapolate", "eval", "score", "forward", "embed", "tokenize"}) {
+            CliRun sub = CliRun.of(command, "--help");
+            assertEquals(0, sub.status(), command + " --help: " + sub.err());
+            assertTrue(sub.out().startsWith("Usage: cocktail " + command), sub.out());
+        }
     }
 }
