@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Random;
 import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.stream.IntStream;
@@ -208,6 +209,49 @@ class MergeMethodsTest {
                 """, 0, "one");
         check(one, (n, t) -> combine(base.get(n), List.of(delta(a.get(n), base.get(n)), delta(b.get(n), base.get(n))),
                 new double[] {0.5, 0.5}, true, false, 1));
+    }
+
+    /**
+     * Task vectors with only a few distinct magnitudes, in tensors of several chunks: the top-k cut
+     * falls inside a run of equal magnitudes that spans chunks, which the selection must split by
+     * position (earlier first), exactly as a stable sort does.
+     */
+    @Test
+    void tiesCutsRunsOfEqualMagnitudesByPosition() throws IOException {
+        int vocab = 4000; // embeddings and head of 32,000 elements: two chunks and a bit
+        Random r = new Random(5);
+        Map<String, float[]> q = new java.util.LinkedHashMap<>(), x = new java.util.LinkedHashMap<>(), y = new java.util.LinkedHashMap<>();
+        TinyModels.SHAPES.forEach((n, shape) -> {
+            int size = (int) (shape[0] == 6 ? vocab * shape[1] : dev.cocktail.engine.Tensor.elementCount(shape));
+            float[] bq = new float[size], bx = new float[size], by = new float[size];
+            float[] steps = {0f, 0.25f, -0.25f, 0.5f, -0.5f};
+            for (int i = 0; i < size; i++) {
+                bq[i] = Math.round(r.nextGaussian() * 64) / 64f; // a grid on which base + step is exact
+                bx[i] = bq[i] + steps[r.nextInt(steps.length)];
+                by[i] = bq[i] + steps[r.nextInt(steps.length)];
+            }
+            q.put(n, bq);
+            x.put(n, bx);
+            y.put(n, by);
+        });
+        TinyModels.write(tmp.resolve("q"), q, vocab);
+        TinyModels.write(tmp.resolve("x"), x, vocab);
+        TinyModels.write(tmp.resolve("y"), y, vocab);
+        Map<String, float[]> got = merge("""
+                models:
+                  - model: x
+                    parameters: {weight: 1.0, density: 0.3}
+                  - model: y
+                    parameters: {weight: 0.5, density: 0.55}
+                base_model: q
+                merge_method: ties
+                """, 0);
+        for (String n : got.keySet()) {
+            double[] want = combine(q.get(n), List.of(magnitude(delta(x.get(n), q.get(n)), 0.3),
+                    magnitude(delta(y.get(n), q.get(n)), 0.55)), new double[] {1.0, 0.5}, true, true, 1);
+            assertEquals(want.length, got.get(n).length, n);
+            for (int i = 0; i < want.length; i++) assertEquals(want[i], got.get(n)[i], 2e-5, n + "[" + i + "]");
+        }
     }
 
     /** Opposite task vectors that cancel: the elected sign is positive, zeros agree with neither. */
