@@ -1,7 +1,6 @@
 package dev.cocktail.engine.merge;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -105,36 +104,6 @@ final class Kernels {
         double s = acc.reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) s += Math.abs(x[i] * mask[i]);
         return s;
-    }
-
-    /**
-     * The second pass of RankCut's radix select: h[bits & 0xFFFF]++ for the scores whose top 16 bits
-     * (sign cleared) equal hb. Few scores fall in one bucket, so whole vectors without one are skipped.
-     */
-    static void countLowBits(float[] s, int n, int hb, long[] h) {
-        int i = 0;
-        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
-            IntVector top = FloatVector.fromArray(F, s, i).reinterpretAsInts().and(0x7FFFFFFF).lanewise(VectorOperators.LSHR, 16);
-            if (!top.compare(VectorOperators.EQ, hb).anyTrue()) continue;
-            for (int j = i; j < i + F.length(); j++) countLowBits(s[j], hb, h);
-        }
-        for (; i < n; i++) countLowBits(s[i], hb, h);
-    }
-
-    private static void countLowBits(float score, int hb, long[] h) {
-        int bits = Float.floatToRawIntBits(score) & 0x7FFFFFFF;
-        if (bits >>> 16 == hb) h[bits & 0xFFFF]++;
-    }
-
-    /** How many of s[0..n) equal v. */
-    static long countEqual(float[] s, float v, int n) {
-        long count = 0;
-        int i = 0;
-        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
-            count += FloatVector.fromArray(F, s, i).compare(VectorOperators.EQ, v).trueCount();
-        }
-        for (; i < n; i++) if (s[i] == v) count++;
-        return count;
     }
 
     /** mask[i] = |x[i]| > v ? 1 : 0 */

@@ -43,7 +43,10 @@ final class RankCut {
         long[] low = job.count(1 << 16, (c, h) -> {
             float[] s = c.tmp(scratch);
             score.fill(c, s);
-            Kernels.countLowBits(s, c.n, hb, h);
+            for (int i = 0; i < c.n; i++) {
+                int bits = Float.floatToRawIntBits(s[i]) & 0x7FFFFFFF;
+                if (bits >>> 16 == hb) h[bits & 0xFFFF]++;
+            }
         });
         int l = low.length - 1;
         while (above + low[l] < k) above += low[l--];
@@ -53,7 +56,7 @@ final class RankCut {
         long[] equal = job.perChunk((c, one) -> {
             float[] s = c.tmp(scratch);
             score.fill(c, s);
-            one[0] += Kernels.countEqual(s, v, c.n);
+            for (int i = 0; i < c.n; i++) if (s[i] == v) one[0]++;
         });
         long before = 0;
         for (int i = 0; i < equal.length; i++) {
