@@ -2,9 +2,9 @@ package dev.cocktail.cli;
 
 import dev.cocktail.engine.DType;
 import dev.cocktail.engine.merge.Extrapolation;
-import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -25,18 +25,11 @@ final class ExtrapolateCommand implements Runnable {
     @Option(names = "--weights", split = ",", paramLabel = "W", description = "One weight per model, summing to 1 (default: equal).")
     double[] weights;
 
-    @Option(names = "--output", required = true, paramLabel = "DIR", description = "Where the merged model goes.")
-    Path output;
-
     @Option(names = "--dtype", paramLabel = "f32|bf16|f16", description = "Output dtype (default: the first model's).")
     String dtype;
 
-    @Option(names = "--shard-size", paramLabel = "SIZE", defaultValue = "5GB", converter = MergeSize.class,
-            description = "Largest weights file (default 5GB).")
-    long shardSize;
-
-    @Option(names = "--force", description = "Replace an existing output directory.")
-    boolean force;
+    @Mixin
+    OutputOptions target;
 
     @Spec
     CommandSpec spec;
@@ -44,9 +37,9 @@ final class ExtrapolateCommand implements Runnable {
     @Override
     public void run() {
         DType d = dtype == null ? null : DType.fromOption(dtype);
-        Extrapolation.extrapolate(new Extrapolation.Request(base, models, alpha, weights, d, output, force, shardSize),
-                TerminalProgress.forTerminal(), Cocktail.version());
-        spec.commandLine().getOut().println("wrote " + output);
+        Extrapolation.extrapolate(new Extrapolation.Request(base, models, alpha, weights, d, target.output, target.force,
+                target.shardSize), TerminalProgress.forTerminal(), Cocktail.version());
+        spec.commandLine().getOut().println("wrote " + target.output);
         spec.commandLine().getOut().flush();
     }
 }

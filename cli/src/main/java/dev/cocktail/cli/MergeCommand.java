@@ -3,6 +3,7 @@ package dev.cocktail.cli;
 import dev.cocktail.engine.merge.MergekitMerge;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -14,27 +15,20 @@ final class MergeCommand implements Runnable {
     @Parameters(paramLabel = "CONFIG.yml", description = "The mergekit recipe.")
     Path config;
 
-    @Option(names = "--output", required = true, paramLabel = "DIR", description = "Where the merged model goes.")
-    Path output;
-
-    @Option(names = "--force", description = "Replace an existing output directory.")
-    boolean force;
-
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the random methods (DARE, DELLA); default 42.")
     long seed;
 
-    @Option(names = "--shard-size", paramLabel = "SIZE", defaultValue = "5GB", converter = MergeSize.class,
-            description = "Largest weights file (default 5GB).")
-    long shardSize;
+    @Mixin
+    OutputOptions target;
 
     @Spec
     CommandSpec spec;
 
     @Override
     public void run() {
-        MergekitMerge.merge(new MergekitMerge.Request(config, output, force, seed, shardSize),
+        MergekitMerge.merge(new MergekitMerge.Request(config, target.output, target.force, seed, target.shardSize),
                 TerminalProgress.forTerminal(), Cocktail.version());
-        spec.commandLine().getOut().println("wrote " + output);
+        spec.commandLine().getOut().println("wrote " + target.output);
         spec.commandLine().getOut().flush();
     }
 }

@@ -33,15 +33,8 @@ final class MixCommand implements Runnable {
     @Mixin
     ScoringOptions scoring;
 
-    @Option(names = "--output", required = true, paramLabel = "DIR", description = "Where the merged model goes.")
-    Path output;
-
     @Option(names = "--dtype", paramLabel = "f32|bf16|f16", description = "Output dtype (default: the first model's).")
     String dtype;
-
-    @Option(names = "--shard-size", paramLabel = "SIZE", defaultValue = "5GB", converter = MergeSize.class,
-            description = "Largest weights file (default 5GB).")
-    long shardSize;
 
     @Option(names = "--finetuned", paramLabel = "MODEL", description = "Two-step recipe: alpha * MODEL + (1 - alpha) * mix.")
     String finetuned;
@@ -52,11 +45,11 @@ final class MixCommand implements Runnable {
     @Option(names = "--allow-unnormalized", description = "Accept weights that do not sum to 1.")
     boolean allowUnnormalized;
 
-    @Option(names = "--force", description = "Replace an existing output directory.")
-    boolean force;
-
     @Option(names = "--report", paramLabel = "FILE.json", description = "Write the models and weights used as JSON.")
     Path report;
+
+    @Mixin
+    OutputOptions target;
 
     @Spec
     CommandSpec spec;
@@ -79,10 +72,10 @@ final class MixCommand implements Runnable {
         } else {
             reportJson = ScoreReport.json(models, null, weights, null);
         }
-        Mix.mix(new Mix.Request(models, w, allowUnnormalized, finetuned, alpha == null ? 0 : alpha, d, output, force,
-                shardSize), progress, Cocktail.version());
+        Mix.mix(new Mix.Request(models, w, allowUnnormalized, finetuned, alpha == null ? 0 : alpha, d, target.output, target.force,
+                target.shardSize), progress, Cocktail.version());
         if (report != null) ScoreReport.write(report, reportJson);
-        out.println("wrote " + output);
+        out.println("wrote " + target.output);
         out.flush();
     }
 }

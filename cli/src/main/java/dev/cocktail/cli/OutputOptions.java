@@ -1,0 +1,17 @@
+package dev.cocktail.cli;
+
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** Where a merged model goes, shared by `mix`, `merge` and `extrapolate`. */
+final class OutputOptions {
+    @Option(names = "--output", required = true, paramLabel = "DIR", description = "Where the merged model goes.")
+    Path output;
+
+    @Option(names = "--shard-size", paramLabel = "SIZE", defaultValue = "5GB", converter = MergeSize.class,
+            description = "Largest weights file (default 5GB).")
+    long shardSize;
+
+    @Option(names = "--force", description = "Replace an existing output directory.")
+    boolean force;
+}
