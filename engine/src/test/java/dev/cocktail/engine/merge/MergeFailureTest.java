@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cocktail.engine.CocktailException;
 import dev.cocktail.engine.Progress;
+import dev.cocktail.engine.TestData;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -80,7 +81,7 @@ class MergeFailureTest {
                 tmp.resolve("out"), false, 1L << 30), Progress.NONE, "test"));
         assertTrue(e.getMessage().contains("vocab_size 7 (not 6)") && e.getMessage().contains("'model.embed_tokens.weight' is [7, 8]"),
                 e.getMessage());
-        Path dec = MergeTestData.path("cocktail-decoder/base"), enc = MergeTestData.path("cocktail-encoder/base");
+        Path dec = TestData.path("cocktail-decoder/base"), enc = TestData.path("cocktail-encoder/base");
         CocktailException d = assertThrows(CocktailException.class, () -> Mix.mix(new Mix.Request(
                 List.of(dec.toString(), enc.toString()), new double[] {0.5, 0.5}, false, null, 0, null,
                 tmp.resolve("out"), false, 1L << 30), Progress.NONE, "test"));

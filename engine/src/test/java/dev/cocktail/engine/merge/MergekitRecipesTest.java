@@ -8,14 +8,15 @@ import dev.cocktail.engine.Checkpoint;
 import dev.cocktail.engine.Json;
 import dev.cocktail.engine.Progress;
 import dev.cocktail.engine.Tensor;
+import dev.cocktail.engine.TestData;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /** A mergekit-style recipe per method (test resources merge/*.yml) runs on the decoder fixture's models. */
 class MergekitRecipesTest {
@@ -30,7 +31,7 @@ class MergekitRecipesTest {
             yaml = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
         Path recipe = tmp.resolve(method + ".yml");
-        Files.writeString(recipe, yaml.replace("${fixtures}", MergeTestData.path("").toString()));
+        Files.writeString(recipe, yaml.replace("${fixtures}", TestData.path("").toString()));
         MergekitConfig cfg = MergekitConfig.read(recipe);
         assertEquals(method, cfg.method().mergekitName());
         Path out = tmp.resolve("out");
@@ -44,7 +45,7 @@ class MergekitRecipesTest {
         assertTrue(Files.isRegularFile(out.resolve("tokenizer.json")), "tokenizer from the base");
         assertTrue(Files.readString(out.resolve("README.md")).contains("merge_method: " + method));
         try (Checkpoint ck = Checkpoint.open(out);
-             Checkpoint base = Checkpoint.open(MergeTestData.path("cocktail-decoder/base"))) {
+             Checkpoint base = Checkpoint.open(TestData.path("cocktail-decoder/base"))) {
             assertEquals(base.tensors().size() + (layers - 2) * 9, ck.tensors().size());
             for (Tensor t : ck.tensors()) {
                 assertEquals(dtype, t.dtype().torchName(), t.name());

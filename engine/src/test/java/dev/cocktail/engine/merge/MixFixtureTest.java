@@ -10,6 +10,7 @@ import dev.cocktail.engine.DType;
 import dev.cocktail.engine.Json;
 import dev.cocktail.engine.Progress;
 import dev.cocktail.engine.Tensor;
+import dev.cocktail.engine.TestData;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,11 +29,11 @@ class MixFixtureTest {
     @ParameterizedTest
     @ValueSource(strings = {"cocktail-decoder", "cocktail-encoder"})
     void mixReproducesTheReferenceMerge(String fixture, @TempDir Path tmp) throws IOException {
-        JsonNode expected = MergeTestData.json(fixture + "/expected.json").get("merge");
+        JsonNode expected = Json.readFile(TestData.path(fixture + "/expected.json")).get("merge");
         double[] w = new double[3];
         for (int i = 0; i < 3; i++) w[i] = expected.get("weights").get(i).asDouble();
         List<String> models = List.of("base", "ft-a", "ft-b").stream()
-                .map(m -> MergeTestData.path(fixture + "/" + m).toString()).toList();
+                .map(m -> TestData.path(fixture + "/" + m).toString()).toList();
         Path out = tmp.resolve("merged");
         Mix.mix(new Mix.Request(models, w, false, null, 0, null, out, false, 5_000_000_000L), Progress.NONE, "test");
 
@@ -56,7 +57,7 @@ class MixFixtureTest {
         assertEquals("float32", config.get("torch_dtype").asText());
         assertTrue(Files.isRegularFile(out.resolve("tokenizer.json")), "tokenizer from the first model");
         String card = Files.readString(out.resolve("README.md"));
-        assertTrue(card.contains(ModelCard.sha256(MergeTestData.path(fixture + "/ft-a/model.safetensors"))), card);
+        assertTrue(card.contains(ModelCard.sha256(TestData.path(fixture + "/ft-a/model.safetensors"))), card);
         assertTrue(card.contains("weight " + w[1]), card);
         boolean encoder = fixture.contains("encoder");
         assertEquals(encoder, Files.isRegularFile(out.resolve("modules.json")), "sentence-transformers files for encoders only");
@@ -74,11 +75,11 @@ class MixFixtureTest {
      */
     @Test
     void twoStepKeepsTheCocktailInF32(@TempDir Path tmp) throws IOException {
-        JsonNode weights = Json.readFile(MergeTestData.example("results.json")).get("weights").get("sort");
+        JsonNode weights = Json.readFile(TestData.example("results.json")).get("weights").get("sort");
         List<String> names = List.of("base", "ft-sort", "ft-count");
         double[] w = new double[3];
         for (int i = 0; i < 3; i++) w[i] = weights.get(names.get(i)).asDouble();
-        List<String> models = names.stream().map(m -> MergeTestData.example("models/" + m).toString()).toList();
+        List<String> models = names.stream().map(m -> TestData.example("models/" + m).toString()).toList();
         Path out = tmp.resolve("two-step");
         Mix.mix(new Mix.Request(models, w, false, models.get(1), 0.5, DType.F32, out, false, 5_000_000_000L),
                 Progress.NONE, "test");
