@@ -1,11 +1,13 @@
 package dev.cocktail.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cocktail.engine.CheckpointWriter;
 import dev.cocktail.engine.CocktailException;
 import dev.cocktail.engine.Convert;
 import dev.cocktail.engine.DType;
 import dev.cocktail.engine.Json;
 import dev.cocktail.engine.ModelDir;
+import dev.cocktail.engine.OutputFile;
 import dev.cocktail.engine.SafetensorsWriter;
 import dev.cocktail.engine.TensorSpec;
 import dev.cocktail.models.Llama;
@@ -16,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -78,11 +79,13 @@ final class ForwardCommand implements Runnable {
 
     private static void write(Path file, float[] logits, int n, int vocab) {
         TensorSpec spec = new TensorSpec("logits", DType.F32, new long[] {n, vocab});
-        try (SafetensorsWriter w = SafetensorsWriter.create(file, List.of(spec), Map.of("format", "pt"))) {
-            MemorySegment bytes = MemorySegment.ofArray(new byte[logits.length * 4]);
-            Convert.fromF32(logits, 0, logits.length, DType.F32, bytes, 0);
-            w.write("logits", bytes);
-            w.finish();
-        }
+        OutputFile.write(file, tmp -> {
+            try (SafetensorsWriter w = SafetensorsWriter.create(tmp, List.of(spec), CheckpointWriter.METADATA)) {
+                MemorySegment bytes = MemorySegment.ofArray(new byte[logits.length * 4]); // little-endian on any host
+                Convert.fromF32(logits, 0, logits.length, DType.F32, bytes, 0);
+                w.write("logits", bytes);
+                w.finish();
+            }
+        });
     }
 }

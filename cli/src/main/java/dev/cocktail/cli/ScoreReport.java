@@ -2,14 +2,11 @@ package dev.cocktail.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.cocktail.engine.CocktailException;
 import dev.cocktail.engine.Json;
+import dev.cocktail.engine.OutputFile;
 import dev.cocktail.models.Scoring;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Locale;
 
@@ -53,20 +50,8 @@ final class ScoreReport {
         out.printf("%s scoring, temperature %s%n", r.type().name().toLowerCase(Locale.ROOT), r.temperature());
     }
 
-    /** Writes the report whole or not at all (through a temporary sibling renamed into place). */
+    /** Writes the report whole or not at all. */
     static void write(Path file, ObjectNode report) {
-        Path abs = file.toAbsolutePath();
-        Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp-" + ProcessHandle.current().pid());
-        try {
-            Json.writeFile(tmp, report);
-            Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // the report error below is what matters
-            }
-            throw new CocktailException("cannot write the report " + file + ": " + e.getMessage() + ".", e);
-        }
+        OutputFile.write(file, tmp -> Json.writeFile(tmp, report));
     }
 }
