@@ -30,11 +30,11 @@ final class CpuKernels implements Kernels {
     public void matmul(float[] x, int rows, Tensor w, float[] bias, float[] out) {
         if (w.rank() != 2) throw new CocktailException("tensor '" + w.name() + "' is not a matrix: " + w.shapeString() + ".");
         int n = w.dim(0), k = w.dim(1);
-        int blockRows = Gemm.blockRows(n, k, pool.size());
-        int blocks = (n + blockRows - 1) / blockRows;
+        int blockCols = Gemm.blockCols(n, k, pool.size());
+        int blocks = (n + blockCols - 1) / blockCols;
         WorkerPool.Body body = (task, worker) -> {
-            int n0 = task * blockRows, n1 = Math.min(n, n0 + blockRows);
-            Gemm.block(x, rows, w, n0, n1, bias, out, scratch(weightScratch, worker, blockRows * Math.min(k, Gemm.CHUNK)));
+            int n0 = task * blockCols, n1 = Math.min(n, n0 + blockCols);
+            Gemm.block(x, rows, w, n0, n1, bias, out, scratch(weightScratch, worker, Gemm.scratchFloats(blockCols, k)));
         };
         if ((long) rows * n * k < PARALLEL_WORK) {
             for (int t = 0; t < blocks; t++) body.run(t, 0);

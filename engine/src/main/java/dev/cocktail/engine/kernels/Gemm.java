@@ -8,54 +8,82 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * out[t, n] = sum_k x[t, k] * w[n, k]: the batched matrix product at the heart of prefill.
  *
- * The weight rows are split into blocks, one block per task. A task walks K in chunks; for each
- * chunk it widens its rows from the file dtype (F32, BF16, F16) into the worker's scratch, sized to
- * stay in L2, so every weight byte is read from memory and widened once per call, whatever the
- * number of tokens. It then sweeps the tokens over that chunk in register tiles of 4 token rows x
- * 3 weight rows: 12 vector accumulators, each loaded vector feeding 3 or 4 FMAs. The chunk keeps a
- * tile's 4 token rows (8 KB) in L1 while the weight rows stream from L2.
+ * The weight rows (output columns) are split into blocks, one block per task. A task walks K in
+ * slices of KC; for each slice it widens its weights from the file dtype (F32, BF16, F16) and packs
+ * them k-major into panels of PANEL columns, so every weight byte is read from memory and widened
+ * once per call, whatever the number of tokens. It then sweeps the tokens, MC rows at a time (kept
+ * in L2), over each panel (kept in L1) in register tiles of ROWS tokens x PANEL columns: the tile's
+ * 12 accumulators take, per k, two vector loads of the panel and six broadcasts of x, and are
+ * stored as whole vectors: the outer-product form of BLIS and MLAS, with no horizontal sums.
+ * Fewer than ROWS tokens (decoding) take dot products instead, which read each weight once too.
  */
 final class Gemm {
     private Gemm() {}
 
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    static final int TILE_ROWS = 4;
-    static final int TILE_COLS = 3;
-    /** Columns of K per chunk: 4 token rows of it take 8 KB of L1. */
-    static final int CHUNK = 512;
-    /** Floats of widened weights per block: 256 KB, half of a common L2. */
+    /** Output columns of a register tile: two vectors. */
+    static final int PANEL = 2 * F.length();
+    /** Token rows of a register tile: 6 x 2 accumulators + 2 panel vectors + 1 broadcast fill 15 of AVX2's 16 registers. */
+    static final int ROWS = 6;
+    /** K per packed slice: one panel of it (16 KB with 8 lanes) stays in L1 while the tokens pass. */
+    static final int KC = 256;
+    /** Token rows per pass over the packed slice: MC x KC floats (96 KB) stay in L2. */
+    static final int MC = 96;
+    /** Packed floats per block: 256 KB, half of a common L2. */
     static final int BLOCK_FLOATS = 64 * 1024;
 
     /**
-     * Weight rows per block: a multiple of TILE_COLS that fits BLOCK_FLOATS, and small enough that
-     * n rows make at least two blocks per worker, so the workers finish together.
+     * Output columns per block: a multiple of PANEL that fits BLOCK_FLOATS, and small enough that
+     * n columns make at least two blocks per worker, so the workers finish together.
      */
-    static int blockRows(int n, int k, int workers) {
-        int fit = BLOCK_FLOATS / Math.min(k, CHUNK);
+    static int blockCols(int n, int k, int workers) {
+        int fit = BLOCK_FLOATS / Math.min(k, KC);
         int share = (n + 2 * workers - 1) / (2 * workers);
-        int rows = Math.min(fit, share);
-        return Math.max(TILE_COLS, (rows + TILE_COLS - 1) / TILE_COLS * TILE_COLS);
+        int cols = Math.min(fit, share);
+        return Math.max(PANEL, (cols + PANEL - 1) / PANEL * PANEL);
     }
 
-    /** Computes out[t, n0..n1) for every t < rows; wbuf holds at least (n1 - n0) * min(k, CHUNK) floats. */
-    static void block(float[] x, int rows, Tensor w, int n0, int n1, float[] bias, float[] out, float[] wbuf) {
+    /** Floats of scratch a block of `cols` columns needs: its packed slice, one widened row and a tile. */
+    static int scratchFloats(int cols, int k) {
+        return packedFloats(cols, k) + KC + ROWS * PANEL;
+    }
+
+    /** A packed slice of `cols` columns: whole panels, the last one padded. */
+    private static int packedFloats(int cols, int k) {
+        return (cols + PANEL - 1) / PANEL * PANEL * Math.min(k, KC);
+    }
+
+    /** Computes out[t, n0..n1) for every t < rows, with scratch of scratchFloats(n1 - n0, k) floats. */
+    static void block(float[] x, int rows, Tensor w, int n0, int n1, float[] bias, float[] out, float[] scratch) {
         int n = w.dim(0), k = w.dim(1), cols = n1 - n0;
-        for (int c0 = 0; c0 < k; c0 += CHUNK) {
-            int kc = Math.min(CHUNK, k - c0);
+        int row = packedFloats(cols, k), spill = row + KC;
+        for (int c0 = 0; c0 < k; c0 += KC) {
+            int kc = Math.min(KC, k - c0);
             boolean first = c0 == 0;
-            for (int j = 0; j < cols; j++) w.toF32((long) (n0 + j) * k + c0, wbuf, j * kc, kc);
-            int t = 0;
-            for (; t + TILE_ROWS <= rows; t += TILE_ROWS) {
-                int j = 0;
-                for (; j + TILE_COLS <= cols; j += TILE_COLS) {
-                    tile(x, t * k + c0, k, wbuf, j * kc, kc, out, t * n + n0 + j, n, first);
+            if (rows < ROWS) {
+                for (int j = n0; j < n1; j++) {
+                    w.toF32((long) j * k + c0, scratch, row, kc);
+                    for (int t = 0; t < rows; t++) accumulate(out, t * n + j, dot(x, t * k + c0, scratch, row, kc), first);
                 }
-                for (; j < cols; j++) {
-                    for (int r = 0; r < TILE_ROWS; r++) accumulate(out, (t + r) * n + n0 + j, dot(x, (t + r) * k + c0, wbuf, j * kc, kc), first);
-                }
+                continue;
             }
-            for (; t < rows; t++) {
-                for (int j = 0; j < cols; j++) accumulate(out, t * n + n0 + j, dot(x, t * k + c0, wbuf, j * kc, kc), first);
+            pack(w, n0, n1, c0, kc, scratch, row);
+            for (int m0 = 0; m0 < rows; m0 += MC) {
+                int m1 = Math.min(rows, m0 + MC);
+                for (int j = n0; j < n1; j += PANEL) {
+                    int width = Math.min(PANEL, n1 - j), p = (j - n0) * kc;
+                    for (int t = m0; t < m1; t += ROWS) {
+                        int valid = Math.min(ROWS, m1 - t);
+                        if (width == PANEL) {
+                            tile(x, t, valid, k, c0, kc, scratch, p, out, t * n + j, n, first);
+                        } else {
+                            tile(x, t, valid, k, c0, kc, scratch, p, scratch, spill, PANEL, true);
+                            for (int r = 0; r < valid; r++) {
+                                for (int c = 0; c < width; c++) accumulate(out, (t + r) * n + j + c, scratch[spill + r * PANEL + c], first);
+                            }
+                        }
+                    }
+                }
             }
         }
         if (bias != null) {
@@ -65,83 +93,83 @@ final class Gemm {
         }
     }
 
+    /**
+     * Widens w[n0..n1, c0..c0+kc) into panels of PANEL columns, each kc x PANEL and k-major, from
+     * dst[0]; a last, narrower panel is padded with zeros. The row buffer is dst[row..row+kc).
+     */
+    private static void pack(Tensor w, int n0, int n1, int c0, int kc, float[] dst, int row) {
+        int k = w.dim(1);
+        for (int j = n0; j < n1; j++) {
+            w.toF32((long) j * k + c0, dst, row, kc);
+            int at = (j - n0) / PANEL * PANEL * kc + (j - n0) % PANEL;
+            for (int i = 0; i < kc; i++) dst[at + i * PANEL] = dst[row + i];
+        }
+        int pad = (n1 - n0) % PANEL;
+        if (pad != 0) {
+            int at = (n1 - n0) / PANEL * PANEL * kc;
+            for (int i = 0; i < kc; i++) java.util.Arrays.fill(dst, at + i * PANEL + pad, at + (i + 1) * PANEL, 0f);
+        }
+    }
+
     private static void accumulate(float[] out, int o, float v, boolean first) {
         out[o] = first ? v : out[o] + v;
     }
 
     /**
-     * The 4 x 3 register tile: out[r, c] (+)= x row (x0 + r*ldx) . w row (w0 + c*k) over k values;
-     * stores when first, else adds to what earlier chunks left.
+     * The ROWS x PANEL register tile: out[r, 0..PANEL) (+)= x[t + r, c0..c0+kc) times the packed
+     * panel at p0, for the first `valid` rows (the others repeat the last valid row and are not
+     * stored); stores when first, else adds to what earlier slices left.
      */
-    private static void tile(float[] x, int x0, int ldx, float[] w, int w0, int k, float[] out, int o, int ldo, boolean first) {
-        int x1 = x0 + ldx, x2 = x1 + ldx, x3 = x2 + ldx, w1 = w0 + k, w2 = w1 + k;
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00;
-        FloatVector a20 = a00, a21 = a00, a22 = a00, a30 = a00, a31 = a00, a32 = a00;
-        int i = 0;
-        for (int bound = F.loopBound(k); i < bound; i += F.length()) {
-            FloatVector b0 = FloatVector.fromArray(F, w, w0 + i);
-            FloatVector b1 = FloatVector.fromArray(F, w, w1 + i);
-            FloatVector b2 = FloatVector.fromArray(F, w, w2 + i);
-            FloatVector a = FloatVector.fromArray(F, x, x0 + i);
+    private static void tile(float[] x, int t, int valid, int k, int c0, int kc, float[] p, int p0,
+                             float[] out, int o, int ldo, boolean first) {
+        int x0 = t * k + c0, last = valid - 1;
+        int x1 = x0 + Math.min(1, last) * k, x2 = x0 + Math.min(2, last) * k, x3 = x0 + Math.min(3, last) * k;
+        int x4 = x0 + Math.min(4, last) * k, x5 = x0 + Math.min(5, last) * k;
+        int lanes = F.length();
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
+        FloatVector a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
+        for (int i = 0; i < kc; i++) {
+            FloatVector b0 = FloatVector.fromArray(F, p, p0 + i * PANEL);
+            FloatVector b1 = FloatVector.fromArray(F, p, p0 + i * PANEL + lanes);
+            FloatVector a = FloatVector.broadcast(F, x[x0 + i]);
             a00 = a.fma(b0, a00);
             a01 = a.fma(b1, a01);
-            a02 = a.fma(b2, a02);
-            a = FloatVector.fromArray(F, x, x1 + i);
+            a = FloatVector.broadcast(F, x[x1 + i]);
             a10 = a.fma(b0, a10);
             a11 = a.fma(b1, a11);
-            a12 = a.fma(b2, a12);
-            a = FloatVector.fromArray(F, x, x2 + i);
+            a = FloatVector.broadcast(F, x[x2 + i]);
             a20 = a.fma(b0, a20);
             a21 = a.fma(b1, a21);
-            a22 = a.fma(b2, a22);
-            a = FloatVector.fromArray(F, x, x3 + i);
+            a = FloatVector.broadcast(F, x[x3 + i]);
             a30 = a.fma(b0, a30);
             a31 = a.fma(b1, a31);
-            a32 = a.fma(b2, a32);
+            a = FloatVector.broadcast(F, x[x4 + i]);
+            a40 = a.fma(b0, a40);
+            a41 = a.fma(b1, a41);
+            a = FloatVector.broadcast(F, x[x5 + i]);
+            a50 = a.fma(b0, a50);
+            a51 = a.fma(b1, a51);
         }
-        float s00 = a00.reduceLanes(VectorOperators.ADD), s01 = a01.reduceLanes(VectorOperators.ADD);
-        float s02 = a02.reduceLanes(VectorOperators.ADD), s10 = a10.reduceLanes(VectorOperators.ADD);
-        float s11 = a11.reduceLanes(VectorOperators.ADD), s12 = a12.reduceLanes(VectorOperators.ADD);
-        float s20 = a20.reduceLanes(VectorOperators.ADD), s21 = a21.reduceLanes(VectorOperators.ADD);
-        float s22 = a22.reduceLanes(VectorOperators.ADD), s30 = a30.reduceLanes(VectorOperators.ADD);
-        float s31 = a31.reduceLanes(VectorOperators.ADD), s32 = a32.reduceLanes(VectorOperators.ADD);
-        for (; i < k; i++) {
-            float b0 = w[w0 + i], b1 = w[w1 + i], b2 = w[w2 + i];
-            float a = x[x0 + i];
-            s00 += a * b0;
-            s01 += a * b1;
-            s02 += a * b2;
-            a = x[x1 + i];
-            s10 += a * b0;
-            s11 += a * b1;
-            s12 += a * b2;
-            a = x[x2 + i];
-            s20 += a * b0;
-            s21 += a * b1;
-            s22 += a * b2;
-            a = x[x3 + i];
-            s30 += a * b0;
-            s31 += a * b1;
-            s32 += a * b2;
-        }
-        accumulate(out, o, s00, first);
-        accumulate(out, o + 1, s01, first);
-        accumulate(out, o + 2, s02, first);
-        o += ldo;
-        accumulate(out, o, s10, first);
-        accumulate(out, o + 1, s11, first);
-        accumulate(out, o + 2, s12, first);
-        o += ldo;
-        accumulate(out, o, s20, first);
-        accumulate(out, o + 1, s21, first);
-        accumulate(out, o + 2, s22, first);
-        o += ldo;
-        accumulate(out, o, s30, first);
-        accumulate(out, o + 1, s31, first);
-        accumulate(out, o + 2, s32, first);
+        store(a00, a01, out, o, first);
+        if (valid > 1) store(a10, a11, out, o + ldo, first);
+        if (valid > 2) store(a20, a21, out, o + 2 * ldo, first);
+        if (valid > 3) store(a30, a31, out, o + 3 * ldo, first);
+        if (valid > 4) store(a40, a41, out, o + 4 * ldo, first);
+        if (valid > 5) store(a50, a51, out, o + 5 * ldo, first);
     }
 
-    /** a[ao..ao+k) . b[bo..bo+k), for the rows and columns that do not fill a tile. */
+    /** out[o..o+PANEL) = (first ? 0 : out) + [lo, hi]. */
+    private static void store(FloatVector lo, FloatVector hi, float[] out, int o, boolean first) {
+        int lanes = F.length();
+        if (!first) {
+            lo = lo.add(FloatVector.fromArray(F, out, o));
+            hi = hi.add(FloatVector.fromArray(F, out, o + lanes));
+        }
+        lo.intoArray(out, o);
+        hi.intoArray(out, o + lanes);
+    }
+
+    /** a[ao..ao+k) . b[bo..bo+k), for fewer token rows than a tile. */
     static float dot(float[] a, int ao, float[] b, int bo, int k) {
         FloatVector acc = FloatVector.zero(F);
         int i = 0;
