@@ -1,10 +1,8 @@
 package dev.cocktail.engine.kernels;
 
-import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Element-wise kernels over [from, to): residual add, SwiGLU, exact GELU, softmax. */
@@ -12,8 +10,6 @@ final class Activations {
     private Activations() {}
 
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    /** As many floats as Erf.D has doubles, so a float vector widens to one double vector. */
-    static final VectorSpecies<Float> HALF = VectorSpecies.of(float.class, VectorShape.forBitSize(Erf.D.vectorBitSize() / 2));
 
     /** acc += x. */
     static void add(float[] acc, float[] x, int from, int to) {
@@ -36,16 +32,24 @@ final class Activations {
     }
 
     /**
-     * x = 0.5 x erfc(-x / sqrt 2), which is 0.5 x (1 + erf(x / sqrt 2)) without its cancellation for
-     * negative x; computed in double lanes, the last partial vector under a mask.
+     * x = x Phi(x), Phi(x) = 0.5 erfc(-x / sqrt 2): 0.5 erfc(|x| / sqrt 2) for negative x, so the tail
+     * keeps its relative accuracy (1 + erf would cancel), and 1 - 0.5 erfc(x / sqrt 2) for positive x;
+     * the last partial vector under a mask.
      */
     static void gelu(float[] x, int from, int to) {
-        for (int i = from; i < to; i += HALF.length()) {
-            VectorMask<Float> m = HALF.indexInRange(i, to);
-            DoubleVector d = (DoubleVector) FloatVector.fromArray(HALF, x, i, m).convertShape(VectorOperators.F2D, Erf.D, 0);
-            DoubleVector y = d.mul(0.5).mul(Erf.erfc(d.mul(-1 / Math.sqrt(2))));
-            ((FloatVector) y.convertShape(VectorOperators.D2F, HALF, 0)).intoArray(x, i, m);
+        int i = from;
+        for (int bound = from + F.loopBound(to - from); i < bound; i += F.length()) {
+            gelu(FloatVector.fromArray(F, x, i)).intoArray(x, i);
         }
+        if (i < to) {
+            VectorMask<Float> m = F.indexInRange(i, to);
+            gelu(FloatVector.fromArray(F, x, i, m)).intoArray(x, i, m);
+        }
+    }
+
+    private static FloatVector gelu(FloatVector v) {
+        FloatVector tail = Erf.gaussianTail(v);
+        return v.mul(tail.blend(tail.neg().add(1f), v.compare(VectorOperators.GE, 0f)));
     }
 
     /** x[from..to) = exp(x - max) / sum exp(x - max). */

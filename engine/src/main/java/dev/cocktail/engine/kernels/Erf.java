@@ -1,77 +1,57 @@
 package dev.cocktail.engine.kernels;
 
-import jdk.incubator.vector.DoubleVector;
-import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * erf and erfc on double lanes, to about 1e-10 relative (far below float rounding), for the exact
- * GELU. Two regions, both computed and blended:
- * |z| < 1: erf(z) = 2/sqrt(pi) sum_n (-1)^n z^(2n+1) / (n! (2n+1)), its Taylor series to n = 13
- * (the next term is below 1e-12 at |z| = 1);
- * 1 <= |z| <= 6: erfc(|z|) = exp(-z^2) R(|z|) where R(a) = exp(a^2) erfc(a) is smooth, interpolated at
- * 19 Chebyshev nodes on [1, 6] from 40-digit values (mpmath) and written as a polynomial in
- * t = (2a - 7) / 5; max relative error 1.2e-10 on a dense grid.
- * Beyond |z| = 6 erfc is below 2.2e-17 and is taken as 0 (so erf as +-1).
+ * The standard normal's tail 0.5 erfc(|x| / sqrt 2) on float lanes, with a relative error of a few
+ * float ulps over the whole range, for the exact GELU (whose negative half is x times it, and must
+ * not lose its tail to the cancellation of 1 + erf). With a = |x| / sqrt 2, two regions, both
+ * computed and blended:
+ * a < 0.5: erfc(a) = 1 - a P(a^2), P the Taylor series of erf / a to n = 7 (next term below 5e-10);
+ * a >= 0.5: erfc(a) = exp(-a^2) R(a), R(a) = exp(a^2) erfc(a) smooth, fitted (relative least squares
+ * on 40-digit values, mpmath) as a degree-9 polynomial in u, an affine map of t = 1 / (1 + a/2) on
+ * a in [0.5, 9.25] (relative error 9e-10 in exact arithmetic).
+ * Beyond a = 9.25 the tail is below float's smallest normal and is 0.
  */
 final class Erf {
     private Erf() {}
 
-    static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
-    /** 2/sqrt(pi) (-1)^n / (n! (2n+1)), n = 0..13. */
-    private static final double[] TAYLOR = taylor(14);
-
-    /** R(t), lowest degree first. */
-    private static final double[] TAIL = {
-            0.155293655608894, -0.10330894488912175, 0.06663208259087718, -0.041766769821321284,
-            0.025495551410626746, -0.015182831006344641, 0.008833567674928766, -0.005025546958330291,
-            0.002802191405482622, -0.0015432121431255869, 0.000827072176083039, -0.0004069938868377342,
-            0.0002126476592843896, -0.00015301305696807391, 7.482054184083169e-05, 3.966240249037534e-06,
-            -7.958818631422755e-07, -2.0158635750166455e-05, 9.278783029521646e-06,
+    /** 2/sqrt(pi) (-1)^n / (n! (2n+1)), n = 0..7. */
+    private static final float[] TAYLOR = {
+            1.128379167e+00f, -3.761263890e-01f, 1.128379167e-01f, -2.686617065e-02f,
+            5.223977625e-03f, -8.548327023e-04f, 1.205533298e-04f, -1.492565036e-05f,
     };
 
-    private static double[] taylor(int terms) {
-        double[] c = new double[terms];
-        double factorial = 1;
-        for (int n = 0; n < terms; n++) {
-            if (n > 0) factorial *= n;
-            c[n] = (n % 2 == 0 ? 1 : -1) * 2 / Math.sqrt(Math.PI) / (factorial * (2 * n + 1));
-        }
-        return c;
-    }
+    /** R as a polynomial in u = t * 45/14 - 11/7 (t in [1/5.625, 0.8] maps onto [-1, 1]), lowest degree first. */
+    private static final float[] TAIL = {
+            2.460211292e-01f, 2.591943313e-01f, 9.152658384e-02f, 1.893769051e-02f, 6.751461991e-04f,
+            -6.409844166e-04f, -5.818870999e-05f, 3.466517505e-05f, 2.058969912e-06f, -2.088234185e-06f,
+    };
 
-    /** erf(z) for |z| < 1 (the Taylor series). */
-    private static DoubleVector small(DoubleVector z) {
-        DoubleVector z2 = z.mul(z);
-        DoubleVector p = DoubleVector.broadcast(D, TAYLOR[TAYLOR.length - 1]);
-        for (int n = TAYLOR.length - 2; n >= 0; n--) p = p.fma(z2, DoubleVector.broadcast(D, TAYLOR[n]));
-        return p.mul(z);
-    }
+    private static final float SPLIT = 0.5f, LAST = 9.25f;
 
-    /** erfc(a) for a = |z| >= 1, 0 beyond 6. */
-    private static DoubleVector tail(DoubleVector a) {
-        DoubleVector clamped = a.max(1.0).min(6.0);
-        DoubleVector t = clamped.mul(2.0 / 5).sub(7.0 / 5);
-        DoubleVector r = DoubleVector.broadcast(D, TAIL[TAIL.length - 1]);
-        for (int n = TAIL.length - 2; n >= 0; n--) r = r.fma(t, DoubleVector.broadcast(D, TAIL[n]));
-        DoubleVector e = clamped.mul(clamped).neg().lanewise(VectorOperators.EXP).mul(r);
-        return e.blend(0.0, a.compare(VectorOperators.GT, 6.0));
-    }
+    /**
+     * 0.5 erfc(|x| / sqrt 2), the standard normal's tail beyond |x| (NaN stays NaN). exp(-a^2) is
+     * taken from x^2 / 2, split exactly, rather than from the rounded a: a's rounding alone would cost
+     * 2 a^2 relative ulps in the far tail.
+     */
+    static FloatVector gaussianTail(FloatVector x) {
+        FloatVector ax = x.abs(), a = ax.mul((float) (1 / Math.sqrt(2))), a2 = a.mul(a);
+        FloatVector p = FloatVector.broadcast(F, TAYLOR[TAYLOR.length - 1]);
+        for (int n = TAYLOR.length - 2; n >= 0; n--) p = p.fma(a2, FloatVector.broadcast(F, TAYLOR[n]));
+        FloatVector near = a.neg().fma(p, FloatVector.broadcast(F, 1f));
 
-    static DoubleVector erf(DoubleVector z) {
-        DoubleVector a = z.abs();
-        DoubleVector far = DoubleVector.broadcast(D, 1.0).sub(tail(a));
-        far = far.blend(far.neg(), z.compare(VectorOperators.LT, 0.0));
-        return far.blend(small(z), a.compare(VectorOperators.LT, 1.0));
-    }
-
-    static DoubleVector erfc(DoubleVector z) {
-        DoubleVector a = z.abs();
-        DoubleVector t = tail(a);
-        DoubleVector far = t.blend(DoubleVector.broadcast(D, 2.0).sub(t), z.compare(VectorOperators.LT, 0.0));
-        VectorMask<Double> near = a.compare(VectorOperators.LT, 1.0);
-        return far.blend(DoubleVector.broadcast(D, 1.0).sub(small(z)), near);
+        FloatVector t = FloatVector.broadcast(F, 1f).div(a.max(SPLIT).min(LAST).fma(0.5f, 1f));
+        FloatVector u = t.fma(45f / 14, -11f / 7);
+        FloatVector r = FloatVector.broadcast(F, TAIL[TAIL.length - 1]);
+        for (int n = TAIL.length - 2; n >= 0; n--) r = r.fma(u, FloatVector.broadcast(F, TAIL[n]));
+        FloatVector c = ax.min(2 * LAST), hi = c.mul(c), lo = c.fma(c, hi.neg()); // x^2 = hi + lo exactly
+        FloatVector e = hi.mul(-0.5f).lanewise(VectorOperators.EXP).mul(lo.fma(-0.5f, 1f));
+        FloatVector far = e.mul(r).blend(0f, a.compare(VectorOperators.GT, LAST));
+        return far.blend(near, a.compare(VectorOperators.LT, SPLIT)).mul(0.5f);
     }
 }
