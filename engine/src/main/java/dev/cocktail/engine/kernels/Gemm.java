@@ -9,8 +9,8 @@ import jdk.incubator.vector.VectorSpecies;
  * out[t, n] = sum_k x[t, k] * w[n, k]: the batched matrix product at the heart of prefill.
  *
  * The weight rows (output columns) are split into blocks, one block per task. A task walks K in
- * slices of KC; for each slice it widens its weights from the file dtype (F32, BF16, F16) and packs
- * them k-major into panels of PANEL columns, so every weight byte is read from memory and widened
+ * equal slices of at most KC; for each slice it widens its weights from the file dtype (F32, BF16,
+ * F16) and packs them k-major into panels of PANEL columns, so every weight byte is read from memory and widened
  * once per call, whatever the number of tokens. It then sweeps the tokens, MC rows at a time (kept
  * in L2), over each panel (kept in L1) in register tiles of ROWS tokens x PANEL columns: the tile's
  * 12 accumulators take, per k, two vector loads of the panel and six broadcasts of x, and are
@@ -25,9 +25,9 @@ final class Gemm {
     static final int PANEL = 2 * F.length();
     /** Token rows of a register tile: 6 x 2 accumulators + 2 panel vectors + 1 broadcast fill 15 of AVX2's 16 registers. */
     static final int ROWS = 6;
-    /** K per packed slice: one panel of it (16 KB with 8 lanes) stays in L1 while the tokens pass. */
-    static final int KC = 256;
-    /** Token rows per pass over the packed slice: MC x KC floats (96 KB) stay in L2. */
+    /** Most K per packed slice: one panel of it (at most 24 KB with 8 lanes) stays in L1 while the tokens pass. */
+    static final int KC = 384;
+    /** Token rows per pass over the packed slice: MC x KC floats (at most 144 KB) stay in L2. */
     static final int MC = 96;
     /** Packed floats per block: 256 KB, half of a common L2. */
     static final int BLOCK_FLOATS = 64 * 1024;
@@ -37,10 +37,16 @@ final class Gemm {
      * n columns make at least two blocks per worker, so the workers finish together.
      */
     static int blockCols(int n, int k, int workers) {
-        int fit = BLOCK_FLOATS / Math.min(k, KC);
+        int fit = BLOCK_FLOATS / sliceK(k);
         int share = (n + 2 * workers - 1) / (2 * workers);
         int cols = Math.min(fit, share);
         return Math.max(PANEL, (cols + PANEL - 1) / PANEL * PANEL);
+    }
+
+    /** K per slice: K cut into equal slices of at most KC, so no slice is a short remainder. */
+    static int sliceK(int k) {
+        int slices = (k + KC - 1) / KC;
+        return (k + slices - 1) / slices;
     }
 
     /** Floats of scratch a block of `cols` columns needs: its packed slice, one widened row and a tile. */
@@ -50,20 +56,26 @@ final class Gemm {
 
     /** A packed slice of `cols` columns: whole panels, the last one padded. */
     private static int packedFloats(int cols, int k) {
-        return (cols + PANEL - 1) / PANEL * PANEL * Math.min(k, KC);
+        return (cols + PANEL - 1) / PANEL * PANEL * sliceK(k);
     }
 
-    /** Computes out[t, n0..n1) for every t < rows, with scratch of scratchFloats(n1 - n0, k) floats. */
+    /**
+     * Computes out[t, n0..n1) (+ bias) for every t < rows, with scratch of scratchFloats(n1 - n0, k)
+     * floats. The first K slice stores (with the bias), the others add.
+     */
     static void block(float[] x, int rows, Tensor w, int n0, int n1, float[] bias, float[] out, float[] scratch) {
-        int n = w.dim(0), k = w.dim(1), cols = n1 - n0;
+        int n = w.dim(0), k = w.dim(1), cols = n1 - n0, slice = sliceK(k);
         int row = packedFloats(cols, k), spill = row + KC;
-        for (int c0 = 0; c0 < k; c0 += KC) {
-            int kc = Math.min(KC, k - c0);
-            boolean first = c0 == 0;
+        for (int c0 = 0; c0 < k; c0 += slice) {
+            int kc = Math.min(slice, k - c0);
+            float[] b = c0 == 0 ? bias : null;
             if (rows < ROWS) {
                 for (int j = n0; j < n1; j++) {
                     w.toF32((long) j * k + c0, scratch, row, kc);
-                    for (int t = 0; t < rows; t++) accumulate(out, t * n + j, dot(x, t * k + c0, scratch, row, kc), first);
+                    for (int t = 0; t < rows; t++) {
+                        float v = dot(x, t * k + c0, scratch, row, kc);
+                        out[t * n + j] = c0 == 0 ? (b == null ? v : v + b[j]) : out[t * n + j] + v;
+                    }
                 }
                 continue;
             }
@@ -75,20 +87,20 @@ final class Gemm {
                     for (int t = m0; t < m1; t += ROWS) {
                         int valid = Math.min(ROWS, m1 - t);
                         if (width == PANEL) {
-                            tile(x, t, valid, k, c0, kc, scratch, p, out, t * n + j, n, first);
-                        } else {
-                            tile(x, t, valid, k, c0, kc, scratch, p, scratch, spill, PANEL, true);
-                            for (int r = 0; r < valid; r++) {
-                                for (int c = 0; c < width; c++) accumulate(out, (t + r) * n + j + c, scratch[spill + r * PANEL + c], first);
+                            tile(x, t, valid, k, c0, kc, scratch, p, out, t * n + j, n, c0 == 0, b, j);
+                            continue;
+                        }
+                        // a last, narrower panel: the tile goes to scratch and its valid columns to out
+                        tile(x, t, valid, k, c0, kc, scratch, p, scratch, spill, PANEL, true, null, 0);
+                        for (int r = 0; r < valid; r++) {
+                            for (int c = 0; c < width; c++) {
+                                int o = (t + r) * n + j + c;
+                                float v = scratch[spill + r * PANEL + c];
+                                out[o] = c0 == 0 ? (b == null ? v : v + b[j + c]) : out[o] + v;
                             }
                         }
                     }
                 }
-            }
-        }
-        if (bias != null) {
-            for (int t = 0; t < rows; t++) {
-                for (int j = n0; j < n1; j++) out[t * n + j] += bias[j];
             }
         }
     }
@@ -111,17 +123,14 @@ final class Gemm {
         }
     }
 
-    private static void accumulate(float[] out, int o, float v, boolean first) {
-        out[o] = first ? v : out[o] + v;
-    }
-
     /**
      * The ROWS x PANEL register tile: out[r, 0..PANEL) (+)= x[t + r, c0..c0+kc) times the packed
      * panel at p0, for the first `valid` rows (the others repeat the last valid row and are not
-     * stored); stores when first, else adds to what earlier slices left.
+     * stored); when first it stores, plus bias[j..j+PANEL) when there is one, else it adds to what
+     * earlier slices left.
      */
     private static void tile(float[] x, int t, int valid, int k, int c0, int kc, float[] p, int p0,
-                             float[] out, int o, int ldo, boolean first) {
+                             float[] out, int o, int ldo, boolean first, float[] bias, int j) {
         int x0 = t * k + c0, last = valid - 1;
         int x1 = x0 + Math.min(1, last) * k, x2 = x0 + Math.min(2, last) * k, x3 = x0 + Math.min(3, last) * k;
         int x4 = x0 + Math.min(4, last) * k, x5 = x0 + Math.min(5, last) * k;
@@ -150,20 +159,28 @@ final class Gemm {
             a50 = a.fma(b0, a50);
             a51 = a.fma(b1, a51);
         }
-        store(a00, a01, out, o, first);
-        if (valid > 1) store(a10, a11, out, o + ldo, first);
-        if (valid > 2) store(a20, a21, out, o + 2 * ldo, first);
-        if (valid > 3) store(a30, a31, out, o + 3 * ldo, first);
-        if (valid > 4) store(a40, a41, out, o + 4 * ldo, first);
-        if (valid > 5) store(a50, a51, out, o + 5 * ldo, first);
+        FloatVector lo = null, hi = null;
+        if (first && bias != null) {
+            lo = FloatVector.fromArray(F, bias, j);
+            hi = FloatVector.fromArray(F, bias, j + lanes);
+        }
+        store(a00, a01, out, o, first, lo, hi);
+        if (valid > 1) store(a10, a11, out, o + ldo, first, lo, hi);
+        if (valid > 2) store(a20, a21, out, o + 2 * ldo, first, lo, hi);
+        if (valid > 3) store(a30, a31, out, o + 3 * ldo, first, lo, hi);
+        if (valid > 4) store(a40, a41, out, o + 4 * ldo, first, lo, hi);
+        if (valid > 5) store(a50, a51, out, o + 5 * ldo, first, lo, hi);
     }
 
-    /** out[o..o+PANEL) = (first ? 0 : out) + [lo, hi]. */
-    private static void store(FloatVector lo, FloatVector hi, float[] out, int o, boolean first) {
+    /** out[o..o+PANEL) = [lo, hi] + (first ? the bias, if any : out). */
+    private static void store(FloatVector lo, FloatVector hi, float[] out, int o, boolean first, FloatVector biasLo, FloatVector biasHi) {
         int lanes = F.length();
         if (!first) {
             lo = lo.add(FloatVector.fromArray(F, out, o));
             hi = hi.add(FloatVector.fromArray(F, out, o + lanes));
+        } else if (biasLo != null) {
+            lo = lo.add(biasLo);
+            hi = hi.add(biasHi);
         }
         lo.intoArray(out, o);
         hi.intoArray(out, o + lanes);
