@@ -1,21 +1,24 @@
 package dev.cocktail.engine.kernels;
 
-import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Scaled dot-product attention for one sequence and one kv head (every query head that shares it).
- * One row of scores at a time: for each query, scores over the keys it may see, softmax in F32,
- * then the weighted sum of values. The keys are transposed once per task so that scores come out
- * a vector of keys at a time.
+ * QROWS query rows at a time: their scores over the keys any of them may see, a softmax per row in
+ * F32 (keys a row may not see get probability 0), then the rows' weighted sums of values. Only
+ * QROWS rows of scores exist at once, never the T x T matrix. Both products run QROWS rows x two
+ * vectors in registers, eight independent FMA chains, where one row at a time would leave a single
+ * chain waiting on FMA latency. The keys are transposed once per task so that scores come out a
+ * vector of keys at a time.
  */
 final class AttentionKernel {
     private AttentionKernel() {}
 
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final int QROWS = 4;
 
-    /** kt holds at least (past + lengths[b]) * headDim floats, scores at least past + seqLen. */
+    /** kt holds at least (past + lengths[b]) * headDim floats, scores at least QROWS * (past + seqLen). */
     static void group(float[] q, float[] k, float[] v, float[] out, AttentionShape s, int b, int g,
                       float[] kt, float[] scores) {
         int hd = s.headDim(), len = s.past() + s.lengths()[b], base = b * s.keyRows(), qBase = b * s.seqLen();
@@ -25,53 +28,117 @@ final class AttentionKernel {
             for (int d = 0; d < hd; d++) kt[d * len + j] = k[ko + d];
         }
         int perKv = s.heads() / s.kvHeads();
+        int[] start = new int[QROWS], end = new int[QROWS];
         for (int h = g * perKv; h < (g + 1) * perKv; h++) {
-            for (int i = 0; i < s.seqLen(); i++) {
-                int pos = s.past() + i;
-                int end = s.causal() ? Math.min(pos + 1, len) : len;
-                int start = s.window() > 0 ? Math.max(0, pos - s.window() + 1) : 0;
-                int qo = (qBase + i) * qStride + h * hd;
-                if (start >= end) { // a padded row whose window holds no real key
-                    Arrays.fill(out, qo, qo + hd, 0f);
+            for (int i0 = 0; i0 < s.seqLen(); i0 += QROWS) {
+                int rows = Math.min(QROWS, s.seqLen() - i0), lo = len, hi = 0;
+                for (int r = 0; r < rows; r++) {
+                    int pos = s.past() + i0 + r;
+                    end[r] = s.causal() ? Math.min(pos + 1, len) : len;
+                    start[r] = s.window() > 0 ? Math.max(0, pos - s.window() + 1) : 0;
+                    if (start[r] < end[r]) {
+                        lo = Math.min(lo, start[r]);
+                        hi = Math.max(hi, end[r]);
+                    }
+                }
+                int qo = (qBase + i0) * qStride + h * hd;
+                if (lo >= hi) { // padded rows whose window holds no real key
+                    for (int r = 0; r < rows; r++) java.util.Arrays.fill(out, qo + r * qStride, qo + r * qStride + hd, 0f);
                     continue;
                 }
-                scores(q, qo, kt, len, hd, start, end, s.scale(), scores);
-                Activations.softmax(scores, start, end);
-                weightedValues(scores, start, end, v, base, kvStride, kvOff, hd, out, qo);
+                scores(q, qo, qStride, rows, kt, len, hd, lo, hi, s.scale(), scores);
+                for (int r = 0; r < rows; r++) {
+                    int row = r * len, from = Math.max(start[r], lo), to = Math.min(Math.max(end[r], from), hi);
+                    java.util.Arrays.fill(scores, row + lo, row + from, 0f);
+                    java.util.Arrays.fill(scores, row + to, row + hi, 0f);
+                    if (from < to) Activations.softmax(scores, row + from, row + to);
+                }
+                weightedValues(scores, len, rows, lo, hi, v, base, kvStride, kvOff, hd, out, qo, qStride);
             }
         }
     }
 
-    /** scores[j] = scale * q . k_j for j in [start, end), a vector of keys at a time. */
-    private static void scores(float[] q, int qo, float[] kt, int len, int hd, int start, int end, float scale, float[] scores) {
-        int j = start;
-        for (int bound = start + F.loopBound(end - start); j < bound; j += F.length()) {
-            FloatVector acc = FloatVector.zero(F);
-            for (int d = 0; d < hd; d++) acc = FloatVector.broadcast(F, q[qo + d]).fma(FloatVector.fromArray(F, kt, d * len + j), acc);
-            acc.mul(scale).intoArray(scores, j);
+    /**
+     * scores[r * len + j] = scale * q_r . k_j for the query rows r < rows (at qo + r * qStride) and
+     * keys j in [lo, hi).
+     */
+    private static void scores(float[] q, int qo, int qStride, int rows, float[] kt, int len, int hd, int lo, int hi,
+                               float scale, float[] scores) {
+        int lanes = F.length(), last = rows - 1;
+        int q1 = qo + Math.min(1, last) * qStride, q2 = qo + Math.min(2, last) * qStride, q3 = qo + Math.min(3, last) * qStride;
+        int j = lo;
+        for (; j + 2 * lanes <= hi; j += 2 * lanes) {
+            FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+            for (int d = 0; d < hd; d++) {
+                FloatVector k0 = FloatVector.fromArray(F, kt, d * len + j), k1 = FloatVector.fromArray(F, kt, d * len + j + lanes);
+                FloatVector a = FloatVector.broadcast(F, q[qo + d]);
+                a00 = a.fma(k0, a00);
+                a01 = a.fma(k1, a01);
+                a = FloatVector.broadcast(F, q[q1 + d]);
+                a10 = a.fma(k0, a10);
+                a11 = a.fma(k1, a11);
+                a = FloatVector.broadcast(F, q[q2 + d]);
+                a20 = a.fma(k0, a20);
+                a21 = a.fma(k1, a21);
+                a = FloatVector.broadcast(F, q[q3 + d]);
+                a30 = a.fma(k0, a30);
+                a31 = a.fma(k1, a31);
+            }
+            put(a00, a01, scale, scores, j);
+            if (rows > 1) put(a10, a11, scale, scores, len + j);
+            if (rows > 2) put(a20, a21, scale, scores, 2 * len + j);
+            if (rows > 3) put(a30, a31, scale, scores, 3 * len + j);
         }
-        for (; j < end; j++) {
-            float acc = 0;
-            for (int d = 0; d < hd; d++) acc += q[qo + d] * kt[d * len + j];
-            scores[j] = acc * scale;
+        for (; j < hi; j++) {
+            for (int r = 0; r < rows; r++) {
+                float acc = 0;
+                for (int d = 0; d < hd; d++) acc += q[qo + r * qStride + d] * kt[d * len + j];
+                scores[r * len + j] = acc * scale;
+            }
         }
     }
 
-    /** out[qo..qo+hd) = sum_j p_j v_j over j in [start, end), a vector of dimensions at a time. */
-    private static void weightedValues(float[] p, int start, int end, float[] v, int base, int kvStride, int kvOff,
-                                       int hd, float[] out, int qo) {
+    /** out row r (at qo + r * qStride) = sum_j p[r * len + j] v_j over j in [lo, hi), for r < rows. */
+    private static void weightedValues(float[] p, int len, int rows, int lo, int hi, float[] v, int base, int kvStride,
+                                       int kvOff, int hd, float[] out, int qo, int qStride) {
+        int lanes = F.length(), last = rows - 1;
+        int p1 = Math.min(1, last) * len, p2 = Math.min(2, last) * len, p3 = Math.min(3, last) * len;
         int d = 0;
-        for (int bound = F.loopBound(hd); d < bound; d += F.length()) {
-            FloatVector acc = FloatVector.zero(F);
-            for (int j = start; j < end; j++) {
-                acc = FloatVector.broadcast(F, p[j]).fma(FloatVector.fromArray(F, v, (base + j) * kvStride + kvOff + d), acc);
+        for (; d + 2 * lanes <= hd; d += 2 * lanes) {
+            FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+            for (int j = lo; j < hi; j++) {
+                int vo = (base + j) * kvStride + kvOff + d;
+                FloatVector v0 = FloatVector.fromArray(F, v, vo), v1 = FloatVector.fromArray(F, v, vo + lanes);
+                FloatVector a = FloatVector.broadcast(F, p[j]);
+                a00 = a.fma(v0, a00);
+                a01 = a.fma(v1, a01);
+                a = FloatVector.broadcast(F, p[p1 + j]);
+                a10 = a.fma(v0, a10);
+                a11 = a.fma(v1, a11);
+                a = FloatVector.broadcast(F, p[p2 + j]);
+                a20 = a.fma(v0, a20);
+                a21 = a.fma(v1, a21);
+                a = FloatVector.broadcast(F, p[p3 + j]);
+                a30 = a.fma(v0, a30);
+                a31 = a.fma(v1, a31);
             }
-            acc.intoArray(out, qo + d);
+            put(a00, a01, 1f, out, qo + d);
+            if (rows > 1) put(a10, a11, 1f, out, qo + qStride + d);
+            if (rows > 2) put(a20, a21, 1f, out, qo + 2 * qStride + d);
+            if (rows > 3) put(a30, a31, 1f, out, qo + 3 * qStride + d);
         }
         for (; d < hd; d++) {
-            float acc = 0;
-            for (int j = start; j < end; j++) acc += p[j] * v[(base + j) * kvStride + kvOff + d];
-            out[qo + d] = acc;
+            for (int r = 0; r < rows; r++) {
+                float acc = 0;
+                for (int j = lo; j < hi; j++) acc += p[r * len + j] * v[(base + j) * kvStride + kvOff + d];
+                out[qo + r * qStride + d] = acc;
+            }
         }
+    }
+
+    /** dst[o..o + 2 lanes) = scale * [lo, hi]. */
+    private static void put(FloatVector lo, FloatVector hi, float scale, float[] dst, int o) {
+        lo.mul(scale).intoArray(dst, o);
+        hi.mul(scale).intoArray(dst, o + F.length());
     }
 }

@@ -79,7 +79,7 @@ final class CpuKernels implements Kernels {
             int b = task / s.kvHeads(), g = task % s.kvHeads();
             AttentionKernel.group(q, k, v, out, s, b, g,
                     scratch(keyScratch, worker, (s.past() + s.lengths()[b]) * s.headDim()),
-                    scratch(scoreScratch, worker, s.keyRows()));
+                    scratch(scoreScratch, worker, AttentionKernel.QROWS * s.keyRows()));
         });
     }
 

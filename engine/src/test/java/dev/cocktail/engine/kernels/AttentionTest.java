@@ -6,16 +6,17 @@ import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** Attention against a direct double-precision reference, with padding, GQA, causal and window masks. */
+/** Attention against a direct double-precision reference, with padding, GQA, causal and window masks, and every tail of the 4-row x 2-vector blocks. */
 class AttentionTest {
 
     @ParameterizedTest
     @CsvSource({
-            "true, 0, 4, 2, 16", "true, 0, 6, 6, 8", "false, 0, 4, 1, 12", "true, 3, 4, 2, 16", "true, 0, 8, 4, 9",
+            "true, 0, 4, 2, 16, 13", "true, 0, 6, 6, 8, 13", "false, 0, 4, 1, 12, 13", "true, 3, 4, 2, 16, 13", "true, 0, 8, 4, 9, 13",
+            "false, 0, 2, 2, 32, 35", "true, 0, 4, 1, 64, 53", "true, 7, 2, 1, 40, 38", "false, 0, 1, 1, 24, 3",
     })
-    void matchesReference(boolean causal, int window, int heads, int kvHeads, int hd) {
-        int batch = 3, seqLen = 13;
-        int[] lengths = {13, 5, 1};
+    void matchesReference(boolean causal, int window, int heads, int kvHeads, int hd, int seqLen) {
+        int batch = 3;
+        int[] lengths = {seqLen, Math.max(1, seqLen / 2 - 1), 1};
         Random rnd = new Random(heads * 31 + hd);
         float[] q = random(batch * seqLen * heads * hd, rnd), k = random(batch * seqLen * kvHeads * hd, rnd);
         float[] v = random(k.length, rnd), out = new float[q.length];
