@@ -126,17 +126,37 @@ final class Gemm {
     /**
      * The ROWS x PANEL register tile: out[r, 0..PANEL) (+)= x[t + r, c0..c0+kc) times the packed
      * panel at p0, for the first `valid` rows (the others repeat the last valid row and are not
-     * stored); when first it stores, plus bias[j..j+PANEL) when there is one, else it adds to what
-     * earlier slices left.
+     * stored). The accumulators start from what earlier slices left, or when first from
+     * bias[j..j+PANEL) (zero without a bias). Everything stays in this one method: a vector passed
+     * to a call the JIT does not inline is boxed, which costs more than the whole tile.
      */
     private static void tile(float[] x, int t, int valid, int k, int c0, int kc, float[] p, int p0,
                              float[] out, int o, int ldo, boolean first, float[] bias, int j) {
-        int x0 = t * k + c0, last = valid - 1;
-        int x1 = x0 + Math.min(1, last) * k, x2 = x0 + Math.min(2, last) * k, x3 = x0 + Math.min(3, last) * k;
-        int x4 = x0 + Math.min(4, last) * k, x5 = x0 + Math.min(5, last) * k;
-        int lanes = F.length();
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
-        FloatVector a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
+        int last = valid - 1, lanes = F.length();
+        int x0 = t * k + c0, x1 = x0 + Math.min(1, last) * k, x2 = x0 + Math.min(2, last) * k;
+        int x3 = x0 + Math.min(3, last) * k, x4 = x0 + Math.min(4, last) * k, x5 = x0 + Math.min(5, last) * k;
+        int o1 = o + Math.min(1, last) * ldo, o2 = o + Math.min(2, last) * ldo, o3 = o + Math.min(3, last) * ldo;
+        int o4 = o + Math.min(4, last) * ldo, o5 = o + Math.min(5, last) * ldo;
+        FloatVector a00, a01, a10, a11, a20, a21, a30, a31, a40, a41, a50, a51;
+        if (first) {
+            a00 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, j);
+            a01 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, j + lanes);
+            a10 = a20 = a30 = a40 = a50 = a00;
+            a11 = a21 = a31 = a41 = a51 = a01;
+        } else {
+            a00 = FloatVector.fromArray(F, out, o);
+            a01 = FloatVector.fromArray(F, out, o + lanes);
+            a10 = FloatVector.fromArray(F, out, o1);
+            a11 = FloatVector.fromArray(F, out, o1 + lanes);
+            a20 = FloatVector.fromArray(F, out, o2);
+            a21 = FloatVector.fromArray(F, out, o2 + lanes);
+            a30 = FloatVector.fromArray(F, out, o3);
+            a31 = FloatVector.fromArray(F, out, o3 + lanes);
+            a40 = FloatVector.fromArray(F, out, o4);
+            a41 = FloatVector.fromArray(F, out, o4 + lanes);
+            a50 = FloatVector.fromArray(F, out, o5);
+            a51 = FloatVector.fromArray(F, out, o5 + lanes);
+        }
         for (int i = 0; i < kc; i++) {
             FloatVector b0 = FloatVector.fromArray(F, p, p0 + i * PANEL);
             FloatVector b1 = FloatVector.fromArray(F, p, p0 + i * PANEL + lanes);
@@ -159,31 +179,28 @@ final class Gemm {
             a50 = a.fma(b0, a50);
             a51 = a.fma(b1, a51);
         }
-        FloatVector lo = null, hi = null;
-        if (first && bias != null) {
-            lo = FloatVector.fromArray(F, bias, j);
-            hi = FloatVector.fromArray(F, bias, j + lanes);
+        a00.intoArray(out, o);
+        a01.intoArray(out, o + lanes);
+        if (valid > 1) {
+            a10.intoArray(out, o1);
+            a11.intoArray(out, o1 + lanes);
         }
-        store(a00, a01, out, o, first, lo, hi);
-        if (valid > 1) store(a10, a11, out, o + ldo, first, lo, hi);
-        if (valid > 2) store(a20, a21, out, o + 2 * ldo, first, lo, hi);
-        if (valid > 3) store(a30, a31, out, o + 3 * ldo, first, lo, hi);
-        if (valid > 4) store(a40, a41, out, o + 4 * ldo, first, lo, hi);
-        if (valid > 5) store(a50, a51, out, o + 5 * ldo, first, lo, hi);
-    }
-
-    /** out[o..o+PANEL) = [lo, hi] + (first ? the bias, if any : out). */
-    private static void store(FloatVector lo, FloatVector hi, float[] out, int o, boolean first, FloatVector biasLo, FloatVector biasHi) {
-        int lanes = F.length();
-        if (!first) {
-            lo = lo.add(FloatVector.fromArray(F, out, o));
-            hi = hi.add(FloatVector.fromArray(F, out, o + lanes));
-        } else if (biasLo != null) {
-            lo = lo.add(biasLo);
-            hi = hi.add(biasHi);
+        if (valid > 2) {
+            a20.intoArray(out, o2);
+            a21.intoArray(out, o2 + lanes);
         }
-        lo.intoArray(out, o);
-        hi.intoArray(out, o + lanes);
+        if (valid > 3) {
+            a30.intoArray(out, o3);
+            a31.intoArray(out, o3 + lanes);
+        }
+        if (valid > 4) {
+            a40.intoArray(out, o4);
+            a41.intoArray(out, o4 + lanes);
+        }
+        if (valid > 5) {
+            a50.intoArray(out, o5);
+            a51.intoArray(out, o5 + lanes);
+        }
     }
 
     /** a[ao..ao+k) . b[bo..bo+k), for fewer token rows than a tile. */
