@@ -1,6 +1,7 @@
 package dev.cocktail.engine.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -89,12 +90,20 @@ final class AttentionKernel {
             if (rows > 2) put(a20, a21, scale, scores, 2 * len + j);
             if (rows > 3) put(a30, a31, scale, scores, 3 * len + j);
         }
-        for (; j < hi; j++) {
-            for (int r = 0; r < rows; r++) {
-                float acc = 0;
-                for (int d = 0; d < hd; d++) acc += q[qo + r * qStride + d] * kt[d * len + j];
-                scores[r * len + j] = acc * scale;
+        for (; j < hi; j += lanes) { // the last keys, one vector under a mask
+            VectorMask<Float> m = F.indexInRange(j, hi);
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            for (int d = 0; d < hd; d++) {
+                FloatVector k0 = FloatVector.fromArray(F, kt, d * len + j, m);
+                a0 = FloatVector.broadcast(F, q[qo + d]).fma(k0, a0);
+                a1 = FloatVector.broadcast(F, q[q1 + d]).fma(k0, a1);
+                a2 = FloatVector.broadcast(F, q[q2 + d]).fma(k0, a2);
+                a3 = FloatVector.broadcast(F, q[q3 + d]).fma(k0, a3);
             }
+            a0.mul(scale).intoArray(scores, j, m);
+            if (rows > 1) a1.mul(scale).intoArray(scores, len + j, m);
+            if (rows > 2) a2.mul(scale).intoArray(scores, 2 * len + j, m);
+            if (rows > 3) a3.mul(scale).intoArray(scores, 3 * len + j, m);
         }
     }
 
