@@ -78,8 +78,8 @@ final class CpuKernels implements Kernels {
         pool.run(s.batch() * s.kvHeads(), (task, worker) -> {
             int b = task / s.kvHeads(), g = task % s.kvHeads();
             AttentionKernel.group(q, k, v, out, s, b, g,
-                    scratch(keyScratch, worker, (s.past() + s.lengths()[b]) * s.headDim()),
-                    scratch(scoreScratch, worker, AttentionKernel.QROWS * s.keyRows()));
+                    scratch(keyScratch, worker, 2 * AttentionKernel.stride(s.keyRows()) * s.headDim()),
+                    scratch(scoreScratch, worker, AttentionKernel.QROWS * AttentionKernel.stride(s.keyRows())));
         });
     }
 
