@@ -1,5 +1,6 @@
 package dev.cocktail.cli;
 
+import dev.cocktail.engine.merge.Output;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -14,4 +15,8 @@ final class OutputOptions {
 
     @Option(names = "--force", description = "Replace an existing output directory.")
     boolean force;
+
+    Output toOutput() {
+        return new Output(output, force, shardSize);
+    }
 }

@@ -42,9 +42,9 @@ public final class MergeDriver {
             return t;
         });
         ThreadLocal<Chunk> scratch = ThreadLocal.withInitial(Chunk::new);
-        try (OutputDir out = OutputDir.create(job.output(), job.force(), job.inputs());
+        try (OutputDir out = OutputDir.create(job.output().dir(), job.output().force(), job.inputs());
              CheckpointWriter writer = CheckpointWriter.create(out.staging(),
-                     job.plan().stream().map(PlannedTensor::spec).toList(), job.shardSize())) {
+                     job.plan().stream().map(PlannedTensor::spec).toList(), job.output().shardSize())) {
             // the model card's fingerprints are computed alongside the merge, from the same page cache
             CompletableFuture<List<String>> hashes = CompletableFuture.supplyAsync(job.files().card()::hashes,
                     r -> Thread.ofPlatform().name("cocktail-hash").daemon().start(r));

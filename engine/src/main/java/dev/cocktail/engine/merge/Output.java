@@ -1,0 +1,12 @@
+package dev.cocktail.engine.merge;
+
+import java.nio.file.Path;
+
+/**
+ * Where and how a merged model is written, the same for mix, merge and extrapolate.
+ *
+ * @param dir the output directory
+ * @param force whether an existing output directory is replaced
+ * @param shardSize the largest weights file, in bytes
+ */
+public record Output(Path dir, boolean force, long shardSize) {}
