@@ -53,7 +53,7 @@ public final class Extrapolation {
             List<String> settings = List.of("method: ExPO extrapolation, theta_m + alpha * (theta_m - theta_base), then sum_i w_i theta_i, F32",
                     "alpha: " + r.alpha(), "dtype: " + dtype.torchName());
             ModelFiles files = new ModelFiles(m.dir(1), m.dir(1), dtype, 0,
-                    new ModelCard("ExPO extrapolation", m.dirs(), roles, settings, null, version));
+                    new ModelCard("ExPO extrapolation", m, roles, settings, null, version));
             MergeDriver.run(new MergeJob(plan, files, r.output(), m.paths(), 0), progress);
         }
     }

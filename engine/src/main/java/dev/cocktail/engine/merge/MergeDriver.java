@@ -45,8 +45,9 @@ public final class MergeDriver {
         try (OutputDir out = OutputDir.create(job.output().dir(), job.output().force(), job.inputs());
              CheckpointWriter writer = CheckpointWriter.create(out.staging(),
                      job.plan().stream().map(PlannedTensor::spec).toList(), job.output().shardSize())) {
-            // the model card's fingerprints are computed alongside the merge, from the same page cache
-            CompletableFuture<List<String>> hashes = CompletableFuture.supplyAsync(job.files().card()::hashes,
+            // the model card's hashes, when asked for, are computed alongside the merge, from the same page cache
+            CompletableFuture<List<List<ModelCard.WeightsFile>>> weights = CompletableFuture.supplyAsync(
+                    () -> job.files().card().weightsFiles(job.output().hashInputs()),
                     r -> Thread.ofPlatform().name("cocktail-hash").daemon().start(r));
             long total = job.plan().stream().mapToLong(p -> p.spec().byteSize()).sum();
             long largest = job.plan().stream().filter(p -> !p.rawCopy()).mapToLong(p -> p.spec().byteSize()).max().orElse(0);
@@ -88,7 +89,7 @@ public final class MergeDriver {
                 progress.finish();
             }
             writer.finish();
-            job.files().write(out.staging(), join(hashes));
+            job.files().write(out.staging(), join(weights));
             out.commit();
         } finally {
             pool.shutdownNow();
@@ -166,7 +167,7 @@ public final class MergeDriver {
         }
     }
 
-    private static List<String> join(CompletableFuture<List<String>> f) {
+    private static <T> T join(CompletableFuture<T> f) {
         try {
             return f.join();
         } catch (java.util.concurrent.CompletionException e) {

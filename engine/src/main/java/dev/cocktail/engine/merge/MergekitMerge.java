@@ -66,7 +66,7 @@ public final class MergekitMerge {
                     "dtype: " + dtype.torchName(), "recipe:\n\n```yaml\n" + cfg.text().strip() + "\n```\n");
             ModelFiles files = new ModelFiles(models.dir(configModel), tokenizer, dtype,
                     p.layers != configLayers ? p.layers : 0,
-                    new ModelCard("mergekit " + method.mergekitName(), models.dirs(), roles, settings, r.seed(), version));
+                    new ModelCard("mergekit " + method.mergekitName(), models, roles, settings, r.seed(), version));
             MergeDriver.run(new MergeJob(plan, files, r.output(), models.paths(), r.seed()), progress);
         }
     }

@@ -58,7 +58,7 @@ public final class Mix {
             ModelDir first = m.dir(0);
             ModelFiles files = new ModelFiles(first, first, dtype, 0,
                     new ModelCard(r.finetuned() == null ? "LM-Cocktail mix" : "LM-Cocktail two-step mix",
-                            m.dirs(), roles, settings, null, version));
+                            m, roles, settings, null, version));
             MergeDriver.run(new MergeJob(plan, files, r.output(), m.paths(), 0), progress);
         }
     }

@@ -8,5 +8,6 @@ import java.nio.file.Path;
  * @param dir the output directory
  * @param force whether an existing output directory is replaced
  * @param shardSize the largest weights file, in bytes
+ * @param hashInputs whether the model card gets the sha256 of every input weights file, read in full
  */
-public record Output(Path dir, boolean force, long shardSize) {}
+public record Output(Path dir, boolean force, long shardSize, boolean hashInputs) {}
