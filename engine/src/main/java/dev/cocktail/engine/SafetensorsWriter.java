@@ -40,6 +40,7 @@ public final class SafetensorsWriter implements AutoCloseable {
     private long staged;
     private long size;
     private int next;
+    private long written; // bytes of tensor `next` so far
 
     private SafetensorsWriter(Path file, List<TensorSpec> plan, FileChannel channel, boolean direct) {
         this.file = file;
@@ -104,25 +105,37 @@ public final class SafetensorsWriter implements AutoCloseable {
         return b.array();
     }
 
-    /** Appends the next tensor of the plan; its size must be what the plan says. */
+    /**
+     * Appends bytes of the next tensor of the plan: all of it, or its next part (a tensor may come in
+     * several writes, so that it need not be held whole); its size must be what the plan says.
+     */
     public void write(String name, MemorySegment bytes) {
         if (next >= plan.size()) throw new IllegalStateException("more tensors than planned for " + file);
         TensorSpec t = plan.get(next);
-        if (!t.name().equals(name) || t.byteSize() != bytes.byteSize()) {
-            throw new IllegalStateException("expected tensor " + t.name() + " of " + t.byteSize() + " bytes, got "
-                    + name + " of " + bytes.byteSize());
+        if (!t.name().equals(name) || written + bytes.byteSize() > t.byteSize()) {
+            throw new IllegalStateException("expected " + (t.byteSize() - written) + " more bytes of tensor " + t.name()
+                    + ", got " + bytes.byteSize() + " of " + name);
         }
         try {
             append(bytes);
         } catch (IOException e) {
             throw writeError(file, e);
         }
-        next++;
+        written += bytes.byteSize();
+        if (written == t.byteSize()) {
+            next++;
+            written = 0;
+        }
+    }
+
+    /** Whether every planned tensor has been written in full. */
+    public boolean complete() {
+        return next == plan.size();
     }
 
     /** Checks that every planned tensor came, writes what is staged, and forces the file to disk. */
     public void finish() {
-        if (next != plan.size()) throw new IllegalStateException((plan.size() - next) + " planned tensors not written to " + file);
+        if (!complete()) throw new IllegalStateException((plan.size() - next) + " planned tensors not written in full to " + file);
         try {
             if (direct) {
                 long padded = (staged + ALIGN - 1) / ALIGN * ALIGN;

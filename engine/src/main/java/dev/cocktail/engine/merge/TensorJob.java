@@ -38,14 +38,24 @@ public final class TensorJob {
         this.name = name;
         this.sources = sources;
         this.elements = Tensor.elementCount(shape);
-        this.cols = shape.length == 0 ? 1 : Math.toIntExact(shape[shape.length - 1]);
-        long c = rowWise ? (long) Math.max(1, CHUNK / Math.max(cols, 1)) * cols : CHUNK;
-        this.chunk = (int) Math.max(1, Math.min(c, elements));
+        this.cols = rowLength(shape);
+        this.chunk = chunkLength(shape, rowWise);
         this.chunks = (int) ((elements + chunk - 1) / chunk);
         this.blockChunks = Math.max(1, (chunks + BLOCKS - 1) / BLOCKS);
         this.seed = seed;
         this.pool = pool;
         this.scratch = scratch;
+    }
+
+    /** Elements per chunk: CHUNK, or as many whole rows as fit (at least one) for row-wise methods. */
+    static int chunkLength(long[] shape, boolean rowWise) {
+        int cols = rowLength(shape);
+        long c = rowWise ? (long) Math.max(1, CHUNK / Math.max(cols, 1)) * cols : CHUNK;
+        return (int) Math.max(1, Math.min(c, Tensor.elementCount(shape)));
+    }
+
+    private static int rowLength(long[] shape) {
+        return shape.length == 0 ? 1 : Math.toIntExact(shape[shape.length - 1]);
     }
 
     public String name() {
@@ -137,13 +147,17 @@ public final class TensorJob {
         return c;
     }
 
-    /** The final pass: op's output of every chunk, narrowed to dtype into dst. */
-    void write(TensorOp op, DType dtype, MemorySegment dst) {
-        long size = dtype.byteSize();
-        blocks(() -> null, (c, unused) -> {
+    /**
+     * The final pass over chunks [first, last): op's output, narrowed to dtype into dst from its
+     * start; the part of dst written.
+     */
+    MemorySegment write(TensorOp op, DType dtype, MemorySegment dst, int first, int last) {
+        long size = dtype.byteSize(), start = (long) first * chunk;
+        blocks(first, last, () -> null, (c, unused) -> {
             op.apply(c);
-            Convert.fromF32(c.out, 0, c.n, dtype, dst, c.from * size);
+            Convert.fromF32(c.out, 0, c.n, dtype, dst, (c.from - start) * size);
         });
+        return dst.asSlice(0, (Math.min(elements, (long) last * chunk) - start) * size);
     }
 
     /** A pass's step on one chunk, with its block's own accumulator. */
@@ -167,10 +181,15 @@ public final class TensorJob {
 
     /** Runs step over every chunk, each block with a fresh accumulator; the accumulators in block order. */
     <A> List<A> blocks(java.util.function.Supplier<A> newAcc, BlockStep<A> step) {
-        int blocks = (chunks + blockChunks - 1) / blockChunks;
+        return blocks(0, chunks, newAcc, step);
+    }
+
+    /** The same over chunks [from, to), in blocks of the tensor's block length. */
+    private <A> List<A> blocks(int from, int to, java.util.function.Supplier<A> newAcc, BlockStep<A> step) {
+        int blocks = (to - from + blockChunks - 1) / blockChunks;
         List<Callable<A>> tasks = new ArrayList<>(blocks);
         for (int b = 0; b < blocks; b++) {
-            int first = b * blockChunks, last = Math.min(chunks, first + blockChunks);
+            int first = from + b * blockChunks, last = Math.min(to, first + blockChunks);
             tasks.add(() -> {
                 A acc = newAcc.get();
                 Chunk c = scratch.get();
