@@ -153,11 +153,11 @@ final class RankCut {
                         t.add(c, scores);
                     }
                 });
-                int[] high = new int[1 << 15], low = new int[1 << 16];
+                int[] low = new int[1 << 16];
                 for (int j = 0; j < bands.size(); j++) {
                     int band = j;
                     List<Tally> tallies = parts.stream().map(p -> p[band]).toList();
-                    if (!bands.get(j).pick(job, scratch, tallies, high, low)) exact.add(bands.get(j).cut);
+                    if (!bands.get(j).pick(job, scratch, tallies, low)) exact.add(bands.get(j).cut);
                 }
             }
             for (RankCut cut : exact) radix(cut);
@@ -227,10 +227,11 @@ final class RankCut {
 
         /**
          * Sets the cut from the blocks' tallies, by a radix select among the band's scores as over a
-         * whole tensor (high and low are scratch histograms); false when the k-th highest score lies
-         * outside the band.
+         * whole tensor: on their top 16 bits (which take few values within a band), then on the low
+         * 16 bits of the scores in the chosen bucket (low is a scratch histogram of 2^16). False when
+         * the k-th highest score lies outside the band.
          */
-        boolean pick(TensorJob job, int scratch, List<Tally> tallies, int[] high, int[] low) {
+        boolean pick(TensorJob job, int scratch, List<Tally> tallies, int[] low) {
             if (overflow.get()) return false;
             long k = cut.k, above = 0, size = 0;
             for (Tally t : tallies) {
@@ -238,22 +239,29 @@ final class RankCut {
                 size += t.size;
             }
             if (above >= k || above + size < k) return false;
-            Arrays.fill(high, 0);
-            for (Tally t : tallies) for (int i = 0; i < t.size; i++) high[(int) (t.found[i] >>> 48)]++;
+            int from = lo >>> 16;
+            int[] high = new int[(hi >>> 16) - from + 1];
+            for (Tally t : tallies) for (int i = 0; i < t.size; i++) high[(int) (t.found[i] >>> 48) - from]++;
             int hb = high.length - 1;
             while (above + high[hb] < k) above += high[hb--];
-            Arrays.fill(low, 0);
+            hb += from;
+            long[] bucket = new long[high[hb - from] + 1]; // its scores, and room for one more (see below)
+            int n = 0;
             for (Tally t : tallies) {
-                for (int i = 0; i < t.size; i++) if (t.found[i] >>> 48 == hb) low[(int) (t.found[i] >>> 32) & 0xFFFF]++;
+                for (int i = 0; i < t.size; i++) { // store every score, keep it when in the bucket: no branch to mispredict
+                    bucket[n] = t.found[i];
+                    n += t.found[i] >>> 48 == hb ? 1 : 0;
+                }
             }
+            bucket = Arrays.copyOf(bucket, n);
+            Arrays.fill(low, 0);
+            for (long f : bucket) low[(int) (f >>> 32) & 0xFFFF]++;
             int l = low.length - 1;
             while (above + low[l] < k) above += low[l--];
             int bits = hb << 16 | l;
             if (bits > NAN_BITS) return false; // a NaN equals no score; the radix path keeps that rule
             long[] equalPerChunk = new long[job.chunks()];
-            for (Tally t : tallies) {
-                for (int i = 0; i < t.size; i++) if (t.found[i] >>> 32 == bits) equalPerChunk[(int) t.found[i]]++;
-            }
+            for (long f : bucket) if (f >>> 32 == bits) equalPerChunk[(int) f]++;
             cut.cutAt(job, scratch, bits, above, low[l], equalPerChunk);
             return true;
         }
