@@ -2,11 +2,21 @@
 # Merge benchmark: three random BF16 models of TinyLlama-1.1B's shapes (~2.2 GB each, generated once
 # into bench/work/), merged with mergekit `linear` and `ties` by `cocktail merge`; wall time and peak RSS
 # (/usr/bin/time -v) against the I/O floor measured in the same run (cat of the inputs + dd of the
-# output's size, with fsync as the merge does). Medians of RUNS runs. Usage: bench/merge-bench.sh [RUNS]
+# output's size, with fsync as the merge does). Medians of RUNS runs. With THREADS (1 or 2), the merge and
+# the floor both run on that many cores (taskset -c 0, or 0,1); without it, on all of them.
+# MERGE_WORK names another work directory (models already generated there are reused).
+# Usage: bench/merge-bench.sh [RUNS] [THREADS]
 set -euo pipefail
 RUNS=${1:-3}
+THREADS=${2:-}
+PIN=()
+LABEL=
+if [[ -n "$THREADS" ]]; then
+  PIN=(taskset -c "$(seq -s, 0 $((THREADS - 1)))")
+  LABEL=" ($THREADS thread$([[ $THREADS == 1 ]] || echo s))"
+fi
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-WORK=$ROOT/bench/work/merge
+WORK=${MERGE_WORK:-$ROOT/bench/work/merge}
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 JAVA=$JAVA_HOME/bin/java
 mkdir -p "$WORK"
@@ -47,20 +57,20 @@ for method in linear ties; do
   for r in $(seq "$RUNS"); do
     rm -rf "$WORK/out" "$WORK/floor.bin"
     t0=$(now)
-    cat "$M0/model.safetensors" "$M1/model.safetensors" "$M2/model.safetensors" > /dev/null
-    dd if=/dev/zero of="$WORK/floor.bin" bs=16M count=$(( (OUTBYTES + 16777215) / 16777216 )) conv=fsync status=none
+    "${PIN[@]}" cat "$M0/model.safetensors" "$M1/model.safetensors" "$M2/model.safetensors" > /dev/null
+    "${PIN[@]}" dd if=/dev/zero of="$WORK/floor.bin" bs=16M count=$(( (OUTBYTES + 16777215) / 16777216 )) conv=fsync status=none
     t1=$(now)
     rm -f "$WORK/floor.bin"
     echo "$t1 - $t0" | bc -l >> "$WORK/$method.floor"
     t0=$(now)
-    /usr/bin/time -v -o "$WORK/time.txt" "$JAVA" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
+    "${PIN[@]}" /usr/bin/time -v -o "$WORK/time.txt" "$JAVA" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
       -jar "$JAR" merge "$WORK/$method.yml" --output "$WORK/out" 2>/dev/null >/dev/null
     t1=$(now)
     echo "$t1 - $t0" | bc -l >> "$WORK/$method.wall"
     grep 'Maximum resident set size' "$WORK/time.txt" | awk '{print $NF/1024}' >> "$WORK/$method.rss"
   done
   wall=$(median < "$WORK/$method.wall"); floor=$(median < "$WORK/$method.floor"); rss=$(median < "$WORK/$method.rss")
-  printf '| %s | %.2f | %.2f | %.2f | %.0f |\n' "$method" "$wall" "$floor" "$(echo "$wall / $floor" | bc -l)" "$rss" | tee -a "$WORK/rows.md"
-  echo "  runs: wall $(paste -sd' ' "$WORK/$method.wall") floor $(paste -sd' ' "$WORK/$method.floor")" >> "$WORK/runs.txt"
+  printf '| %s | %.2f | %.2f | %.2f | %.0f |\n' "$method$LABEL" "$wall" "$floor" "$(echo "$wall / $floor" | bc -l)" "$rss" | tee -a "$WORK/rows.md"
+  echo "  $method$LABEL runs: wall $(paste -sd' ' "$WORK/$method.wall") floor $(paste -sd' ' "$WORK/$method.floor")" >> "$WORK/runs.txt"
 done
 rm -rf "$WORK/out"

@@ -37,8 +37,8 @@ final class ExtrapolateCommand implements Runnable {
     @Override
     public void run() {
         DType d = dtype == null ? null : DType.fromOption(dtype);
-        Extrapolation.extrapolate(new Extrapolation.Request(base, models, alpha, weights, d, target.output, target.force,
-                target.shardSize), TerminalProgress.forTerminal(), Cocktail.version());
+        Extrapolation.extrapolate(new Extrapolation.Request(base, models, alpha, weights, d, target.toOutput()),
+                TerminalProgress.forTerminal(), Cocktail.version());
         spec.commandLine().getOut().println("wrote " + target.output);
         spec.commandLine().getOut().flush();
     }

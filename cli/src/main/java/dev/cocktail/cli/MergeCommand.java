@@ -26,7 +26,7 @@ final class MergeCommand implements Runnable {
 
     @Override
     public void run() {
-        MergekitMerge.merge(new MergekitMerge.Request(config, target.output, target.force, seed, target.shardSize),
+        MergekitMerge.merge(new MergekitMerge.Request(config, target.toOutput(), seed),
                 TerminalProgress.forTerminal(), Cocktail.version());
         spec.commandLine().getOut().println("wrote " + target.output);
         spec.commandLine().getOut().flush();

@@ -72,8 +72,8 @@ final class MixCommand implements Runnable {
         } else {
             reportJson = ScoreReport.json(models, null, weights, null);
         }
-        Mix.mix(new Mix.Request(models, w, allowUnnormalized, finetuned, alpha == null ? 0 : alpha, d, target.output, target.force,
-                target.shardSize), progress, Cocktail.version());
+        Mix.mix(new Mix.Request(models, w, allowUnnormalized, finetuned, alpha == null ? 0 : alpha, d, target.toOutput()),
+                progress, Cocktail.version());
         if (report != null) ScoreReport.write(report, reportJson);
         out.println("wrote " + target.output);
         out.flush();

@@ -1,5 +1,6 @@
 package dev.cocktail.cli;
 
+import dev.cocktail.engine.merge.Output;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -14,4 +15,12 @@ final class OutputOptions {
 
     @Option(names = "--force", description = "Replace an existing output directory.")
     boolean force;
+
+    @Option(names = "--hash-inputs", description = "Read every input weights file to give its sha256 in the model card "
+            + "(without it, only sha256s the Hugging Face cache already names).")
+    boolean hashInputs;
+
+    Output toOutput() {
+        return new Output(output, force, shardSize, hashInputs);
+    }
 }

@@ -29,13 +29,16 @@ class MergeCommandTest {
         Files.writeString(cfg, RECIPE.formatted(CliRun.testdata("cocktail-decoder")));
         CliRun a = CliRun.of("merge", cfg.toString(), "--output", tmp.resolve("a").toString(), "--seed", "5");
         assertEquals(0, a.status(), a.err());
-        CliRun b = CliRun.of("merge", cfg.toString(), "--output", tmp.resolve("b").toString(), "--seed", "5");
+        CliRun b = CliRun.of("merge", cfg.toString(), "--output", tmp.resolve("b").toString(), "--seed", "5", "--hash-inputs");
         assertEquals(0, b.status(), b.err());
         assertEquals(-1, Files.mismatch(tmp.resolve("a/model.safetensors"), tmp.resolve("b/model.safetensors")));
         try (Checkpoint ck = Checkpoint.open(tmp.resolve("a"))) {
             assertEquals("BF16", ck.require("lm_head.weight").dtype().name());
         }
         assertTrue(Files.readString(tmp.resolve("a/README.md")).contains("seed: 5"));
+        assertTrue(Files.readString(tmp.resolve("a/README.md")).contains("not computed (use --hash-inputs)"));
+        String base = InputsUnchangedTest.sha256(CliRun.testdata("cocktail-decoder").resolve("base/model.safetensors"));
+        assertTrue(Files.readString(tmp.resolve("b/README.md")).contains(base), "--hash-inputs gives the inputs' sha256");
     }
 
     @Test

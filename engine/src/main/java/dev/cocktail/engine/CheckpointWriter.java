@@ -23,7 +23,6 @@ public final class CheckpointWriter implements AutoCloseable {
     private final List<String> fileNames;
     private SafetensorsWriter current;
     private int shard = -1;
-    private int inShard;
 
     private CheckpointWriter(Path dir, List<List<TensorSpec>> shards) {
         this.dir = dir;
@@ -58,16 +57,15 @@ public final class CheckpointWriter implements AutoCloseable {
         return shards.size();
     }
 
-    /** Writes the next tensor of the plan. */
+    /** Writes the next tensor of the plan, or its next part. */
     public void write(String name, MemorySegment bytes) {
-        while (current == null || inShard == shards.get(shard).size()) {
+        while (current == null || current.complete()) {
             if (current != null) current.finish();
             shard++;
-            inShard = 0;
+            if (shard == shards.size()) throw new IllegalStateException("more tensors than planned for " + dir);
             current = SafetensorsWriter.create(dir.resolve(fileNames.get(shard)), shards.get(shard), METADATA);
         }
         current.write(name, bytes);
-        inShard++;
     }
 
     /** Finishes the last shard and writes the index when there are several. */
@@ -76,7 +74,7 @@ public final class CheckpointWriter implements AutoCloseable {
             current = SafetensorsWriter.create(dir.resolve(fileNames.getFirst()), List.of(), METADATA);
             shard = 0;
         }
-        if (shard != shards.size() - 1 || inShard != shards.get(shard).size()) {
+        if (shard != shards.size() - 1 || !current.complete()) {
             throw new IllegalStateException("not every planned tensor was written to " + dir);
         }
         current.finish();

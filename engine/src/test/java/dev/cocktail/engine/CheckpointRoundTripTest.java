@@ -61,7 +61,7 @@ class CheckpointRoundTripTest {
         }
     }
 
-    /** Merges hand the writer heap float[] segments, one after another, some larger than its bounce buffer. */
+    /** Merges hand the writer heap float[] segments, one after another, more than its staging buffer holds. */
     @Test
     void writesHeapFloatSegments(@TempDir Path tmp) {
         int[] sizes = {3_000_001, 5, 1_048_576, 2_000_000};

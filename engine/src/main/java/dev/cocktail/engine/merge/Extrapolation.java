@@ -3,7 +3,6 @@ package dev.cocktail.engine.merge;
 import dev.cocktail.engine.CocktailException;
 import dev.cocktail.engine.DType;
 import dev.cocktail.engine.Progress;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -23,7 +22,7 @@ public final class Extrapolation {
      * @param weights one per model (null: all equal); they must sum to 1 within 1e-3
      */
     public record Request(String base, List<String> models, double alpha, double[] weights, DType dtype,
-                          Path output, boolean force, long shardSize) {}
+                          Output output) {}
 
     public static void extrapolate(Request r, Progress progress, String version) {
         int k = r.models().size();
@@ -54,8 +53,8 @@ public final class Extrapolation {
             List<String> settings = List.of("method: ExPO extrapolation, theta_m + alpha * (theta_m - theta_base), then sum_i w_i theta_i, F32",
                     "alpha: " + r.alpha(), "dtype: " + dtype.torchName());
             ModelFiles files = new ModelFiles(m.dir(1), m.dir(1), dtype, 0,
-                    new ModelCard("ExPO extrapolation", m.dirs(), roles, settings, null, version));
-            MergeDriver.run(new MergeJob(plan, files, r.output(), r.force(), r.shardSize(), m.paths(), 0), progress);
+                    new ModelCard("ExPO extrapolation", m, roles, settings, null, version));
+            MergeDriver.run(new MergeJob(plan, files, r.output(), m.paths(), 0), progress);
         }
     }
 

@@ -18,17 +18,20 @@ import java.util.function.UnaryOperator;
 
 /**
  * Runs a merge plan as a stream: each output tensor is computed chunk by chunk on a fixed pool
- * (straight from the inputs' maps), narrowed into one off-heap buffer, and handed to a writer
- * thread that writes tensors in plan order while the next one is computed. At most two output
- * buffers exist at a time, and the inputs' pages are released once a tensor is done, so memory
- * stays at a constant plus two tensors whatever the models' size and count. Everything goes into
- * a staging directory that is renamed into place only when complete.
+ * (straight from the inputs' maps), narrowed slice by slice (16 MB at a time) into off-heap
+ * buffers, and handed to a writer thread that writes them in plan order while the next slice is
+ * computed. At most two buffers exist at a time, and the inputs' pages are released as they are
+ * done with, so memory stays constant whatever the models' size and count, and the disk is kept
+ * busy from the first slice to the last. Everything goes into a staging directory that is renamed
+ * into place only when complete.
  */
 public final class MergeDriver {
     private MergeDriver() {}
 
     /** Buffers in flight: one being computed, one being written. */
     private static final int BUFFERS = 2;
+    /** Output bytes computed and handed to the writer at a time (at least one chunk). */
+    private static final long SLICE = 16 << 20;
 
     public static void run(MergeJob job, Progress progress) {
         run(job, progress, UnaryOperator.identity());
@@ -42,36 +45,44 @@ public final class MergeDriver {
             return t;
         });
         ThreadLocal<Chunk> scratch = ThreadLocal.withInitial(Chunk::new);
-        try (OutputDir out = OutputDir.create(job.output(), job.force(), job.inputs());
+        try (OutputDir out = OutputDir.create(job.output().dir(), job.output().force(), job.inputs());
              CheckpointWriter writer = CheckpointWriter.create(out.staging(),
-                     job.plan().stream().map(PlannedTensor::spec).toList(), job.shardSize())) {
-            // the model card's fingerprints are computed alongside the merge, from the same page cache
-            CompletableFuture<List<String>> hashes = CompletableFuture.supplyAsync(job.files().card()::hashes,
+                     job.plan().stream().map(PlannedTensor::spec).toList(), job.output().shardSize())) {
+            // the model card's hashes, when asked for, are computed alongside the merge, from the same page cache
+            CompletableFuture<List<List<ModelCard.WeightsFile>>> weights = CompletableFuture.supplyAsync(
+                    () -> job.files().card().weightsFiles(job.output().hashInputs()),
                     r -> Thread.ofPlatform().name("cocktail-hash").daemon().start(r));
             long total = job.plan().stream().mapToLong(p -> p.spec().byteSize()).sum();
-            long largest = job.plan().stream().filter(p -> !p.rawCopy()).mapToLong(p -> p.spec().byteSize()).max().orElse(0);
+            long largest = job.plan().stream().filter(p -> !p.rawCopy()).mapToLong(MergeDriver::sliceBytes).max().orElse(0);
             progress.start("merging", total, "B");
             Writer w = new Writer(wrapSink.apply(writer::write), progress);
             Thread wt = Thread.ofPlatform().name("cocktail-writer").start(w);
             try {
                 for (PlannedTensor p : job.plan()) {
-                    w.permits.acquire();
-                    w.check();
                     if (p.rawCopy()) {
+                        w.permits.acquire();
+                        w.check();
                         w.queue.put(new Item(p, p.sources().getFirst().data(), null));
                         continue;
                     }
-                    MemorySegment full = w.buffer(largest), buf = full.asSlice(0, p.spec().byteSize());
-                    try {
-                        TensorJob tj = new TensorJob(p.name(), p.sources(), p.shape(), p.merge().rowWise(), job.seed(),
-                                pool, scratch);
-                        tj.write(p.merge().prepare(tj), p.dtype(), buf);
-                        release(p);
-                        w.queue.put(new Item(p, buf, full));
-                    } catch (RuntimeException | InterruptedException e) {
-                        w.free.add(full);
-                        throw e;
-                    }
+                    TensorJob tj = new TensorJob(p.name(), p.sources(), p.shape(), p.merge().rowWise(), job.seed(),
+                            pool, scratch);
+                    TensorOp op = p.merge().prepare(tj);
+                    int step = sliceChunks(p), first = 0;
+                    do { // once at least: a tensor of no elements is still written (empty)
+                        int last = Math.min(tj.chunks(), first + step);
+                        w.permits.acquire();
+                        w.check();
+                        MemorySegment buf = w.buffer(largest);
+                        try {
+                            w.queue.put(new Item(p, tj.write(op, p.dtype(), buf, first, last), buf));
+                        } catch (RuntimeException | InterruptedException e) {
+                            w.free.add(buf);
+                            throw e;
+                        }
+                        first = last;
+                    } while (first < tj.chunks());
+                    release(p);
                 }
                 w.queue.put(Item.END);
                 wt.join();
@@ -88,11 +99,25 @@ public final class MergeDriver {
                 progress.finish();
             }
             writer.finish();
-            job.files().write(out.staging(), join(hashes));
+            job.files().write(out.staging(), join(weights));
             out.commit();
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /** How many chunks of p make a slice. */
+    private static int sliceChunks(PlannedTensor p) {
+        return (int) Math.max(1, SLICE / chunkBytes(p));
+    }
+
+    /** The largest slice of p, in bytes. */
+    private static long sliceBytes(PlannedTensor p) {
+        return Math.min(p.spec().byteSize(), sliceChunks(p) * chunkBytes(p));
+    }
+
+    private static long chunkBytes(PlannedTensor p) {
+        return (long) TensorJob.chunkLength(p.shape(), p.merge().rowWise()) * p.dtype().byteSize();
     }
 
     /** The inputs' pages of a finished tensor leave our resident set (they stay in the page cache). */
@@ -100,14 +125,14 @@ public final class MergeDriver {
         for (Tensor t : p.sources()) if (t.data().isMapped()) t.data().unload();
     }
 
-    /** A tensor to write: a view of a pooled buffer, or (raw copies, pool null) the input's own bytes. */
+    /** A tensor or a slice of one to write: a view of a pooled buffer, or (raw copies, pool null) the input's own bytes. */
     private record Item(PlannedTensor tensor, MemorySegment bytes, MemorySegment pool) {
         static final Item END = new Item(null, null, null);
     }
 
     /**
      * Writes tensors in the order they arrive; the first failure is kept for the computing thread.
-     * Output buffers are pooled (BUFFERS of them, grown to the largest tensor), so no tensor pays
+     * Output buffers are pooled (BUFFERS of them, each of the largest slice), so no slice pays
      * for fresh zeroed memory.
      */
     private static final class Writer implements Runnable {
@@ -152,7 +177,7 @@ public final class MergeDriver {
             if (e != null) throw e;
         }
 
-        /** A pooled buffer of `size` bytes, the largest output tensor (the caller holds a permit). */
+        /** A pooled buffer of `size` bytes, the largest slice (the caller holds a permit). */
         MemorySegment buffer(long size) {
             MemorySegment b = free.poll();
             return b != null ? b : arena.allocate(Math.max(size, 1), 64);
@@ -166,7 +191,7 @@ public final class MergeDriver {
         }
     }
 
-    private static List<String> join(CompletableFuture<List<String>> f) {
+    private static <T> T join(CompletableFuture<T> f) {
         try {
             return f.join();
         } catch (java.util.concurrent.CompletionException e) {

@@ -29,7 +29,7 @@ public final class MergekitMerge {
     public static final long DEFAULT_SEED = 42;
     private static final Pattern LAYER = Pattern.compile("^(.*?\\.layers?\\.)(\\d+)\\.(.+)$");
 
-    public record Request(Path config, Path output, boolean force, long seed, long shardSize) {}
+    public record Request(Path config, Output output, long seed) {}
 
     public static void merge(Request r, Progress progress, String version) {
         MergekitConfig cfg = MergekitConfig.read(r.config());
@@ -66,8 +66,8 @@ public final class MergekitMerge {
                     "dtype: " + dtype.torchName(), "recipe:\n\n```yaml\n" + cfg.text().strip() + "\n```\n");
             ModelFiles files = new ModelFiles(models.dir(configModel), tokenizer, dtype,
                     p.layers != configLayers ? p.layers : 0,
-                    new ModelCard("mergekit " + method.mergekitName(), models.dirs(), roles, settings, r.seed(), version));
-            MergeDriver.run(new MergeJob(plan, files, r.output(), r.force(), r.shardSize(), models.paths(), r.seed()), progress);
+                    new ModelCard("mergekit " + method.mergekitName(), models, roles, settings, r.seed(), version));
+            MergeDriver.run(new MergeJob(plan, files, r.output(), models.paths(), r.seed()), progress);
         }
     }
 

@@ -4,7 +4,6 @@ import dev.cocktail.engine.CocktailException;
 import dev.cocktail.engine.DType;
 import dev.cocktail.engine.ModelDir;
 import dev.cocktail.engine.Progress;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -26,7 +25,7 @@ public final class Mix {
      * @param dtype the output dtype, or null for the first model's
      */
     public record Request(List<String> models, double[] weights, boolean allowUnnormalized, String finetuned,
-                          double alpha, DType dtype, Path output, boolean force, long shardSize) {}
+                          double alpha, DType dtype, Output output) {}
 
     public static void mix(Request r, Progress progress, String version) {
         if (r.models().isEmpty()) throw new CocktailException("mix needs at least one model.");
@@ -59,8 +58,8 @@ public final class Mix {
             ModelDir first = m.dir(0);
             ModelFiles files = new ModelFiles(first, first, dtype, 0,
                     new ModelCard(r.finetuned() == null ? "LM-Cocktail mix" : "LM-Cocktail two-step mix",
-                            m.dirs(), roles, settings, null, version));
-            MergeDriver.run(new MergeJob(plan, files, r.output(), r.force(), r.shardSize(), m.paths(), 0), progress);
+                            m, roles, settings, null, version));
+            MergeDriver.run(new MergeJob(plan, files, r.output(), m.paths(), 0), progress);
         }
     }
 

@@ -2,7 +2,6 @@ package dev.cocktail.engine.merge;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.cocktail.engine.Checkpoint;
 import dev.cocktail.engine.CocktailException;
 import dev.cocktail.engine.DType;
 import dev.cocktail.engine.Json;
@@ -36,8 +35,8 @@ public record ModelFiles(ModelDir configFrom, ModelDir tokenizerFrom, DType dtyp
     private static final List<String> ST_FILES = List.of("modules.json", "sentence_bert_config.json",
             "config_sentence_transformers.json");
 
-    /** Writes the files into dir; hashes are the inputs' weights fingerprints for the card. */
-    void write(Path dir, List<String> hashes) {
+    /** Writes the files into dir; weights are the inputs' weights files as the card lists them. */
+    void write(Path dir, List<List<ModelCard.WeightsFile>> weights) {
         try {
             ObjectNode config = configFrom.hasConfig() ? configFrom.config() : null;
             if (config != null) {
@@ -51,7 +50,7 @@ public record ModelFiles(ModelDir configFrom, ModelDir tokenizerFrom, DType dtyp
                 if (Files.isRegularFile(src)) Files.copy(src, dir.resolve(f));
             }
             if (config != null && ENCODERS.contains(config.path("model_type").asText())) sentenceTransformers(config, dir);
-            Files.writeString(dir.resolve("README.md"), card.render(hashes));
+            Files.writeString(dir.resolve("README.md"), card.render(weights));
         } catch (IOException e) {
             throw new CocktailException("cannot write the merged model's files into " + dir + ": " + e.getMessage() + ".", e);
         }
@@ -103,11 +102,5 @@ public record ModelFiles(ModelDir configFrom, ModelDir tokenizerFrom, DType dtyp
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
-    }
-
-    /** Whether a model directory's weights are one file or an index of shards: what the card fingerprints. */
-    static Path weightsFile(ModelDir m) {
-        Path index = m.path().resolve(Checkpoint.INDEX);
-        return Files.isRegularFile(index) ? index : m.path().resolve(Checkpoint.SINGLE);
     }
 }

@@ -42,10 +42,6 @@ public final class OpenModels implements AutoCloseable {
         return dirs.get(i);
     }
 
-    public List<ModelDir> dirs() {
-        return dirs;
-    }
-
     public Checkpoint checkpoint(int i) {
         return checkpoints.get(i);
     }

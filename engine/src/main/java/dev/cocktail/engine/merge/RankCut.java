@@ -1,70 +1,60 @@
 package dev.cocktail.engine.merge;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+
 /**
  * The k elements of a tensor with the largest score (|delta|, variance, ...), found without holding
- * the tensor: a radix select over the scores' float bits (non-negative floats order like their bits),
- * first on the top 16 bits, then on the low 16 bits of the chosen bucket. Equal scores are ranked
- * by position, earlier first, so the selection is exact and the same on every run; only when equal
- * scores straddle the cut does a third pass count them per chunk.
+ * the tensor. Scores rank by their float bits (non-negative floats order like their bits); equal
+ * scores rank by position, earlier first, so the selection is exact and the same on every run.
+ *
+ * A Finder finds all the cuts of a tensor (one per task vector, say) in one pass over it: a sample of
+ * the scores from across the tensor brackets each k-th highest score in a narrow band of values; the
+ * pass counts the scores above each band and collects those inside it, and the k-th is picked among
+ * those. Where the sample misled (the k-th falls outside its band) or a band would hold too many
+ * scores to collect (a long run of equal scores, such as zeros), a radix select over the score bits
+ * finds that cut in two or three passes of its own.
  */
 final class RankCut {
-    /** Fills s[0..c.n) with the chunk's non-negative scores. */
+    /** Fills s[0..c.n) with the chunk's non-negative scores; s[i] depends on element i of the inputs only. */
     @FunctionalInterface
     interface Score {
         void fill(Chunk c, float[] s);
     }
 
-    private final float value;
-    private final boolean inclusive;
-    private final long take;
-    private final long[] equalBefore;
+    /**
+     * The sample: RUNS runs of consecutive elements spread over the tensor, about 1/128 of it but at
+     * least 8K and at most 64K scores. Each run maps the pages around it; few runs keep that small.
+     */
+    private static final int RUNS = 256, MIN_SAMPLE = 1 << 13, MAX_SAMPLE = 1 << 16;
+    private static final int NAN_BITS = 0x7F800000; // bits above this are NaNs
 
-    private RankCut(float value, boolean inclusive, long take, long[] equalBefore) {
-        this.value = value;
-        this.inclusive = inclusive;
-        this.take = take;
-        this.equalBefore = equalBefore;
+    private final Score score;
+    private final long k;
+    // the cut, set once by Finder.find(): scores above value are kept, those equal to it too when
+    // inclusive, else the first `take` of them, counting from equalBefore[chunk] in that chunk
+    private float value;
+    private boolean inclusive;
+    private long take;
+    private long[] equalBefore;
+
+    private RankCut(Score score, long k) {
+        this.score = score;
+        this.k = k;
     }
 
-    /** The cut keeping the k highest scores. */
+    /** The cut keeping the k highest scores (a Finder of one). */
     static RankCut top(TensorJob job, Score score, int scratch, long k) {
-        long n = job.elements();
-        if (k <= 0) return new RankCut(Float.POSITIVE_INFINITY, false, 0, null);
-        if (k >= n) return new RankCut(0f, true, 0, null);
-        long[] high = job.count(1 << 15, (c, h) -> {
-            float[] s = c.tmp(scratch);
-            score.fill(c, s);
-            for (int i = 0; i < c.n; i++) h[(Float.floatToRawIntBits(s[i]) & 0x7FFFFFFF) >>> 16]++;
-        });
-        int bucket = high.length - 1;
-        long above = 0;
-        while (above + high[bucket] < k) above += high[bucket--];
-        final int hb = bucket;
-        long[] low = job.count(1 << 16, (c, h) -> {
-            float[] s = c.tmp(scratch);
-            score.fill(c, s);
-            for (int i = 0; i < c.n; i++) {
-                int bits = Float.floatToRawIntBits(s[i]) & 0x7FFFFFFF;
-                if (bits >>> 16 == hb) h[bits & 0xFFFF]++;
-            }
-        });
-        int l = low.length - 1;
-        while (above + low[l] < k) above += low[l--];
-        float v = Float.intBitsToFloat(hb << 16 | l);
-        long take = k - above;
-        if (take == low[l]) return new RankCut(v, true, 0, null);
-        long[] equal = job.perChunk((c, one) -> {
-            float[] s = c.tmp(scratch);
-            score.fill(c, s);
-            for (int i = 0; i < c.n; i++) if (s[i] == v) one[0]++;
-        });
-        long before = 0;
-        for (int i = 0; i < equal.length; i++) {
-            long e = equal[i];
-            equal[i] = before;
-            before += e;
-        }
-        return new RankCut(v, false, take, equal);
+        Finder f = new Finder(job, scratch);
+        RankCut cut = f.top(score, k);
+        f.find();
+        return cut;
     }
 
     /** mask[i] = 1 where the score s[i] (of this chunk) is among the k highest, else 0. */
@@ -74,6 +64,246 @@ final class RankCut {
         long seen = equalBefore[c.index];
         for (int i = 0; i < c.n && seen < take; i++) {
             if (s[i] == value) mask[i] = seen++ < take ? 1f : 0f;
+        }
+    }
+
+    private void set(float value, boolean inclusive, long take, long[] equalBefore) {
+        this.value = value;
+        this.inclusive = inclusive;
+        this.take = take;
+        this.equalBefore = equalBefore;
+    }
+
+    /**
+     * The k-th highest score has bits `bits`, `above` scores rank above it and `equal` share its
+     * value: the cut keeps all the equal ones when they all fit, else the first `take` by position,
+     * which needs how many equal scores each chunk holds (equalPerChunk, or null to count them in a pass).
+     */
+    private void cutAt(TensorJob job, int scratch, int bits, long above, long equal, long[] equalPerChunk) {
+        float v = Float.intBitsToFloat(bits);
+        long take = k - above;
+        if (take == equal) {
+            set(v, true, 0, null);
+            return;
+        }
+        long[] before = equalPerChunk != null ? equalPerChunk : job.perChunk((c, one) -> {
+            float[] s = c.tmp(scratch);
+            score.fill(c, s);
+            for (int i = 0; i < c.n; i++) if (s[i] == v) one[0]++;
+        });
+        long sum = 0;
+        for (int i = 0; i < before.length; i++) {
+            long e = before[i];
+            before[i] = sum;
+            sum += e;
+        }
+        set(v, false, take, before);
+    }
+
+    /** The cuts of one tensor, found together. */
+    static final class Finder {
+        private final TensorJob job;
+        private final int scratch;
+        private final List<RankCut> cuts = new ArrayList<>();
+
+        /** Scores are computed into the chunks' scratch array `scratch`. */
+        Finder(TensorJob job, int scratch) {
+            this.job = job;
+            this.scratch = scratch;
+        }
+
+        /** A cut keeping the k highest scores; it is known once find() has run. */
+        RankCut top(Score score, long k) {
+            RankCut cut = new RankCut(score, k);
+            cuts.add(cut);
+            return cut;
+        }
+
+        /** Finds every cut asked for: one pass over the tensor, then a radix select for each band that failed. */
+        void find() {
+            long n = job.elements();
+            List<RankCut> open = new ArrayList<>();
+            for (RankCut cut : cuts) {
+                if (cut.k <= 0) cut.set(Float.POSITIVE_INFINITY, false, 0, null);
+                else if (cut.k >= n) cut.set(0f, true, 0, null);
+                else open.add(cut);
+            }
+            if (open.isEmpty()) return;
+            Chunk sample = job.sample(RUNS, Math.clamp(n / 128, MIN_SAMPLE, MAX_SAMPLE) / RUNS);
+            float[] s = sample.tmp(scratch);
+            int[] sorted = new int[sample.n];
+            List<Band> bands = new ArrayList<>();
+            List<RankCut> exact = new ArrayList<>();
+            for (RankCut cut : open) {
+                cut.score.fill(sample, s);
+                Band b = Band.around(cut, s, sorted, n);
+                if (b != null) bands.add(b);
+                else exact.add(cut);
+            }
+            if (!bands.isEmpty()) {
+                long blockLength = job.blockLength();
+                List<Tally[]> parts = job.blocks(() -> {
+                    Tally[] t = new Tally[bands.size()];
+                    for (int j = 0; j < t.length; j++) t[j] = new Tally(bands.get(j), blockLength);
+                    return t;
+                }, (c, tallies) -> {
+                    float[] scores = c.tmp(scratch);
+                    for (Tally t : tallies) {
+                        t.band.cut.score.fill(c, scores);
+                        t.add(c, scores);
+                    }
+                });
+                int[] low = new int[1 << 16];
+                for (int j = 0; j < bands.size(); j++) {
+                    int band = j;
+                    List<Tally> tallies = parts.stream().map(p -> p[band]).toList();
+                    if (!bands.get(j).pick(job, scratch, tallies, low)) exact.add(bands.get(j).cut);
+                }
+            }
+            for (RankCut cut : exact) radix(cut);
+        }
+
+        /** Radix select over the scores' bits: the top 16 bits first, then the low 16 bits of the chosen bucket. */
+        private void radix(RankCut cut) {
+            long[] high = job.count(1 << 15, (c, h) -> {
+                float[] s = c.tmp(scratch);
+                cut.score.fill(c, s);
+                for (int i = 0; i < c.n; i++) h[(Float.floatToRawIntBits(s[i]) & 0x7FFFFFFF) >>> 16]++;
+            });
+            int bucket = high.length - 1;
+            long above = 0;
+            while (above + high[bucket] < cut.k) above += high[bucket--];
+            final int hb = bucket;
+            long[] low = job.count(1 << 16, (c, h) -> {
+                float[] s = c.tmp(scratch);
+                cut.score.fill(c, s);
+                for (int i = 0; i < c.n; i++) {
+                    int bits = Float.floatToRawIntBits(s[i]) & 0x7FFFFFFF;
+                    if (bits >>> 16 == hb) h[bits & 0xFFFF]++;
+                }
+            });
+            int l = low.length - 1;
+            while (above + low[l] < cut.k) above += low[l--];
+            cut.cutAt(job, scratch, hb << 16 | l, above, low[l], null);
+        }
+    }
+
+    /**
+     * Score bits [lo, hi] that hold a cut's k-th highest score with near certainty, with about the
+     * share `fraction` of the tensor's scores, and a limit on how many of those the pass may collect.
+     */
+    private record Band(RankCut cut, int lo, int hi, double fraction, long limit, AtomicLong collected,
+                        AtomicBoolean overflow) {
+
+        /**
+         * The band judged from the sample's scores s (sorted is scratch of the same length) among the
+         * tensor's n, or null when it would hold more scores than are worth collecting. The k-th
+         * highest of n sits near rank k m / n of a sample of m, give or take a binomial spread; four
+         * standard deviations (and a few ranks more, the sample's runs not being independent draws)
+         * either side leave little to chance.
+         */
+        static Band around(RankCut cut, float[] s, int[] sorted, long n) {
+            int m = sorted.length;
+            for (int i = 0; i < m; i++) sorted[i] = Float.floatToRawIntBits(s[i]) & 0x7FFFFFFF;
+            Arrays.sort(sorted);
+            double p = (double) cut.k / n, rank = p * m - 1; // ranks from the top, 0 the highest
+            double spread = 4 * Math.sqrt(m * p * (1 - p) * (1 - (double) m / n)) + 16;
+            long top = (long) Math.floor(rank - spread), bottom = (long) Math.ceil(rank + spread);
+            int hi = top < 0 ? Integer.MAX_VALUE : sorted[(int) (m - 1 - top)];
+            int lo = bottom >= m ? 0 : sorted[(int) (m - 1 - bottom)];
+            double fraction = (double) (upTo(sorted, hi) - upTo(sorted, lo - 1)) / m;
+            long limit = Math.max(n / 32, 1 << 20); // 8 bytes each: a quarter of the scores' size as F32
+            if (fraction * n > limit) return null;
+            return new Band(cut, lo, hi, fraction, limit, new AtomicLong(), new AtomicBoolean());
+        }
+
+        /** How many of the sorted bits are at most x. */
+        private static int upTo(int[] sorted, int x) {
+            int i = Arrays.binarySearch(sorted, x);
+            if (i < 0) return -i - 1;
+            while (i < sorted.length && sorted[i] == x) i++;
+            return i;
+        }
+
+        /**
+         * Sets the cut from the blocks' tallies, by a radix select among the band's scores as over a
+         * whole tensor: on their top 16 bits (which take few values within a band), then on the low
+         * 16 bits of the scores in the chosen bucket (low is a scratch histogram of 2^16). False when
+         * the k-th highest score lies outside the band.
+         */
+        boolean pick(TensorJob job, int scratch, List<Tally> tallies, int[] low) {
+            if (overflow.get()) return false;
+            long k = cut.k, above = 0, size = 0;
+            for (Tally t : tallies) {
+                above += t.above;
+                size += t.size;
+            }
+            if (above >= k || above + size < k) return false;
+            int from = lo >>> 16;
+            int[] high = new int[(hi >>> 16) - from + 1];
+            for (Tally t : tallies) for (int i = 0; i < t.size; i++) high[(int) (t.found[i] >>> 48) - from]++;
+            int hb = high.length - 1;
+            while (above + high[hb] < k) above += high[hb--];
+            hb += from;
+            long[] bucket = new long[high[hb - from] + 1]; // its scores, and room for one more (see below)
+            int n = 0;
+            for (Tally t : tallies) {
+                for (int i = 0; i < t.size; i++) { // store every score, keep it when in the bucket: no branch to mispredict
+                    bucket[n] = t.found[i];
+                    n += t.found[i] >>> 48 == hb ? 1 : 0;
+                }
+            }
+            bucket = Arrays.copyOf(bucket, n);
+            Arrays.fill(low, 0);
+            for (long f : bucket) low[(int) (f >>> 32) & 0xFFFF]++;
+            int l = low.length - 1;
+            while (above + low[l] < k) above += low[l--];
+            int bits = hb << 16 | l;
+            if (bits > NAN_BITS) return false; // a NaN equals no score; the radix path keeps that rule
+            long[] equalPerChunk = new long[job.chunks()];
+            for (long f : bucket) if (f >>> 32 == bits) equalPerChunk[(int) f]++;
+            cut.cutAt(job, scratch, bits, above, low[l], equalPerChunk);
+            return true;
+        }
+    }
+
+    /** One block's count of the scores above a band, and the scores inside it (bits << 32 | chunk index). */
+    private static final class Tally {
+        final Band band;
+        long above;
+        long[] found;
+        int size;
+
+        /** Room for the band's share of a block of `length` elements, and some. */
+        Tally(Band band, long length) {
+            this.band = band;
+            this.found = new long[(int) Math.min(band.limit, (long) (1.25 * band.fraction * length) + 64)];
+        }
+
+        void add(Chunk c, float[] s) {
+            int lo = band.lo, hi = band.hi, before = size;
+            boolean collect = !band.overflow.get();
+            int i = 0;
+            for (int bound = Kernels.F.loopBound(c.n); i < bound; i += Kernels.F.length()) {
+                IntVector bits = FloatVector.fromArray(Kernels.F, s, i).reinterpretAsInts().and(0x7FFFFFFF);
+                above += bits.compare(VectorOperators.GT, hi).trueCount();
+                if (!collect) continue;
+                long in = bits.compare(VectorOperators.GE, lo).and(bits.compare(VectorOperators.LE, hi)).toLong();
+                for (; in != 0; in &= in - 1) {
+                    collect(c, Float.floatToRawIntBits(s[i + Long.numberOfTrailingZeros(in)]) & 0x7FFFFFFF);
+                }
+            }
+            for (; i < c.n; i++) {
+                int bits = Float.floatToRawIntBits(s[i]) & 0x7FFFFFFF;
+                if (bits > hi) above++;
+                else if (collect && bits >= lo) collect(c, bits);
+            }
+            if (collect && band.collected.addAndGet(size - before) > band.limit) band.overflow.set(true);
+        }
+
+        private void collect(Chunk c, int bits) {
+            if (size == found.length) found = Arrays.copyOf(found, 2 * size);
+            found[size++] = (long) bits << 32 | c.index;
         }
     }
 }

@@ -28,8 +28,10 @@ record TaskArithmetic(Sparsify sparsify, boolean consensus, boolean normalize, b
     @Override
     public TensorOp prepare(TensorJob job) {
         int k = job.inputs() - 1;
+        RankCut.Finder cuts = new RankCut.Finder(job, k + 1);
         Mask[] masks = new Mask[k];
-        for (int m = 0; m < k; m++) masks[m] = mask(job, m + 1, m);
+        for (int m = 0; m < k; m++) masks[m] = mask(job, cuts, m + 1, m);
+        cuts.find(); // every task vector's magnitude cuts, usually in one pass over the tensor
         float[] scale = new float[k];
         for (int m = 0; m < k; m++) scale[m] = (float) weight[m];
         if (rescale) {
@@ -92,8 +94,11 @@ record TaskArithmetic(Sparsify sparsify, boolean consensus, boolean normalize, b
         void fill(Chunk c, float[] d, float[] mask);
     }
 
-    /** The mask of input `in` (task vector m), or null when everything is kept. Chunk scratch: masks in 1..k, scores in k+1 and k+2. */
-    private Mask mask(TensorJob job, int in, int m) {
+    /**
+     * The mask of input `in` (task vector m), or null when everything is kept; its magnitude cuts go
+     * to `cuts`. Chunk scratch: masks in 1..k, scores in k+1 and k+2.
+     */
+    private Mask mask(TensorJob job, RankCut.Finder cuts, int in, int m) {
         double p = density[m];
         if (sparsify == Sparsify.NONE || p >= 1) return null;
         long n = job.elements();
@@ -104,7 +109,7 @@ record TaskArithmetic(Sparsify sparsify, boolean consensus, boolean normalize, b
         };
         return switch (sparsify) {
             case MAGNITUDE -> {
-                RankCut cut = RankCut.top(job, magnitude, k + 1, (long) (p * n));
+                RankCut cut = cuts.top(magnitude, (long) (p * n));
                 yield (c, d, mask) -> {
                     float[] s = c.tmp(k + 1);
                     for (int i = 0; i < c.n; i++) s[i] = Math.abs(d[i]);
@@ -118,8 +123,8 @@ record TaskArithmetic(Sparsify sparsify, boolean consensus, boolean normalize, b
                     bottom = 0;
                 }
                 // mergekit keeps ascending ranks [bottom, n - top): the largest `top` go, and the smallest `bottom`
-                RankCut keep = RankCut.top(job, magnitude, k + 1, n - bottom);
-                RankCut drop = RankCut.top(job, magnitude, k + 1, top);
+                RankCut keep = cuts.top(magnitude, n - bottom);
+                RankCut drop = cuts.top(magnitude, top);
                 yield (c, d, mask) -> {
                     float[] s = c.tmp(k + 1), outliers = c.tmp(k + 2);
                     for (int i = 0; i < c.n; i++) s[i] = Math.abs(d[i]);

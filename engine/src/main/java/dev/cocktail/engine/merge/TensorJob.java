@@ -38,14 +38,24 @@ public final class TensorJob {
         this.name = name;
         this.sources = sources;
         this.elements = Tensor.elementCount(shape);
-        this.cols = shape.length == 0 ? 1 : Math.toIntExact(shape[shape.length - 1]);
-        long c = rowWise ? (long) Math.max(1, CHUNK / Math.max(cols, 1)) * cols : CHUNK;
-        this.chunk = (int) Math.max(1, Math.min(c, elements));
+        this.cols = rowLength(shape);
+        this.chunk = chunkLength(shape, rowWise);
         this.chunks = (int) ((elements + chunk - 1) / chunk);
         this.blockChunks = Math.max(1, (chunks + BLOCKS - 1) / BLOCKS);
         this.seed = seed;
         this.pool = pool;
         this.scratch = scratch;
+    }
+
+    /** Elements per chunk: CHUNK, or as many whole rows as fit (at least one) for row-wise methods. */
+    static int chunkLength(long[] shape, boolean rowWise) {
+        int cols = rowLength(shape);
+        long c = rowWise ? (long) Math.max(1, CHUNK / Math.max(cols, 1)) * cols : CHUNK;
+        return (int) Math.max(1, Math.min(c, Tensor.elementCount(shape)));
+    }
+
+    private static int rowLength(long[] shape) {
+        return shape.length == 0 ? 1 : Math.toIntExact(shape[shape.length - 1]);
     }
 
     public String name() {
@@ -65,6 +75,16 @@ public final class TensorJob {
         return cols;
     }
 
+    /** How many chunks the tensor is cut into. */
+    int chunks() {
+        return chunks;
+    }
+
+    /** How many elements a pass's block covers (the last one may have fewer). */
+    long blockLength() {
+        return (long) blockChunks * chunk;
+    }
+
     /** A pass that adds `width` numbers per chunk into acc. */
     @FunctionalInterface
     public interface Reducer {
@@ -79,7 +99,7 @@ public final class TensorJob {
 
     /** Sums, over the whole tensor, what r adds per chunk. */
     public double[] reduce(int width, Reducer r) {
-        List<double[]> parts = runBlocks(() -> new double[width], (c, acc) -> r.accumulate(c, acc));
+        List<double[]> parts = blocks(() -> new double[width], (c, acc) -> r.accumulate(c, acc));
         double[] total = new double[width];
         for (double[] p : parts) for (int i = 0; i < width; i++) total[i] += p[i];
         return total;
@@ -87,7 +107,7 @@ public final class TensorJob {
 
     /** Counts, over the whole tensor, what k counts per chunk. */
     public long[] count(int width, Counter k) {
-        List<long[]> parts = runBlocks(() -> new long[width], (c, acc) -> k.count(c, acc));
+        List<long[]> parts = blocks(() -> new long[width], (c, acc) -> k.count(c, acc));
         long[] total = new long[width];
         for (long[] p : parts) for (int i = 0; i < width; i++) total[i] += p[i];
         return total;
@@ -96,7 +116,7 @@ public final class TensorJob {
     /** Per chunk, in chunk order, what k counts in it (one number per chunk). */
     public long[] perChunk(Counter k) {
         long[] out = new long[chunks];
-        runBlocks(() -> null, (c, unused) -> {
+        blocks(() -> null, (c, unused) -> {
             long[] one = new long[1];
             k.count(c, one);
             out[c.index] = one[0];
@@ -104,16 +124,44 @@ public final class TensorJob {
         return out;
     }
 
-    /** The final pass: op's output of every chunk, narrowed to dtype into dst. */
-    void write(TensorOp op, DType dtype, MemorySegment dst) {
-        long size = dtype.byteSize();
-        runBlocks(() -> null, (c, unused) -> {
-            op.apply(c);
-            Convert.fromF32(c.out, 0, c.n, dtype, dst, c.from * size);
-        });
+    /**
+     * A chunk holding `runs` runs of `run` consecutive elements, spread evenly over the tensor (the
+     * whole tensor when it is no larger), to estimate elementwise statistics before a pass.
+     */
+    Chunk sample(int runs, int run) {
+        Chunk c = scratch.get();
+        int n = (int) Math.min((long) runs * run, elements);
+        c.reset(sources.size(), n, name, seed);
+        c.n = n;
+        if (n == elements) {
+            for (int i = 0; i < sources.size(); i++) sources.get(i).toF32(0, c.in[i], 0, n);
+            return c;
+        }
+        long stride = elements / runs;
+        for (int r = 0; r < runs; r++) {
+            for (int i = 0; i < sources.size(); i++) sources.get(i).toF32(r * stride, c.in[i], r * run, run);
+            // touching a run maps the whole page-cache folio around it (up to 2 MB), so a few runs
+            // at a time leave the resident set again
+            if (r % 8 == 7 || r == runs - 1) release(0, chunks);
+        }
+        return c;
     }
 
-    private interface BlockStep<A> {
+    /**
+     * The final pass over chunks [first, last): op's output, narrowed to dtype into dst from its
+     * start; the part of dst written.
+     */
+    MemorySegment write(TensorOp op, DType dtype, MemorySegment dst, int first, int last) {
+        long size = dtype.byteSize(), start = (long) first * chunk;
+        blocks(first, last, () -> null, (c, unused) -> {
+            op.apply(c);
+            Convert.fromF32(c.out, 0, c.n, dtype, dst, (c.from - start) * size);
+        });
+        return dst.asSlice(0, (Math.min(elements, (long) last * chunk) - start) * size);
+    }
+
+    /** A pass's step on one chunk, with its block's own accumulator. */
+    interface BlockStep<A> {
         void run(Chunk c, A acc);
     }
 
@@ -131,11 +179,17 @@ public final class TensorJob {
         }
     }
 
-    private <A> List<A> runBlocks(java.util.function.Supplier<A> newAcc, BlockStep<A> step) {
-        int blocks = (chunks + blockChunks - 1) / blockChunks;
+    /** Runs step over every chunk, each block with a fresh accumulator; the accumulators in block order. */
+    <A> List<A> blocks(java.util.function.Supplier<A> newAcc, BlockStep<A> step) {
+        return blocks(0, chunks, newAcc, step);
+    }
+
+    /** The same over chunks [from, to), in blocks of the tensor's block length. */
+    private <A> List<A> blocks(int from, int to, java.util.function.Supplier<A> newAcc, BlockStep<A> step) {
+        int blocks = (to - from + blockChunks - 1) / blockChunks;
         List<Callable<A>> tasks = new ArrayList<>(blocks);
         for (int b = 0; b < blocks; b++) {
-            int first = b * blockChunks, last = Math.min(chunks, first + blockChunks);
+            int first = from + b * blockChunks, last = Math.min(to, first + blockChunks);
             tasks.add(() -> {
                 A acc = newAcc.get();
                 Chunk c = scratch.get();

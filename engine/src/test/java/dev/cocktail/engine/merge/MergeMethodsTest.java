@@ -51,7 +51,7 @@ class MergeMethodsTest {
         try {
             Path cfg = tmp.resolve(out + ".yml");
             Files.writeString(cfg, yaml);
-            MergekitMerge.merge(new MergekitMerge.Request(cfg, tmp.resolve(out), false, seed, 5_000_000_000L), Progress.NONE, "test");
+            MergekitMerge.merge(new MergekitMerge.Request(cfg, new Output(tmp.resolve(out), false, 5_000_000_000L, false), seed), Progress.NONE, "test");
             return TinyModels.read(tmp.resolve(out));
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);

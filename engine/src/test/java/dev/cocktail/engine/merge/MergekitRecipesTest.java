@@ -35,7 +35,7 @@ class MergekitRecipesTest {
         MergekitConfig cfg = MergekitConfig.read(recipe);
         assertEquals(method, cfg.method().mergekitName());
         Path out = tmp.resolve("out");
-        MergekitMerge.merge(new MergekitMerge.Request(recipe, out, false, 42, 5_000_000_000L), Progress.NONE, "test");
+        MergekitMerge.merge(new MergekitMerge.Request(recipe, new Output(out, false, 5_000_000_000L, false), 42), Progress.NONE, "test");
 
         JsonNode config = Json.readFile(out.resolve("config.json"));
         String dtype = cfg.dtype() == null ? "float32" : cfg.dtype().torchName();

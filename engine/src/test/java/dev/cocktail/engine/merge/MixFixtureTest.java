@@ -35,7 +35,7 @@ class MixFixtureTest {
         List<String> models = List.of("base", "ft-a", "ft-b").stream()
                 .map(m -> TestData.path(fixture + "/" + m).toString()).toList();
         Path out = tmp.resolve("merged");
-        Mix.mix(new Mix.Request(models, w, false, null, 0, null, out, false, 5_000_000_000L), Progress.NONE, "test");
+        Mix.mix(new Mix.Request(models, w, false, null, 0, null, new Output(out, false, 5_000_000_000L, false)), Progress.NONE, "test");
 
         try (Checkpoint ck = Checkpoint.open(out)) {
             Iterator<Map.Entry<String, JsonNode>> it = expected.get("tensors").fields();
@@ -57,7 +57,8 @@ class MixFixtureTest {
         assertEquals("float32", config.get("torch_dtype").asText());
         assertTrue(Files.isRegularFile(out.resolve("tokenizer.json")), "tokenizer from the first model");
         String card = Files.readString(out.resolve("README.md"));
-        assertTrue(card.contains(ModelCard.sha256(TestData.path(fixture + "/ft-a/model.safetensors"))), card);
+        Path ftA = TestData.path(fixture + "/ft-a/model.safetensors");
+        assertTrue(card.contains("| model.safetensors | " + Files.size(ftA) + " | " + ModelCard.NOT_HASHED + " | weight " + w[1] + " |"), card);
         assertTrue(card.contains("weight " + w[1]), card);
         boolean encoder = fixture.contains("encoder");
         assertEquals(encoder, Files.isRegularFile(out.resolve("modules.json")), "sentence-transformers files for encoders only");
@@ -81,7 +82,7 @@ class MixFixtureTest {
         for (int i = 0; i < 3; i++) w[i] = weights.get(names.get(i)).asDouble();
         List<String> models = names.stream().map(m -> TestData.example("models/" + m).toString()).toList();
         Path out = tmp.resolve("two-step");
-        Mix.mix(new Mix.Request(models, w, false, models.get(1), 0.5, DType.F32, out, false, 5_000_000_000L),
+        Mix.mix(new Mix.Request(models, w, false, models.get(1), 0.5, DType.F32, new Output(out, false, 5_000_000_000L, false)),
                 Progress.NONE, "test");
         List<Checkpoint> in = new ArrayList<>();
         try (Checkpoint merged = Checkpoint.open(out)) {
