@@ -61,9 +61,9 @@ public final class Extrapolation {
     /** Input 0 is the base: each other input i becomes x_i + alpha (x_i - base), then acc = w_1 e_1 + w_2 e_2 + ... */
     static TensorMerge extrapolated(float[] w, float alpha) {
         return job -> c -> {
-            for (int i = 1; i < c.in.length; i++) Kernels.extrapolate(c.in[i], c.in[0], alpha, c.n);
-            Kernels.scale(c.in[1], w[0], c.out, c.n);
-            for (int i = 2; i < c.in.length; i++) Kernels.addScaled(c.out, w[i - 1], c.in[i], c.n);
+            for (int i = 1; i < c.in.length; i++) MergeKernels.extrapolate(c.in[i], c.in[0], alpha, c.n);
+            MergeKernels.scale(c.in[1], w[0], c.out, c.n);
+            for (int i = 2; i < c.in.length; i++) MergeKernels.addScaled(c.out, w[i - 1], c.in[i], c.n);
         };
     }
 }

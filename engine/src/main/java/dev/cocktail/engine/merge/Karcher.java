@@ -14,15 +14,15 @@ final class Karcher {
         return job -> {
             int n = job.inputs();
             double[] g = job.reduce(n * n, (c, acc) -> {
-                for (int i = 0; i < n; i++) for (int j = i; j < n; j++) acc[i * n + j] += Kernels.dot(c.in[i], c.in[j], c.n);
+                for (int i = 0; i < n; i++) for (int j = i; j < n; j++) acc[i * n + j] += MergeKernels.dot(c.in[i], c.in[j], c.n);
             });
             for (int i = 0; i < n; i++) for (int j = 0; j < i; j++) g[i * n + j] = g[j * n + i];
             double[] a = coefficients(g, n, maxIter, tol);
             float[] fa = new float[n];
             for (int i = 0; i < n; i++) fa[i] = (float) a[i];
             return c -> {
-                Kernels.scale(c.in[0], fa[0], c.out, c.n);
-                for (int i = 1; i < n; i++) Kernels.addScaled(c.out, fa[i], c.in[i], c.n);
+                MergeKernels.scale(c.in[0], fa[0], c.out, c.n);
+                for (int i = 1; i < n; i++) MergeKernels.addScaled(c.out, fa[i], c.in[i], c.n);
             };
         };
     }

@@ -16,21 +16,21 @@ final class LinearMerge {
         }
         float divisor = sum;
         return job -> c -> {
-            Kernels.scale(c.in[0], w[0], c.out, c.n);
-            for (int i = 1; i < w.length; i++) Kernels.addScaled(c.out, w[i], c.in[i], c.n);
-            if (normalize) Kernels.scale(c.out, 1f / divisor, c.out, c.n);
+            MergeKernels.scale(c.in[0], w[0], c.out, c.n);
+            for (int i = 1; i < w.length; i++) MergeKernels.addScaled(c.out, w[i], c.in[i], c.n);
+            if (normalize) MergeKernels.scale(c.out, 1f / divisor, c.out, c.n);
         };
     }
 
     static TensorMerge passthrough(Double scale) {
         if (scale == null) return TensorMerge.COPY;
         float s = scale.floatValue();
-        return job -> c -> Kernels.scale(c.in[0], s, c.out, c.n);
+        return job -> c -> MergeKernels.scale(c.in[0], s, c.out, c.n);
     }
 
     /** NearSwap (input 0 the base): each entry moves to the other model's where they are within t of each other. */
     static TensorMerge nearswap(double t) {
         float ft = (float) t;
-        return job -> c -> Kernels.nearswap(c.in[0], c.in[1], ft, c.out, c.n);
+        return job -> c -> MergeKernels.nearswap(c.in[0], c.in[1], ft, c.out, c.n);
     }
 }

@@ -7,11 +7,11 @@ import dev.cocktail.engine.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
@@ -136,7 +136,12 @@ public final class MergeDriver {
      * for fresh zeroed memory.
      */
     private static final class Writer implements Runnable {
-        final BlockingQueue<Item> queue = new ArrayBlockingQueue<>(BUFFERS);
+        /**
+         * Unbounded: the permits already bound what is in flight, and a put must never wait on a
+         * writer that has failed and stopped taking (a failure on the last slices used to leave the
+         * final END put blocked forever on a full queue).
+         */
+        final BlockingQueue<Item> queue = new LinkedBlockingQueue<>();
         final Semaphore permits = new Semaphore(BUFFERS);
         final java.util.concurrent.ConcurrentLinkedQueue<MemorySegment> free = new java.util.concurrent.ConcurrentLinkedQueue<>();
         private final Arena arena = Arena.ofShared();

@@ -74,13 +74,13 @@ public final class Mix {
         return job -> c -> {
             float[] cocktail = c.tmp(0);
             sum(c, w, cocktail);
-            Kernels.scale(c.in[w.length], alpha, c.out, c.n);
-            Kernels.addScaled(c.out, rest, cocktail, c.n);
+            MergeKernels.scale(c.in[w.length], alpha, c.out, c.n);
+            MergeKernels.addScaled(c.out, rest, cocktail, c.n);
         };
     }
 
     private static void sum(Chunk c, float[] w, float[] acc) {
-        Kernels.scale(c.in[0], w[0], acc, c.n);
-        for (int i = 1; i < w.length; i++) Kernels.addScaled(acc, w[i], c.in[i], c.n);
+        MergeKernels.scale(c.in[0], w[0], acc, c.n);
+        for (int i = 1; i < w.length; i++) MergeKernels.addScaled(acc, w[i], c.in[i], c.n);
     }
 }

@@ -32,7 +32,7 @@ final class ModelStock {
                 return c -> {
                     double[] gram = new double[n * n];
                     float[] t = c.tmp(0);
-                    for (int i = 1; i <= n; i++) Kernels.sub(c.in[i], c.in[0], c.tmp(i), c.n);
+                    for (int i = 1; i <= n; i++) MergeKernels.sub(c.in[i], c.in[0], c.tmp(i), c.n);
                     for (int row = 0; row < c.n; row += cols) {
                         gramRows(c, row, cols, gram, n);
                         java.util.Arrays.fill(t, row, row + cols, (float) ratio(gram, n));
@@ -64,12 +64,12 @@ final class ModelStock {
 
     /** Inputs 1..n become offsets from the base (in place). */
     private static void offsets(Chunk c) {
-        for (int i = 1; i < c.in.length; i++) Kernels.sub(c.in[i], c.in[0], c.in[i], c.n);
+        for (int i = 1; i < c.in.length; i++) MergeKernels.sub(c.in[i], c.in[0], c.in[i], c.n);
     }
 
     private static void gram(Chunk c, int from, int len, double[] acc) {
         int n = c.in.length - 1;
-        for (int i = 0; i < n; i++) for (int j = i; j < n; j++) acc[i * n + j] += Kernels.dot(c.in[i + 1], c.in[j + 1], len);
+        for (int i = 0; i < n; i++) for (int j = i; j < n; j++) acc[i * n + j] += MergeKernels.dot(c.in[i + 1], c.in[j + 1], len);
         for (int i = 0; i < n; i++) for (int j = 0; j < i; j++) acc[i * n + j] = acc[j * n + i];
     }
 
@@ -93,10 +93,10 @@ final class ModelStock {
             int n = c.in.length - 1;
             float[] avg = c.tmp(0);
             System.arraycopy(c.in[1], 0, avg, 0, c.n);
-            for (int i = 2; i <= n; i++) Kernels.add(avg, c.in[i], avg, c.n);
-            Kernels.scale(avg, 1f / n, avg, c.n);
-            Kernels.scale(avg, ft, c.out, c.n);
-            Kernels.addScaled(c.out, 1 - ft, c.in[0], c.n);
+            for (int i = 2; i <= n; i++) MergeKernels.add(avg, c.in[i], avg, c.n);
+            MergeKernels.scale(avg, 1f / n, avg, c.n);
+            MergeKernels.scale(avg, ft, c.out, c.n);
+            MergeKernels.addScaled(c.out, 1 - ft, c.in[0], c.n);
         };
     }
 }

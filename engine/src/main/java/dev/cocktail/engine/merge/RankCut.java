@@ -59,7 +59,7 @@ final class RankCut {
 
     /** mask[i] = 1 where the score s[i] (of this chunk) is among the k highest, else 0. */
     void mask(Chunk c, float[] s, float[] mask) {
-        Kernels.above(s, inclusive ? Math.nextDown(value) : value, mask, c.n);
+        MergeKernels.above(s, inclusive ? Math.nextDown(value) : value, mask, c.n);
         if (equalBefore == null) return;
         long seen = equalBefore[c.index];
         for (int i = 0; i < c.n && seen < take; i++) {
@@ -284,8 +284,8 @@ final class RankCut {
             int lo = band.lo, hi = band.hi, before = size;
             boolean collect = !band.overflow.get();
             int i = 0;
-            for (int bound = Kernels.F.loopBound(c.n); i < bound; i += Kernels.F.length()) {
-                IntVector bits = FloatVector.fromArray(Kernels.F, s, i).reinterpretAsInts().and(0x7FFFFFFF);
+            for (int bound = MergeKernels.F.loopBound(c.n); i < bound; i += MergeKernels.F.length()) {
+                IntVector bits = FloatVector.fromArray(MergeKernels.F, s, i).reinterpretAsInts().and(0x7FFFFFFF);
                 above += bits.compare(VectorOperators.GT, hi).trueCount();
                 if (!collect) continue;
                 long in = bits.compare(VectorOperators.GE, lo).and(bits.compare(VectorOperators.LE, hi)).toLong();

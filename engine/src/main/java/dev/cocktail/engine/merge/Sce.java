@@ -40,9 +40,9 @@ final class Sce {
                 float[] mask = select(c, select, variance, k);
                 for (int m = 1; m <= k; m++) {
                     float[] d = c.in[m];
-                    Kernels.sub(d, c.in[0], d, c.n);
-                    if (mask != null) Kernels.maskScale(d, mask, 1f, c.n);
-                    acc[m - 1] += Kernels.dot(d, d, c.n);
+                    MergeKernels.sub(d, c.in[0], d, c.n);
+                    if (mask != null) MergeKernels.maskScale(d, mask, 1f, c.n);
+                    acc[m - 1] += MergeKernels.dot(d, d, c.n);
                 }
             });
             double total = 0;
@@ -57,12 +57,12 @@ final class Sce {
                 float[][] d = new float[k][], wd = new float[k][];
                 for (int m = 0; m < k; m++) {
                     d[m] = c.in[m + 1];
-                    Kernels.sub(d[m], c.in[0], d[m], c.n);
-                    if (mask != null) Kernels.maskScale(d[m], mask, 1f, c.n);
+                    MergeKernels.sub(d[m], c.in[0], d[m], c.n);
+                    if (mask != null) MergeKernels.maskScale(d[m], mask, 1f, c.n);
                     wd[m] = c.tmp(k + 3 + m);
-                    Kernels.scale(d[m], w[m], wd[m], c.n);
+                    MergeKernels.scale(d[m], w[m], wd[m], c.n);
                 }
-                Kernels.consensus(d, wd, w, c.in[0], true, 1f, c.out, c.n);
+                MergeKernels.consensus(d, wd, w, c.in[0], true, 1f, c.out, c.n);
             };
         };
     }

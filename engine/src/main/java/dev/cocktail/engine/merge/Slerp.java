@@ -117,16 +117,16 @@ final class Slerp {
     /** With a base, inputs 1 and 2 become task vectors (in place). */
     private static void deltas(Chunk c, boolean base) {
         if (!base) return;
-        Kernels.sub(c.in[1], c.in[0], c.in[1], c.n);
-        Kernels.sub(c.in[2], c.in[0], c.in[2], c.n);
+        MergeKernels.sub(c.in[1], c.in[0], c.in[1], c.n);
+        MergeKernels.sub(c.in[2], c.in[0], c.in[2], c.n);
     }
 
     /** acc[at..at+3) += (x.x, y.y, x.y) over [from, from + n). */
     private static void stats(float[] x, float[] y, int from, int n, double[] acc, int at) {
         if (from == 0) {
-            acc[at] += Kernels.dot(x, x, n);
-            acc[at + 1] += Kernels.dot(y, y, n);
-            acc[at + 2] += Kernels.dot(x, y, n);
+            acc[at] += MergeKernels.dot(x, x, n);
+            acc[at + 1] += MergeKernels.dot(y, y, n);
+            acc[at + 2] += MergeKernels.dot(x, y, n);
             return;
         }
         for (int i = from; i < from + n; i++) {
@@ -141,9 +141,9 @@ final class Slerp {
         return c -> {
             int i0 = base ? 1 : 0;
             deltas(c, base);
-            Kernels.scale(c.in[i0], a, c.out, c.n);
-            Kernels.addScaled(c.out, b, c.in[i0 + 1], c.n);
-            if (base) Kernels.add(c.in[0], c.out, c.out, c.n);
+            MergeKernels.scale(c.in[i0], a, c.out, c.n);
+            MergeKernels.addScaled(c.out, b, c.in[i0 + 1], c.n);
+            if (base) MergeKernels.add(c.in[0], c.out, c.out, c.n);
         };
     }
 }

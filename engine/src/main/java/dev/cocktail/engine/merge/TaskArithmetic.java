@@ -39,11 +39,11 @@ record TaskArithmetic(Sparsify sparsify, boolean consensus, boolean normalize, b
                 for (int m = 0; m < k; m++) {
                     if (masks[m] == null) continue;
                     float[] d = c.in[m + 1]; // each pass reloads the inputs
-                    Kernels.sub(d, c.in[0], d, c.n);
+                    MergeKernels.sub(d, c.in[0], d, c.n);
                     float[] mask = c.tmp(m + 1);
                     masks[m].fill(c, d, mask);
-                    acc[2 * m] += Kernels.sumAbs(d, c.n);
-                    acc[2 * m + 1] += Kernels.sumAbsMasked(d, mask, c.n);
+                    acc[2 * m] += MergeKernels.sumAbs(d, c.n);
+                    acc[2 * m + 1] += MergeKernels.sumAbsMasked(d, mask, c.n);
                 }
             });
             for (int m = 0; m < k; m++) {
@@ -65,25 +65,25 @@ record TaskArithmetic(Sparsify sparsify, boolean consensus, boolean normalize, b
             float[][] wd = new float[k][];
             for (int m = 0; m < k; m++) {
                 float[] d = c.in[m + 1];
-                Kernels.sub(d, c.in[0], d, c.n);
+                MergeKernels.sub(d, c.in[0], d, c.n);
                 if (masks[m] != null) {
                     float[] mask = c.tmp(m + 1);
                     masks[m].fill(c, d, mask);
-                    Kernels.maskScale(d, mask, scale[m], c.n);
+                    MergeKernels.maskScale(d, mask, scale[m], c.n);
                 } else {
-                    Kernels.scale(d, w[m], d, c.n);
+                    MergeKernels.scale(d, w[m], d, c.n);
                 }
                 wd[m] = d;
             }
             if (consensus) {
-                Kernels.consensus(wd, wd, w, c.in[0], normalize, lam, c.out, c.n);
+                MergeKernels.consensus(wd, wd, w, c.in[0], normalize, lam, c.out, c.n);
             } else {
                 float[] mixed = c.out;
                 System.arraycopy(wd[0], 0, mixed, 0, c.n);
-                for (int m = 1; m < k; m++) Kernels.add(mixed, wd[m], mixed, c.n);
-                if (normalize) Kernels.scale(mixed, 1f / divisor, mixed, c.n);
-                if (lam != 1f) Kernels.scale(mixed, lam, mixed, c.n);
-                Kernels.add(c.in[0], mixed, c.out, c.n);
+                for (int m = 1; m < k; m++) MergeKernels.add(mixed, wd[m], mixed, c.n);
+                if (normalize) MergeKernels.scale(mixed, 1f / divisor, mixed, c.n);
+                if (lam != 1f) MergeKernels.scale(mixed, lam, mixed, c.n);
+                MergeKernels.add(c.in[0], mixed, c.out, c.n);
             }
         };
     }
@@ -104,7 +104,7 @@ record TaskArithmetic(Sparsify sparsify, boolean consensus, boolean normalize, b
         long n = job.elements();
         int k = job.inputs() - 1;
         RankCut.Score magnitude = (c, s) -> {
-            Kernels.sub(c.in[in], c.in[0], s, c.n);
+            MergeKernels.sub(c.in[in], c.in[0], s, c.n);
             for (int i = 0; i < c.n; i++) s[i] = Math.abs(s[i]);
         };
         return switch (sparsify) {

@@ -10,8 +10,8 @@ import jdk.incubator.vector.VectorSpecies;
  * Products and sums are rounded separately (no fused multiply-add), as torch computes them, so
  * the LM-Cocktail sums match the reference bit for bit.
  */
-final class Kernels {
-    private Kernels() {}
+final class MergeKernels {
+    private MergeKernels() {}
 
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
