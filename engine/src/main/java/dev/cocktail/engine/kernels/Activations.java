@@ -5,7 +5,7 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-/** Element-wise kernels over [from, to): residual add, SwiGLU, exact GELU, softmax. */
+/** Element-wise kernels over [from, to): residual add, SwiGLU, exact GELU, scaled softmax. */
 final class Activations {
     private Activations() {}
 
@@ -52,13 +52,17 @@ final class Activations {
         return v.mul(tail.blend(tail.neg().add(1f), v.compare(VectorOperators.GE, 0f)));
     }
 
-    /** x[from..to) = exp(x - max) / sum exp(x - max). */
-    static void softmax(float[] x, int from, int to) {
+    /** x[from..to) = softmax(scale * x): x = scale * x, then exp(x - max) / sum exp(x - max). */
+    static void softmax(float[] x, int from, int to, float scale) {
         FloatVector mv = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
         int i = from, bound = from + F.loopBound(to - from);
-        for (; i < bound; i += F.length()) mv = mv.max(FloatVector.fromArray(F, x, i));
+        for (; i < bound; i += F.length()) {
+            FloatVector v = FloatVector.fromArray(F, x, i).mul(scale);
+            v.intoArray(x, i);
+            mv = mv.max(v);
+        }
         float max = mv.reduceLanes(VectorOperators.MAX);
-        for (; i < to; i++) max = Math.max(max, x[i]);
+        for (; i < to; i++) max = Math.max(max, x[i] *= scale);
         FloatVector sv = FloatVector.zero(F);
         for (i = from; i < bound; i += F.length()) {
             FloatVector e = FloatVector.fromArray(F, x, i).sub(max).lanewise(VectorOperators.EXP);

@@ -87,11 +87,11 @@ final class Gemm {
                     for (int t = m0; t < m1; t += ROWS) {
                         int valid = Math.min(ROWS, m1 - t);
                         if (width == PANEL) {
-                            tile(x, t, valid, k, c0, kc, scratch, p, out, t * n + j, n, c0 == 0, b, j);
+                            tile(x, t * k + c0, k, valid, kc, scratch, p, out, t * n + j, n, c0 == 0, b, j);
                             continue;
                         }
                         // a last, narrower panel: the tile goes to scratch and its valid columns to out
-                        tile(x, t, valid, k, c0, kc, scratch, p, scratch, spill, PANEL, true, null, 0);
+                        tile(x, t * k + c0, k, valid, kc, scratch, p, scratch, spill, PANEL, true, null, 0);
                         for (int r = 0; r < valid; r++) {
                             for (int c = 0; c < width; c++) {
                                 int o = (t + r) * n + j + c;
@@ -124,17 +124,20 @@ final class Gemm {
     }
 
     /**
-     * The ROWS x PANEL register tile: out[r, 0..PANEL) (+)= x[t + r, c0..c0+kc) times the packed
-     * panel at p0, for the first `valid` rows (the others repeat the last valid row and are not
-     * stored). The accumulators start from what earlier slices left, or when first from
-     * bias[j..j+PANEL) (zero without a bias). Everything stays in this one method: a vector passed
-     * to a call the JIT does not inline is boxed, which costs more than the whole tile.
+     * The ROWS x PANEL register tile: out row r (at o + r * ldo), PANEL floats, (+)= sum over
+     * i < kc of x[x0 + r * ldx + i] * p[p0 + i * PANEL .. + PANEL) (a k-major panel), for the first
+     * `valid` rows (the others repeat the last valid row and are not stored). The accumulators start
+     * from what earlier slices left, or when first from bias[j..j+PANEL) (zero without a bias).
+     * Attention runs its two products through it too, over keys and values packed into panels.
+     * The panel stride stays the constant PANEL: as a parameter it cost 10-15% here. Everything
+     * stays in this one method: a vector passed to a call the JIT does not inline is boxed, which
+     * costs more than the whole tile.
      */
-    private static void tile(float[] x, int t, int valid, int k, int c0, int kc, float[] p, int p0,
-                             float[] out, int o, int ldo, boolean first, float[] bias, int j) {
+    static void tile(float[] x, int x0, int ldx, int valid, int kc, float[] p, int p0,
+                     float[] out, int o, int ldo, boolean first, float[] bias, int j) {
         int last = valid - 1, lanes = F.length();
-        int x0 = t * k + c0, x1 = x0 + Math.min(1, last) * k, x2 = x0 + Math.min(2, last) * k;
-        int x3 = x0 + Math.min(3, last) * k, x4 = x0 + Math.min(4, last) * k, x5 = x0 + Math.min(5, last) * k;
+        int x1 = x0 + Math.min(1, last) * ldx, x2 = x0 + Math.min(2, last) * ldx;
+        int x3 = x0 + Math.min(3, last) * ldx, x4 = x0 + Math.min(4, last) * ldx, x5 = x0 + Math.min(5, last) * ldx;
         int o1 = o + Math.min(1, last) * ldo, o2 = o + Math.min(2, last) * ldo, o3 = o + Math.min(3, last) * ldo;
         int o4 = o + Math.min(4, last) * ldo, o5 = o + Math.min(5, last) * ldo;
         FloatVector a00, a01, a10, a11, a20, a21, a30, a31, a40, a41, a50, a51;

@@ -36,7 +36,7 @@ class ElementwiseTest {
     void swigluAndSoftmax() {
         float[] g = AttentionTest.random(dim, rnd), u = AttentionTest.random(dim, rnd), s = g.clone(), gated = g.clone();
         Kernels.cpu().swiglu(gated, u, dim);
-        Activations.softmax(s, 3, dim);
+        Activations.softmax(s, 3, dim, 1f);
         double max = Double.NEGATIVE_INFINITY, sum = 0;
         for (int i = 3; i < dim; i++) max = Math.max(max, g[i]);
         for (int i = 3; i < dim; i++) sum += Math.exp(g[i] - max);
