@@ -10,19 +10,12 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class OutputDirTest {
     @TempDir
     Path tmp;
-
-    List<String> listing() throws IOException {
-        try (Stream<Path> s = Files.list(tmp)) {
-            return s.map(p -> p.getFileName().toString()).sorted().toList();
-        }
-    }
 
     @Test
     void nothingAppearsUntilCommit() throws IOException {
@@ -32,7 +25,7 @@ class OutputDirTest {
             assertFalse(Files.exists(out));
             dir.commit();
         }
-        assertEquals(List.of("merged"), listing());
+        assertEquals(List.of("merged"), TestData.listing(tmp));
         assertTrue(Files.exists(out.resolve("config.json")));
     }
 
@@ -47,7 +40,7 @@ class OutputDirTest {
                 throw new IllegalStateException("injected failure half-way");
             }
         });
-        assertEquals(List.of(), listing());
+        assertEquals(List.of(), TestData.listing(tmp));
     }
 
     @Test
@@ -60,7 +53,7 @@ class OutputDirTest {
             Files.writeString(dir.staging().resolve("new.txt"), "new");
             dir.commit();
         }
-        assertEquals(List.of("merged"), listing());
+        assertEquals(List.of("merged"), TestData.listing(tmp));
         assertFalse(Files.exists(out.resolve("old.txt")));
         assertTrue(Files.exists(out.resolve("new.txt")));
     }
@@ -85,6 +78,6 @@ class OutputDirTest {
         try (OutputDir dir = OutputDir.create(tmp.resolve("merged"), false, List.of())) {
             assertFalse(Files.exists(stale));
         }
-        assertEquals(List.of(), listing());
+        assertEquals(List.of(), TestData.listing(tmp));
     }
 }

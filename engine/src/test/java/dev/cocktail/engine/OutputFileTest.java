@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,18 +15,12 @@ class OutputFileTest {
     @TempDir
     Path tmp;
 
-    List<String> listing() throws IOException {
-        try (Stream<Path> s = Files.list(tmp)) {
-            return s.map(p -> p.getFileName().toString()).sorted().toList();
-        }
-    }
-
     @Test
     void appearsWholeAndReplacesTheOldFile() throws IOException {
         Path f = Files.writeString(tmp.resolve("report.json"), "old");
         OutputFile.write(f, t -> Files.writeString(t, "new"));
         assertEquals("new", Files.readString(f));
-        assertEquals(List.of("report.json"), listing());
+        assertEquals(List.of("report.json"), TestData.listing(tmp));
     }
 
     @Test
@@ -38,6 +31,6 @@ class OutputFileTest {
             throw new IOException("No space left on device");
         }));
         assertTrue(e.getMessage().contains("logits.safetensors") && e.getMessage().contains("No space left"), e.getMessage());
-        assertEquals(List.of(), listing());
+        assertEquals(List.of(), TestData.listing(tmp));
     }
 }

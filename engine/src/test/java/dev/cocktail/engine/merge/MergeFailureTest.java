@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,12 +27,6 @@ class MergeFailureTest {
         TinyModels.write(tmp.resolve("in/base"), base);
         TinyModels.write(tmp.resolve("in/a"), TinyModels.random(2, base, 0.1));
         return List.of(tmp.resolve("in/base").toString(), tmp.resolve("in/a").toString());
-    }
-
-    private List<String> listing(Path dir) throws IOException {
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).sorted().toList();
-        }
     }
 
     @Test
@@ -55,7 +48,7 @@ class MergeFailureTest {
             assertTrue(e.getMessage().contains("injected"));
         }
         assertEquals(4, written.get(), "three tensors were written, into several shards, before the failure");
-        assertEquals(List.of(), listing(tmp.resolve("out")), "no output directory, no staging directory");
+        assertEquals(List.of(), TestData.listing(tmp.resolve("out")), "no output directory, no staging directory");
     }
 
     @Test
