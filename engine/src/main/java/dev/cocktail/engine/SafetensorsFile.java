@@ -16,17 +16,20 @@ import java.util.Map;
 
 /**
  * One safetensors file, mapped read-only once, whole; each tensor is a read-only slice of the map
- * (no copies, no 2 GB limit). Closing unmaps it: tensors must not be used afterwards.
+ * (no copies, no 2 GB limit) that also knows its position in the file, kept open for streaming
+ * reads. Closing unmaps and closes it: tensors must not be used afterwards.
  */
 public final class SafetensorsFile implements AutoCloseable {
     private final Path path;
     private final Arena arena;
+    private final FileChannel channel;
     private final Map<String, Tensor> tensors;
     private final Map<String, String> metadata;
 
-    private SafetensorsFile(Path path, Arena arena, Map<String, Tensor> tensors, Map<String, String> metadata) {
+    private SafetensorsFile(Path path, Arena arena, FileChannel channel, Map<String, Tensor> tensors, Map<String, String> metadata) {
         this.path = path;
         this.arena = arena;
+        this.channel = channel;
         this.tensors = tensors;
         this.metadata = metadata;
     }
@@ -34,7 +37,9 @@ public final class SafetensorsFile implements AutoCloseable {
     public static SafetensorsFile open(Path path) {
         String name = path.toString();
         Arena arena = Arena.ofShared();
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+        FileChannel ch = null;
+        try {
+            ch = FileChannel.open(path, StandardOpenOption.READ);
             long size = ch.size();
             if (size < 8) throw SafetensorsHeader.bad(name, "the file is " + size + " bytes, shorter than the 8-byte header length");
             MemorySegment map = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
@@ -45,21 +50,31 @@ public final class SafetensorsFile implements AutoCloseable {
             MemorySegment data = map.asSlice(8 + n).asReadOnly();
             SafetensorsHeader header = SafetensorsHeader.parse(name, json, data.byteSize());
             Map<String, Tensor> tensors = new LinkedHashMap<>();
+            FileChannel file = ch;
             header.entries().stream()
                     .sorted(java.util.Comparator.comparingLong(SafetensorsHeader.Entry::begin))
                     .forEach(e -> tensors.put(e.name(), new Tensor(e.name(), e.dtype(), e.shape(),
-                            data.asSlice(e.begin(), e.end() - e.begin()))));
-            return new SafetensorsFile(path, arena, Collections.unmodifiableMap(tensors),
+                            data.asSlice(e.begin(), e.end() - e.begin()), file, 8 + n + e.begin())));
+            return new SafetensorsFile(path, arena, ch, Collections.unmodifiableMap(tensors),
                     Collections.unmodifiableMap(header.metadata()));
         } catch (NoSuchFileException e) {
-            arena.close();
+            closeQuietly(arena, ch);
             throw new CocktailException(name + ": no such file.");
         } catch (IOException e) {
-            arena.close();
+            closeQuietly(arena, ch);
             throw new CocktailException(name + ": cannot be read (" + e.getMessage() + ").", e);
         } catch (RuntimeException e) {
-            arena.close();
+            closeQuietly(arena, ch);
             throw e;
+        }
+    }
+
+    private static void closeQuietly(Arena arena, FileChannel ch) {
+        arena.close();
+        try {
+            if (ch != null) ch.close();
+        } catch (IOException ignored) {
+            // already failing with a better message
         }
     }
 
@@ -87,5 +102,10 @@ public final class SafetensorsFile implements AutoCloseable {
     @Override
     public void close() {
         arena.close();
+        try {
+            channel.close();
+        } catch (IOException e) {
+            throw new CocktailException(path + ": cannot be closed (" + e.getMessage() + ").", e);
+        }
     }
 }

@@ -1,5 +1,7 @@
 package dev.cocktail.engine.merge;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
 
 /**
@@ -14,6 +16,7 @@ public final class Chunk {
     /** The chunk's position in the tensor; chunk boundaries depend only on the tensor's shape. */
     public int index;
     private float[][] tmp = new float[0][];
+    private MemorySegment[] raw = new MemorySegment[0];
     private String tensor;
     private long seed;
 
@@ -33,6 +36,13 @@ public final class Chunk {
             tmp = grown;
         }
         return tmp[k];
+    }
+
+    /** This worker's buffer for the raw bytes of input i, at least `bytes` long. */
+    MemorySegment raw(int i, long bytes) {
+        if (i >= raw.length) raw = java.util.Arrays.copyOf(raw, i + 1);
+        if (raw[i] == null || raw[i].byteSize() < bytes) raw[i] = Arena.ofAuto().allocate(bytes, 64);
+        return raw[i];
     }
 
     /**

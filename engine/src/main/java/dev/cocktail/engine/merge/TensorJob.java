@@ -134,15 +134,19 @@ public final class TensorJob {
         c.reset(sources.size(), n, name, seed);
         c.n = n;
         if (n == elements) {
-            for (int i = 0; i < sources.size(); i++) sources.get(i).toF32(0, c.in[i], 0, n);
-            return c;
+            runs = 1;
+            run = n;
         }
         long stride = elements / runs;
-        for (int r = 0; r < runs; r++) {
-            for (int i = 0; i < sources.size(); i++) sources.get(i).toF32(r * stride, c.in[i], r * run, run);
-            // touching a run maps the whole page-cache folio around it (up to 2 MB), so a few runs
-            // at a time leave the resident set again
-            if (r % 8 == 7 || r == runs - 1) release(0, chunks);
+        for (int i = 0; i < sources.size(); i++) {
+            Tensor t = sources.get(i);
+            MemorySegment raw = c.raw(i, (long) run * t.dtype().byteSize());
+            // read, not touched through the mapping: a touch maps the whole page-cache folio around
+            // it (up to 2 MB), so 256 runs would map most of the tensor
+            for (int r = 0; r < runs; r++) {
+                t.read(r * stride, run, raw);
+                Convert.toF32(t.dtype(), raw, 0, c.in[i], r * run, run);
+            }
         }
         return c;
     }
@@ -165,20 +169,6 @@ public final class TensorJob {
         void run(Chunk c, A acc);
     }
 
-    /**
-     * The inputs' pages of chunks [first, last) leave our resident set once a block is done (they stay
-     * in the page cache; a later pass faults them back in cheaply), so a large tensor never keeps
-     * all its inputs resident.
-     */
-    private void release(int first, int last) {
-        long from = (long) first * chunk, to = Math.min(elements, (long) last * chunk);
-        for (Tensor t : sources) {
-            if (!t.data().isMapped()) continue;
-            long size = t.dtype().byteSize();
-            t.data().asSlice(from * size, (to - from) * size).unload();
-        }
-    }
-
     /** Runs step over every chunk, each block with a fresh accumulator; the accumulators in block order. */
     <A> List<A> blocks(java.util.function.Supplier<A> newAcc, BlockStep<A> step) {
         return blocks(0, chunks, newAcc, step);
@@ -194,14 +184,24 @@ public final class TensorJob {
                 A acc = newAcc.get();
                 Chunk c = scratch.get();
                 c.reset(sources.size(), chunk, name, seed);
+                // the block's bytes of each input, read in one go (see Tensor.read)
+                long start = (long) first * chunk, end = Math.min(elements, (long) last * chunk);
+                MemorySegment[] raw = new MemorySegment[sources.size()];
+                for (int i = 0; i < sources.size(); i++) {
+                    Tensor t = sources.get(i);
+                    raw[i] = c.raw(i, (end - start) * t.dtype().byteSize());
+                    t.read(start, end - start, raw[i]);
+                }
                 for (int k = first; k < last; k++) {
                     c.index = k;
                     c.from = (long) k * chunk;
                     c.n = (int) Math.min(chunk, elements - c.from);
-                    for (int i = 0; i < sources.size(); i++) sources.get(i).toF32(c.from, c.in[i], 0, c.n);
+                    for (int i = 0; i < sources.size(); i++) {
+                        DType dt = sources.get(i).dtype();
+                        Convert.toF32(dt, raw[i], (c.from - start) * dt.byteSize(), c.in[i], 0, c.n);
+                    }
                     step.run(c, acc);
                 }
-                release(first, last);
                 return acc;
             });
         }
