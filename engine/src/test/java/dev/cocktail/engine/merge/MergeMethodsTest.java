@@ -70,6 +70,7 @@ class MergeMethodsTest {
         for (String name : got.keySet()) {
             double[] want = expected.apply(name, depth(name));
             float[] have = got.get(name);
+            assertEquals(want.length, have.length, name);
             for (int i = 0; i < want.length; i++) assertEquals(want[i], have[i], 2e-5, name + "[" + i + "]");
         }
     }
@@ -246,12 +247,8 @@ class MergeMethodsTest {
                 base_model: q
                 merge_method: ties
                 """, 0);
-        for (String n : got.keySet()) {
-            double[] want = combine(q.get(n), List.of(magnitude(delta(x.get(n), q.get(n)), 0.3),
-                    magnitude(delta(y.get(n), q.get(n)), 0.55)), new double[] {1.0, 0.5}, true, true, 1);
-            assertEquals(want.length, got.get(n).length, n);
-            for (int i = 0; i < want.length; i++) assertEquals(want[i], got.get(n)[i], 2e-5, n + "[" + i + "]");
-        }
+        check(got, (n, t) -> combine(q.get(n), List.of(magnitude(delta(x.get(n), q.get(n)), 0.3),
+                magnitude(delta(y.get(n), q.get(n)), 0.55)), new double[] {1.0, 0.5}, true, true, 1));
     }
 
     /** Opposite task vectors that cancel: the elected sign is positive, zeros agree with neither. */
