@@ -11,8 +11,10 @@ import jdk.incubator.vector.VectorOperators;
 
 /**
  * The k elements of a tensor with the largest score (|delta|, variance, ...), found without holding
- * the tensor. Scores rank by their float bits (non-negative floats order like their bits); equal
- * scores rank by position, earlier first, so the selection is exact and the same on every run.
+ * the tensor. Scores rank by magnitude, the sign ignored (a task vector is its own score, with no
+ * pass to take absolute values), that is by the float bits of |s| (non-negative floats order like
+ * their bits); equal magnitudes rank by position, earlier first, so the selection is exact and the
+ * same on every run.
  *
  * A Finder finds all the cuts of a tensor (one per task vector, say) in one pass over it: a sample of
  * the scores from across the tensor brackets each k-th highest score in a narrow band of values; the
@@ -22,7 +24,7 @@ import jdk.incubator.vector.VectorOperators;
  * finds that cut in two or three passes of its own.
  */
 final class RankCut {
-    /** Fills s[0..c.n) with the chunk's non-negative scores; s[i] depends on element i of the inputs only. */
+    /** Fills s[0..c.n) with the chunk's scores, ranked by |s[i]|; s[i] depends on element i of the inputs only. */
     @FunctionalInterface
     interface Score {
         void fill(Chunk c, float[] s);
@@ -63,7 +65,7 @@ final class RankCut {
         if (equalBefore == null) return;
         long seen = equalBefore[c.index];
         for (int i = 0; i < c.n && seen < take; i++) {
-            if (s[i] == value) mask[i] = seen++ < take ? 1f : 0f;
+            if (Math.abs(s[i]) == value) mask[i] = seen++ < take ? 1f : 0f;
         }
     }
 
@@ -89,7 +91,7 @@ final class RankCut {
         long[] before = equalPerChunk != null ? equalPerChunk : job.perChunk((c, one) -> {
             float[] s = c.tmp(scratch);
             score.fill(c, s);
-            for (int i = 0; i < c.n; i++) if (s[i] == v) one[0]++;
+            for (int i = 0; i < c.n; i++) if (Math.abs(s[i]) == v) one[0]++;
         });
         long sum = 0;
         for (int i = 0; i < before.length; i++) {

@@ -96,25 +96,18 @@ record TaskArithmetic(Sparsify sparsify, boolean consensus, boolean normalize, b
 
     /**
      * The mask of input `in` (task vector m), or null when everything is kept; its magnitude cuts go
-     * to `cuts`. Chunk scratch: masks in 1..k, scores in k+1 and k+2.
+     * to `cuts`. Chunk scratch: masks in 1..k, the outliers to drop in k+1.
      */
     private Mask mask(TensorJob job, RankCut.Finder cuts, int in, int m) {
         double p = density[m];
         if (sparsify == Sparsify.NONE || p >= 1) return null;
         long n = job.elements();
         int k = job.inputs() - 1;
-        RankCut.Score magnitude = (c, s) -> {
-            MergeKernels.sub(c.in[in], c.in[0], s, c.n);
-            for (int i = 0; i < c.n; i++) s[i] = Math.abs(s[i]);
-        };
+        RankCut.Score magnitude = (c, s) -> MergeKernels.sub(c.in[in], c.in[0], s, c.n); // cuts rank by |s|
         return switch (sparsify) {
             case MAGNITUDE -> {
                 RankCut cut = cuts.top(magnitude, (long) (p * n));
-                yield (c, d, mask) -> {
-                    float[] s = c.tmp(k + 1);
-                    for (int i = 0; i < c.n; i++) s[i] = Math.abs(d[i]);
-                    cut.mask(c, s, mask);
-                };
+                yield (c, d, mask) -> cut.mask(c, d, mask);
             }
             case OUTLIERS -> {
                 long target = (long) (p * n), top = (long) (gamma[m] * n), bottom = n - target - top;
@@ -126,10 +119,9 @@ record TaskArithmetic(Sparsify sparsify, boolean consensus, boolean normalize, b
                 RankCut keep = cuts.top(magnitude, n - bottom);
                 RankCut drop = cuts.top(magnitude, top);
                 yield (c, d, mask) -> {
-                    float[] s = c.tmp(k + 1), outliers = c.tmp(k + 2);
-                    for (int i = 0; i < c.n; i++) s[i] = Math.abs(d[i]);
-                    keep.mask(c, s, mask);
-                    drop.mask(c, s, outliers);
+                    float[] outliers = c.tmp(k + 1);
+                    keep.mask(c, d, mask);
+                    drop.mask(c, d, outliers);
                     for (int i = 0; i < c.n; i++) mask[i] -= outliers[i];
                 };
             }
