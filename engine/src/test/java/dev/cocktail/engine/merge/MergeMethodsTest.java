@@ -31,16 +31,18 @@ import org.junit.jupiter.api.io.TempDir;
 class MergeMethodsTest {
     @TempDir
     Path tmp;
-    Map<String, float[]> base, a, b;
+    Map<String, float[]> base, a, b, c;
 
     @BeforeEach
     void models() throws IOException {
         base = TinyModels.random(1, null, 0);
         a = TinyModels.random(2, base, 0.1);
         b = TinyModels.random(3, base, 0.1);
+        c = TinyModels.random(4, base, 0.1);
         TinyModels.write(tmp.resolve("base"), base);
         TinyModels.write(tmp.resolve("a"), a);
         TinyModels.write(tmp.resolve("b"), b);
+        TinyModels.write(tmp.resolve("c"), c);
     }
 
     private Map<String, float[]> merge(String yaml, long seed) {
@@ -184,6 +186,25 @@ class MergeMethodsTest {
         check(got, (n, t) -> combine(base.get(n), List.of(magnitude(delta(a.get(n), base.get(n)), 0.5),
                         magnitude(delta(b.get(n), base.get(n)), 0.2 + 0.6 * t)),
                 new double[] {1.0, 0.6}, true, true, 1));
+    }
+
+    /** Three task vectors take the consensus kernel's general loop (two have their own). */
+    @Test
+    void tiesOfThreeTaskVectors() {
+        Map<String, float[]> got = merge("""
+                models:
+                  - model: a
+                    parameters: {weight: 1.0, density: 0.5}
+                  - model: b
+                    parameters: {weight: 0.6, density: 0.7}
+                  - model: c
+                    parameters: {weight: 0.8, density: 0.4}
+                base_model: base
+                merge_method: ties
+                """, 0);
+        check(got, (n, t) -> combine(base.get(n), List.of(magnitude(delta(a.get(n), base.get(n)), 0.5),
+                        magnitude(delta(b.get(n), base.get(n)), 0.7), magnitude(delta(c.get(n), base.get(n)), 0.4)),
+                new double[] {1.0, 0.6, 0.8}, true, true, 1));
     }
 
     @Test
