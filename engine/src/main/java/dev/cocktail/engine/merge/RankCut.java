@@ -3,6 +3,8 @@ package dev.cocktail.engine.merge;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.IntStream;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import jdk.incubator.vector.FloatVector;
@@ -24,7 +26,10 @@ import jdk.incubator.vector.VectorOperators;
  * finds that cut in two or three passes of its own.
  */
 final class RankCut {
-    /** Fills s[0..c.n) with the chunk's scores, ranked by |s[i]|; s[i] depends on element i of the inputs only. */
+    /**
+     * Fills s[0..c.n) with the chunk's scores, ranked by |s[i]|; s[i] depends on element i of the
+     * inputs only, and nothing but s is written (the cuts of a tensor score one sample in parallel).
+     */
     @FunctionalInterface
     interface Score {
         void fill(Chunk c, float[] s);
@@ -131,16 +136,19 @@ final class RankCut {
                 else open.add(cut);
             }
             if (open.isEmpty()) return;
+            // the cuts' bands, and later their picks, are found in parallel: alone they would leave
+            // all but one core idle for a tenth of a large tensor's time
             Chunk sample = job.sample(RUNS, Math.clamp(n / 128, MIN_SAMPLE, MAX_SAMPLE) / RUNS);
-            float[] s = sample.tmp(scratch);
-            int[] sorted = new int[sample.n];
+            List<Band> around = job.parallel(open.stream().map(cut -> (Callable<Band>) () -> {
+                float[] s = new float[sample.n];
+                cut.score.fill(sample, s);
+                return Band.around(cut, s, new int[sample.n], n);
+            }).toList());
             List<Band> bands = new ArrayList<>();
             List<RankCut> exact = new ArrayList<>();
-            for (RankCut cut : open) {
-                cut.score.fill(sample, s);
-                Band b = Band.around(cut, s, sorted, n);
-                if (b != null) bands.add(b);
-                else exact.add(cut);
+            for (int j = 0; j < open.size(); j++) {
+                if (around.get(j) != null) bands.add(around.get(j));
+                else exact.add(open.get(j));
             }
             if (!bands.isEmpty()) {
                 long blockLength = job.blockLength();
@@ -155,12 +163,9 @@ final class RankCut {
                         t.add(c, scores);
                     }
                 });
-                int[] low = new int[1 << 16];
-                for (int j = 0; j < bands.size(); j++) {
-                    int band = j;
-                    List<Tally> tallies = parts.stream().map(p -> p[band]).toList();
-                    if (!bands.get(j).pick(job, scratch, tallies, low)) exact.add(bands.get(j).cut);
-                }
+                List<Boolean> picked = job.parallel(IntStream.range(0, bands.size()).mapToObj(j -> (Callable<Boolean>) () ->
+                        bands.get(j).pick(job, scratch, parts.stream().map(p -> p[j]).toList(), new int[1 << 16])).toList());
+                for (int j = 0; j < bands.size(); j++) if (!picked.get(j)) exact.add(bands.get(j).cut);
             }
             for (RankCut cut : exact) radix(cut);
         }
@@ -231,7 +236,8 @@ final class RankCut {
          * Sets the cut from the blocks' tallies, by a radix select among the band's scores as over a
          * whole tensor: on their top 16 bits (which take few values within a band), then on the low
          * 16 bits of the scores in the chosen bucket (low is a scratch histogram of 2^16). False when
-         * the k-th highest score lies outside the band.
+         * the k-th highest score lies outside the band. Runs no pass over the tensor, so that the
+         * cuts' picks can run side by side on the merge's pool.
          */
         boolean pick(TensorJob job, int scratch, List<Tally> tallies, int[] low) {
             if (overflow.get()) return false;

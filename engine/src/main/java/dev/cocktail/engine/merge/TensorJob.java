@@ -205,10 +205,18 @@ public final class TensorJob {
                 return acc;
             });
         }
+        return parallel(tasks);
+    }
+
+    /**
+     * Runs independent tasks on the merge's pool and returns their results in order. A task must
+     * not use the pool itself (a pass, say): with every worker waiting on it, it would never run.
+     */
+    <T> List<T> parallel(List<Callable<T>> tasks) {
         try {
-            List<Future<A>> futures = pool.invokeAll(tasks);
-            List<A> out = new ArrayList<>(blocks);
-            for (Future<A> f : futures) out.add(f.get());
+            List<Future<T>> futures = pool.invokeAll(tasks);
+            List<T> out = new ArrayList<>(tasks.size());
+            for (Future<T> f : futures) out.add(f.get());
             return out;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
