@@ -18,11 +18,11 @@ import java.util.function.UnaryOperator;
 
 /**
  * Runs a merge plan as a stream: each output tensor is computed chunk by chunk on a fixed pool
- * (straight from the inputs' maps), narrowed slice by slice (16 MB at a time) into off-heap
- * buffers, and handed to a writer thread that writes them in plan order while the next slice is
- * computed. At most two buffers exist at a time, and the inputs' pages are released as they are
- * done with, so memory stays constant whatever the models' size and count, and the disk is kept
- * busy from the first slice to the last. Everything goes into a staging directory that is renamed
+ * (its inputs read with pread into per-worker buffers, never mapped in), narrowed slice by slice
+ * (16 MB at a time) into off-heap buffers, and handed to a writer thread that writes them in plan
+ * order while the next slice is computed. At most two buffers exist at a time, and a tensor copied
+ * raw from an input's map releases its pages once written, so memory stays constant whatever the
+ * models' size and count, and the disk is kept busy from the first slice to the last. Everything goes into a staging directory that is renamed
  * into place only when complete.
  */
 public final class MergeDriver {
@@ -82,7 +82,6 @@ public final class MergeDriver {
                         }
                         first = last;
                     } while (first < tj.chunks());
-                    release(p);
                 }
                 w.queue.put(Item.END);
                 wt.join();
@@ -120,7 +119,7 @@ public final class MergeDriver {
         return (long) TensorJob.chunkLength(p.shape(), p.merge().rowWise()) * p.dtype().byteSize();
     }
 
-    /** The inputs' pages of a finished tensor leave our resident set (they stay in the page cache). */
+    /** The pages of a raw copy's input leave our resident set once written (they stay in the page cache). */
     private static void release(PlannedTensor p) {
         for (Tensor t : p.sources()) if (t.data().isMapped()) t.data().unload();
     }
