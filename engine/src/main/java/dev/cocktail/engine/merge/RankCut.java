@@ -4,9 +4,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.stream.IntStream;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.IntStream;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -37,7 +37,7 @@ final class RankCut {
 
     /**
      * The sample: RUNS runs of consecutive elements spread over the tensor, about 1/128 of it but at
-     * least 8K and at most 64K scores. Each run maps the pages around it; few runs keep that small.
+     * least 8K and at most 64K scores. Each run is one read per input; few runs keep that cheap.
      */
     private static final int RUNS = 256, MIN_SAMPLE = 1 << 13, MAX_SAMPLE = 1 << 16;
     private static final int NAN_BITS = 0x7F800000; // bits above this are NaNs
@@ -72,6 +72,11 @@ final class RankCut {
         for (int i = 0; i < c.n && seen < take; i++) {
             if (Math.abs(s[i]) == value) mask[i] = seen++ < take ? 1f : 0f;
         }
+    }
+
+    /** What a score ranks by: the bits of |s|. */
+    private static int rankBits(float s) {
+        return Float.floatToRawIntBits(s) & 0x7FFFFFFF;
     }
 
     private void set(float value, boolean inclusive, long take, long[] equalBefore) {
@@ -164,7 +169,7 @@ final class RankCut {
                     }
                 });
                 List<Boolean> picked = job.parallel(IntStream.range(0, bands.size()).mapToObj(j -> (Callable<Boolean>) () ->
-                        bands.get(j).pick(job, scratch, parts.stream().map(p -> p[j]).toList(), new int[1 << 16])).toList());
+                        bands.get(j).pick(job, scratch, parts.stream().map(p -> p[j]).toList())).toList());
                 for (int j = 0; j < bands.size(); j++) if (!picked.get(j)) exact.add(bands.get(j).cut);
             }
             for (RankCut cut : exact) radix(cut);
@@ -175,7 +180,7 @@ final class RankCut {
             long[] high = job.count(1 << 15, (c, h) -> {
                 float[] s = c.tmp(scratch);
                 cut.score.fill(c, s);
-                for (int i = 0; i < c.n; i++) h[(Float.floatToRawIntBits(s[i]) & 0x7FFFFFFF) >>> 16]++;
+                for (int i = 0; i < c.n; i++) h[rankBits(s[i]) >>> 16]++;
             });
             int bucket = high.length - 1;
             long above = 0;
@@ -185,7 +190,7 @@ final class RankCut {
                 float[] s = c.tmp(scratch);
                 cut.score.fill(c, s);
                 for (int i = 0; i < c.n; i++) {
-                    int bits = Float.floatToRawIntBits(s[i]) & 0x7FFFFFFF;
+                    int bits = rankBits(s[i]);
                     if (bits >>> 16 == hb) h[bits & 0xFFFF]++;
                 }
             });
@@ -211,7 +216,7 @@ final class RankCut {
          */
         static Band around(RankCut cut, float[] s, int[] sorted, long n) {
             int m = sorted.length;
-            for (int i = 0; i < m; i++) sorted[i] = Float.floatToRawIntBits(s[i]) & 0x7FFFFFFF;
+            for (int i = 0; i < m; i++) sorted[i] = rankBits(s[i]);
             Arrays.sort(sorted);
             double p = (double) cut.k / n, rank = p * m - 1; // ranks from the top, 0 the highest
             double spread = 4 * Math.sqrt(m * p * (1 - p) * (1 - (double) m / n)) + 16;
@@ -235,11 +240,11 @@ final class RankCut {
         /**
          * Sets the cut from the blocks' tallies, by a radix select among the band's scores as over a
          * whole tensor: on their top 16 bits (which take few values within a band), then on the low
-         * 16 bits of the scores in the chosen bucket (low is a scratch histogram of 2^16). False when
-         * the k-th highest score lies outside the band. Runs no pass over the tensor, so that the
-         * cuts' picks can run side by side on the merge's pool.
+         * 16 bits of the scores in the chosen bucket. False when the k-th highest score lies outside
+         * the band. Runs no pass over the tensor, so that the cuts' picks can run side by side on the
+         * merge's pool.
          */
-        boolean pick(TensorJob job, int scratch, List<Tally> tallies, int[] low) {
+        boolean pick(TensorJob job, int scratch, List<Tally> tallies) {
             if (overflow.get()) return false;
             long k = cut.k, above = 0, size = 0;
             for (Tally t : tallies) {
@@ -262,7 +267,7 @@ final class RankCut {
                 }
             }
             bucket = Arrays.copyOf(bucket, n);
-            Arrays.fill(low, 0);
+            int[] low = new int[1 << 16];
             for (long f : bucket) low[(int) (f >>> 32) & 0xFFFF]++;
             int l = low.length - 1;
             while (above + low[l] < k) above += low[l--];
@@ -298,11 +303,11 @@ final class RankCut {
                 if (!collect) continue;
                 long in = bits.compare(VectorOperators.GE, lo).and(bits.compare(VectorOperators.LE, hi)).toLong();
                 for (; in != 0; in &= in - 1) {
-                    collect(c, Float.floatToRawIntBits(s[i + Long.numberOfTrailingZeros(in)]) & 0x7FFFFFFF);
+                    collect(c, rankBits(s[i + Long.numberOfTrailingZeros(in)]));
                 }
             }
             for (; i < c.n; i++) {
-                int bits = Float.floatToRawIntBits(s[i]) & 0x7FFFFFFF;
+                int bits = rankBits(s[i]);
                 if (bits > hi) above++;
                 else if (collect && bits >= lo) collect(c, bits);
             }
