@@ -76,29 +76,45 @@ public final class Bert implements AutoCloseable {
      * the others (attending to the real tokens only), as Hugging Face does.
      */
     public float[] hidden(TokenBatch batch) {
+        return encode(batch, false);
+    }
+
+    /**
+     * The real tokens' rows of last_hidden_state, sequence after sequence ([sum of lengths x hidden]),
+     * equal to hidden's: padded rows take no part in a real token's state, so they are not computed
+     * at all (a batch of texts of mixed lengths is that much less work).
+     */
+    public float[] tokenStates(TokenBatch batch) {
+        return encode(batch, true);
+    }
+
+    private float[] encode(TokenBatch batch, boolean packed) {
         if (batch.seqLen() > config.maxPositions()) {
             throw new CocktailException(batch.seqLen() + " tokens are more than the " + config.maxPositions()
                     + " positions of " + checkpoint.where() + ".");
         }
-        int rows = batch.rows(), h = config.hiddenSize(), inter = config.intermediateSize();
+        AttentionShape shape = new AttentionShape(batch.batch(), batch.seqLen(), batch.lengths(), config.heads(), config.heads(),
+                config.headDim(), (float) (1 / Math.sqrt(config.headDim())), false, 0, 0, packed);
+        int rows = 0, h = config.hiddenSize(), inter = config.intermediateSize();
+        for (int b = 0; b < batch.batch(); b++) rows += shape.queryRows(b);
         float[] x = new float[rows * h], y = new float[rows * h], row = new float[h];
         float[] q = new float[rows * h], k = new float[rows * h], v = new float[rows * h], att = new float[rows * h];
         float[] mid = new float[rows * inter];
-        for (int r = 0; r < rows; r++) {
-            int id = batch.ids()[r];
-            if (id < 0 || id >= config.vocabSize()) {
-                throw new CocktailException("token id " + id + " is outside the vocabulary of " + checkpoint.where()
-                        + " (" + config.vocabSize() + " ids).");
+        for (int b = 0, r = 0; b < batch.batch(); b++) {
+            for (int t = 0; t < shape.queryRows(b); t++, r++) {
+                int id = batch.ids()[b * batch.seqLen() + t];
+                if (id < 0 || id >= config.vocabSize()) {
+                    throw new CocktailException("token id " + id + " is outside the vocabulary of " + checkpoint.where()
+                            + " (" + config.vocabSize() + " ids).");
+                }
+                words.toF32((long) id * h, x, r * h, h);
+                positions.toF32((long) t * h, row, 0, h);
+                for (int j = 0; j < h; j++) x[r * h + j] += row[j];
+                types.toF32(0, row, 0, h);
+                for (int j = 0; j < h; j++) x[r * h + j] += row[j];
             }
-            words.toF32((long) id * h, x, r * h, h);
-            positions.toF32((long) (r % batch.seqLen()) * h, row, 0, h);
-            for (int j = 0; j < h; j++) x[r * h + j] += row[j];
-            types.toF32(0, row, 0, h);
-            for (int j = 0; j < h; j++) x[r * h + j] += row[j];
         }
         kernels.layernorm(x, x, rows, h, embedNorm, embedNormBias, config.layerNormEps());
-        AttentionShape shape = new AttentionShape(batch.batch(), batch.seqLen(), batch.lengths(), config.heads(), config.heads(),
-                config.headDim(), (float) (1 / Math.sqrt(config.headDim())), false, 0);
         for (Layer l : layers) {
             kernels.matmul(x, rows, l.q(), l.qBias(), q);
             kernels.matmul(x, rows, l.k(), l.kBias(), k);

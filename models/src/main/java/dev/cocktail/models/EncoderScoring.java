@@ -84,9 +84,9 @@ public final class EncoderScoring {
         return sum / nq;
     }
 
-    /** Normalized CLS embeddings of the texts, run as one padded batch. */
+    /** Normalized CLS embeddings of the texts, run as one batch (of their real tokens only). */
     static float[] embed(Bert model, List<int[]> texts) {
         TokenBatch batch = TokenBatch.of(texts, 0);
-        return Pooling.CLS.embed(model.hidden(batch), batch, model.config().hiddenSize());
+        return Pooling.CLS.embed(model.tokenStates(batch), batch, model.config().hiddenSize());
     }
 }

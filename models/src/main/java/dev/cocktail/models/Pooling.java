@@ -30,16 +30,18 @@ public enum Pooling {
         throw new CocktailException(f + ": asks for a pooling other than CLS or mean tokens.");
     }
 
-    /** [batch x hidden] pooled and normalized: v / max(|v|, 1e-12). */
-    public float[] embed(float[] hidden, TokenBatch batch, int dim) {
+    /**
+     * [batch x hidden] pooled and normalized, v / max(|v|, 1e-12), from the real tokens' states one
+     * sequence after another (Bert.tokenStates).
+     */
+    public float[] embed(float[] states, TokenBatch batch, int dim) {
         float[] out = new float[batch.batch() * dim];
         double[] v = new double[dim];
-        for (int b = 0; b < batch.batch(); b++) {
-            int first = b * batch.seqLen();
+        for (int b = 0, first = 0; b < batch.batch(); first += batch.lengths()[b++]) {
             int count = this == CLS ? 1 : batch.lengths()[b];
             Arrays.fill(v, 0);
             for (int t = 0; t < count; t++) {
-                for (int j = 0; j < dim; j++) v[j] += hidden[(first + t) * dim + j];
+                for (int j = 0; j < dim; j++) v[j] += states[(first + t) * dim + j];
             }
             double norm = 0;
             for (int j = 0; j < dim; j++) norm += (v[j] / count) * (v[j] / count);

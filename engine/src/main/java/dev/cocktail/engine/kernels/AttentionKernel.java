@@ -31,7 +31,7 @@ final class AttentionKernel {
      */
     static void group(float[] q, float[] k, float[] v, float[] out, AttentionShape s, int b, int g,
                       float[] kv, float[] scores) {
-        int hd = s.headDim(), len = s.past() + s.lengths()[b], base = b * s.keyRows(), qBase = b * s.seqLen();
+        int hd = s.headDim(), len = s.past() + s.lengths()[b], base = s.firstKeyRow(b), qBase = s.firstQueryRow(b);
         int qStride = s.heads() * hd, kvStride = s.kvHeads() * hd, kvOff = g * hd, ld = stride(len), vals = ld * hd;
         // keys and values packed into k-major panels of PANEL columns, as the tile reads them: keys
         // P at a time (a panel row per dimension), values P dimensions at a time (a row per key)
@@ -44,8 +44,8 @@ final class AttentionKernel {
         int perKv = s.heads() / s.kvHeads();
         int[] start = new int[QROWS], end = new int[QROWS];
         for (int h = g * perKv; h < (g + 1) * perKv; h++) {
-            for (int i0 = 0; i0 < s.seqLen(); i0 += QROWS) {
-                int rows = Math.min(QROWS, s.seqLen() - i0), lo = len, hi = 0;
+            for (int i0 = 0, queries = s.queryRows(b); i0 < queries; i0 += QROWS) {
+                int rows = Math.min(QROWS, queries - i0), lo = len, hi = 0;
                 for (int r = 0; r < rows; r++) {
                     int pos = s.past() + i0 + r;
                     end[r] = s.causal() ? Math.min(pos + 1, len) : len;

@@ -3,19 +3,26 @@ package dev.cocktail.engine.kernels;
 /**
  * The geometry and masks of one attention call. Sequence b holds lengths[b] real tokens at the
  * start of its seqLen rows; keys past that are masked (query rows past it are computed like any
- * other, which BERT's padded outputs need). Causal masks keys after the query; window, when
+ * other, which BERT's padded outputs need). When packed, there are no padded rows: sequence b's
+ * lengths[b] rows follow sequence b - 1's directly. Causal masks keys after the query; window, when
  * positive, also masks keys at or before query - window (Mistral's sliding window).
  * Query head h reads kv head h / (heads / kvHeads). Scores are scaled by `scale`.
  * With `past` > 0 (one sequence continuing cached ones, as in generation), the keys and values hold
  * past + seqLen rows and query row i sits at position past + i.
  */
 public record AttentionShape(int batch, int seqLen, int[] lengths, int heads, int kvHeads, int headDim,
-                             float scale, boolean causal, int window, int past) {
+                             float scale, boolean causal, int window, int past, boolean packed) {
 
-    /** Attention within the rows of the batch, nothing cached. */
+    /** Attention within the padded rows of the batch, nothing cached. */
     public AttentionShape(int batch, int seqLen, int[] lengths, int heads, int kvHeads, int headDim,
                           float scale, boolean causal, int window) {
-        this(batch, seqLen, lengths, heads, kvHeads, headDim, scale, causal, window, 0);
+        this(batch, seqLen, lengths, heads, kvHeads, headDim, scale, causal, window, 0, false);
+    }
+
+    /** Attention of padded rows, after `past` cached ones. */
+    public AttentionShape(int batch, int seqLen, int[] lengths, int heads, int kvHeads, int headDim,
+                          float scale, boolean causal, int window, int past) {
+        this(batch, seqLen, lengths, heads, kvHeads, headDim, scale, causal, window, past, false);
     }
 
     public AttentionShape {
@@ -27,8 +34,26 @@ public record AttentionShape(int batch, int seqLen, int[] lengths, int heads, in
         if (heads % kvHeads != 0) throw new IllegalArgumentException(heads + " heads not a multiple of " + kvHeads + " kv heads");
     }
 
-    /** Key and value rows per sequence. */
+    /** Key and value rows per sequence (of the padded layout). */
     public int keyRows() {
         return past + seqLen;
+    }
+
+    /** Query rows of sequence b: its real tokens when packed, else all seqLen. */
+    public int queryRows(int b) {
+        return packed ? lengths[b] : seqLen;
+    }
+
+    /** Where sequence b's query rows start. */
+    public int firstQueryRow(int b) {
+        if (!packed) return b * seqLen;
+        int row = 0;
+        for (int i = 0; i < b; i++) row += lengths[i];
+        return row;
+    }
+
+    /** Where sequence b's key and value rows start (the cached ones first). */
+    public int firstKeyRow(int b) {
+        return packed ? firstQueryRow(b) : b * keyRows();
     }
 }
