@@ -87,9 +87,9 @@ final class CpuKernels implements Kernels {
         void run(int from, int to);
     }
 
-    /** Splits rows of `width` floats into one contiguous range per worker when there is enough work. */
+    /** Splits rows of `width` floats into four contiguous ranges per worker (taken as they come) when there is enough work. */
     private void byRows(int rows, int width, Range body) {
-        int parts = (long) rows * width < PARALLEL_WORK ? 1 : Math.min(rows, pool.size());
+        int parts = (long) rows * width < PARALLEL_WORK ? 1 : Math.min(rows, 4 * pool.size());
         pool.run(parts, (task, worker) -> body.run((int) ((long) rows * task / parts), (int) ((long) rows * (task + 1) / parts)));
     }
 

@@ -34,11 +34,14 @@ final class Gemm {
 
     /**
      * Output columns per block: a multiple of PANEL that fits BLOCK_FLOATS, and small enough that
-     * n columns make at least two blocks per worker, so the workers finish together.
+     * n columns make at least four blocks per worker, so that a worker slowed down (on a shared
+     * machine, a core often runs slower than the other for a while) holds the others up by a small
+     * block at most: with two blocks per worker, BERT's products with 384 outputs kept one core
+     * waiting for the other 11% of their time (more in the machine's slow spells).
      */
     static int blockCols(int n, int k, int workers) {
         int fit = BLOCK_FLOATS / sliceK(k);
-        int share = (n + 2 * workers - 1) / (2 * workers);
+        int share = (n + 4 * workers - 1) / (4 * workers);
         int cols = Math.min(fit, share);
         return Math.max(PANEL, (cols + PANEL - 1) / PANEL * PANEL);
     }
