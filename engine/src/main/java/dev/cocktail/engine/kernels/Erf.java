@@ -33,25 +33,53 @@ final class Erf {
     };
 
     private static final float SPLIT = 0.5f, LAST = 9.25f;
+    /** Constants, not expressions: the JIT does not fold Math.log, and would call it on every vector. */
+    private static final float SQRT_HALF = (float) Math.sqrt(0.5), LOG2_E = (float) (1 / Math.log(2));
 
     /**
      * 0.5 erfc(|x| / sqrt 2), the standard normal's tail beyond |x| (NaN stays NaN). exp(-a^2) is
      * taken from x^2 / 2, split exactly, rather than from the rounded a: a's rounding alone would cost
-     * 2 a^2 relative ulps in the far tail.
+     * 2 a^2 relative ulps in the far tail. Both regions are computed for every lane and the wrong one
+     * dropped by the blends, so neither clamps its input: what a lane outside a region computes there
+     * (even an infinity or a NaN) is never used.
      */
     static FloatVector gaussianTail(FloatVector x) {
-        FloatVector ax = x.abs(), a = ax.mul((float) (1 / Math.sqrt(2))), a2 = a.mul(a);
+        FloatVector ax = x.abs(), a = ax.mul(SQRT_HALF), a2 = a.mul(a);
         FloatVector p = FloatVector.broadcast(F, TAYLOR[TAYLOR.length - 1]);
         for (int n = TAYLOR.length - 2; n >= 0; n--) p = p.fma(a2, FloatVector.broadcast(F, TAYLOR[n]));
         FloatVector near = a.neg().fma(p, FloatVector.broadcast(F, 1f));
 
-        FloatVector t = FloatVector.broadcast(F, 1f).div(a.max(SPLIT).min(LAST).fma(0.5f, 1f));
+        FloatVector t = FloatVector.broadcast(F, 1f).div(a.fma(0.5f, 1f));
         FloatVector u = t.fma(45f / 14, -11f / 7);
         FloatVector r = FloatVector.broadcast(F, TAIL[TAIL.length - 1]);
         for (int n = TAIL.length - 2; n >= 0; n--) r = r.fma(u, FloatVector.broadcast(F, TAIL[n]));
-        FloatVector c = ax.min(2 * LAST), hi = c.mul(c), lo = c.fma(c, hi.neg()); // x^2 = hi + lo exactly
-        FloatVector e = hi.mul(-0.5f).lanewise(VectorOperators.EXP).mul(lo.fma(-0.5f, 1f));
-        FloatVector far = e.mul(r).blend(0f, a.compare(VectorOperators.GT, LAST));
+        FloatVector hi = ax.mul(ax), lo = ax.fma(ax, hi.neg()); // x^2 = hi + lo exactly
+        FloatVector far = timesExp(r, hi.mul(-0.5f), lo.mul(-0.5f)).blend(0f, a.compare(VectorOperators.GT, LAST));
         return far.blend(near, a.compare(VectorOperators.LT, SPLIT)).mul(0.5f);
+    }
+
+    /** k = round(y log2 e) for y down to -2^22, by the add-and-subtract rounding of floats. */
+    private static final float ROUNDER = 0x1.8p23f;
+    /** ln 2 split in two (Cody and Waite): k LN2_HI is exact for the k that occur, so y - k ln 2 is accurate. */
+    private static final float LN2_HI = 0x1.62e4p-1f, LN2_LO = 0x1.7f7d1cp-20f;
+    /** 1/k!, k = 2..7: exp's Taylor series on [-ln 2 / 2, ln 2 / 2] (next term below 6e-9). */
+    private static final float[] EXP = {1f / 2, 1f / 6, 1f / 24, 1f / 120, 1f / 720, 1f / 5040};
+
+    /**
+     * m exp(y + dy) for y in [-86, 0] and dy within an ulp of y (normal results; outside that range,
+     * garbage, which gaussianTail never uses): exp(y + dy) = 2^k (1 + s), s = exp(r) - 1 and
+     * r = y - k ln 2 + dy, where dy keeps its digits; then m + m s in one rounding, and 2^k put
+     * straight into the exponent bits. Inline, where the Vector API's EXP is a call that makes the
+     * JIT spill every live vector around it.
+     */
+    private static FloatVector timesExp(FloatVector m, FloatVector y, FloatVector dy) {
+        FloatVector shifted = y.fma(LOG2_E, ROUNDER), k = shifted.sub(ROUNDER);
+        FloatVector r = k.mul(-LN2_HI).add(y).add(k.mul(-LN2_LO).add(dy));
+        FloatVector q = FloatVector.broadcast(F, EXP[EXP.length - 1]);
+        for (int i = EXP.length - 2; i >= 0; i--) q = q.fma(r, FloatVector.broadcast(F, EXP[i]));
+        FloatVector s = q.fma(r.mul(r), r);
+        FloatVector power = shifted.reinterpretAsInts().add(127 - Float.floatToRawIntBits(ROUNDER))
+                .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return m.fma(s, m).mul(power);
     }
 }
