@@ -5,6 +5,7 @@ import dev.cocktail.engine.CocktailException;
 import dev.cocktail.engine.ModelDir;
 import dev.cocktail.engine.Tensor;
 import dev.cocktail.engine.kernels.AttentionShape;
+import dev.cocktail.engine.kernels.AttentionShape.Rows;
 import dev.cocktail.engine.kernels.Kernels;
 import java.util.ArrayList;
 import java.util.List;
@@ -76,7 +77,7 @@ public final class Bert implements AutoCloseable {
      * the others (attending to the real tokens only), as Hugging Face does.
      */
     public float[] hidden(TokenBatch batch) {
-        return encode(batch, false);
+        return encode(batch, Rows.PADDED);
     }
 
     /**
@@ -85,21 +86,27 @@ public final class Bert implements AutoCloseable {
      * at all (a batch of texts of mixed lengths is that much less work).
      */
     public float[] tokenStates(TokenBatch batch) {
-        return encode(batch, true);
+        return encode(batch, Rows.PACKED);
     }
 
-    private float[] encode(TokenBatch batch, boolean packed) {
+    /**
+     * Each sequence's first ([CLS]) row of last_hidden_state ([batch x hidden]), equal to hidden's:
+     * the last layer needs every token's keys and values, but the rest of it only for these rows.
+     */
+    public float[] clsStates(TokenBatch batch) {
+        return encode(batch, Rows.FIRST);
+    }
+
+    private float[] encode(TokenBatch batch, Rows out) {
         if (batch.seqLen() > config.maxPositions()) {
             throw new CocktailException(batch.seqLen() + " tokens are more than the " + config.maxPositions()
                     + " positions of " + checkpoint.where() + ".");
         }
-        AttentionShape shape = new AttentionShape(batch.batch(), batch.seqLen(), batch.lengths(), config.heads(), config.heads(),
-                config.headDim(), (float) (1 / Math.sqrt(config.headDim())), false, 0, 0, packed);
-        int rows = 0, h = config.hiddenSize(), inter = config.intermediateSize();
+        Rows inner = out == Rows.FIRST ? Rows.PACKED : out;
+        AttentionShape shape = shape(batch, inner), last = shape(batch, out);
+        int rows = 0, h = config.hiddenSize();
         for (int b = 0; b < batch.batch(); b++) rows += shape.queryRows(b);
-        float[] x = new float[rows * h], y = new float[rows * h], row = new float[h];
-        float[] q = new float[rows * h], k = new float[rows * h], v = new float[rows * h], att = new float[rows * h];
-        float[] mid = new float[rows * inter];
+        float[] x = new float[rows * h], row = new float[h];
         for (int b = 0, r = 0; b < batch.batch(); b++) {
             for (int t = 0; t < shape.queryRows(b); t++, r++) {
                 int id = batch.ids()[b * batch.seqLen() + t];
@@ -115,21 +122,50 @@ public final class Bert implements AutoCloseable {
             }
         }
         kernels.layernorm(x, x, rows, h, embedNorm, embedNormBias, config.layerNormEps());
-        for (Layer l : layers) {
-            kernels.matmul(x, rows, l.q(), l.qBias(), q);
-            kernels.matmul(x, rows, l.k(), l.kBias(), k);
-            kernels.matmul(x, rows, l.v(), l.vBias(), v);
-            kernels.attention(q, k, v, att, shape);
-            kernels.matmul(att, rows, l.o(), l.oBias(), y);
-            kernels.add(y, x, rows * h);
-            kernels.layernorm(y, x, rows, h, l.attnNorm(), l.attnNormBias(), config.layerNormEps());
-            kernels.matmul(x, rows, l.up(), l.upBias(), mid);
-            kernels.gelu(mid, rows * inter);
-            kernels.matmul(mid, rows, l.down(), l.downBias(), y);
-            kernels.add(y, x, rows * h);
-            kernels.layernorm(y, x, rows, h, l.outNorm(), l.outNormBias(), config.layerNormEps());
+        Scratch s = new Scratch(rows, h, config.intermediateSize());
+        for (int i = 0; i < layers.size() - 1; i++) layer(layers.get(i), x, x, rows, shape, s);
+        if (out != Rows.FIRST) {
+            layer(layers.getLast(), x, x, rows, shape, s);
+            return x;
         }
-        return x;
+        float[] first = new float[batch.batch() * h];
+        for (int b = 0; b < batch.batch(); b++) System.arraycopy(x, shape.firstQueryRow(b) * h, first, b * h, h);
+        layer(layers.getLast(), x, first, rows, last, s);
+        return first;
+    }
+
+    /** A layer's activations, for `rows` rows (fewer may be used), allocated once per forward pass. */
+    private record Scratch(float[] q, float[] k, float[] v, float[] att, float[] y, float[] mid) {
+        Scratch(int rows, int h, int inter) {
+            this(new float[rows * h], new float[rows * h], new float[rows * h], new float[rows * h], new float[rows * h],
+                    new float[rows * inter]);
+        }
+    }
+
+    private AttentionShape shape(TokenBatch batch, Rows rows) {
+        return new AttentionShape(batch.batch(), batch.seqLen(), batch.lengths(), config.heads(), config.heads(),
+                config.headDim(), (float) (1 / Math.sqrt(config.headDim())), false, 0, 0, rows);
+    }
+
+    /**
+     * One encoder layer: keys and values from all `rows` rows of x, everything else for the query
+     * rows of `shape` only, held in (and replaced in) `queries`, which is x itself unless the layer
+     * is only wanted for some rows.
+     */
+    private void layer(Layer l, float[] x, float[] queries, int rows, AttentionShape shape, Scratch s) {
+        int h = config.hiddenSize(), n = queries.length / h;
+        kernels.matmul(queries, n, l.q(), l.qBias(), s.q());
+        kernels.matmul(x, rows, l.k(), l.kBias(), s.k());
+        kernels.matmul(x, rows, l.v(), l.vBias(), s.v());
+        kernels.attention(s.q(), s.k(), s.v(), s.att(), shape);
+        kernels.matmul(s.att(), n, l.o(), l.oBias(), s.y());
+        kernels.add(s.y(), queries, n * h);
+        kernels.layernorm(s.y(), queries, n, h, l.attnNorm(), l.attnNormBias(), config.layerNormEps());
+        kernels.matmul(queries, n, l.up(), l.upBias(), s.mid());
+        kernels.gelu(s.mid(), n * config.intermediateSize());
+        kernels.matmul(s.mid(), n, l.down(), l.downBias(), s.y());
+        kernels.add(s.y(), queries, n * h);
+        kernels.layernorm(s.y(), queries, n, h, l.outNorm(), l.outNormBias(), config.layerNormEps());
     }
 
     @Override

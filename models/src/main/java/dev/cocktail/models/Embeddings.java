@@ -29,7 +29,7 @@ public final class Embeddings {
                     ids.add(tokenizer.encode(t, true, bert.config().maxPositions()).ids());
                 }
                 TokenBatch batch = TokenBatch.of(ids, 0);
-                float[] e = pooling.embed(bert.tokenStates(batch), batch, dim);
+                float[] e = pooling.embed(bert, batch);
                 for (int b = 0; b < ids.size(); b++) out.add(Arrays.copyOfRange(e, b * dim, (b + 1) * dim));
                 progress.advance(ids.size());
             }

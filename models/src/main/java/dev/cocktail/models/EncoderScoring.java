@@ -87,6 +87,6 @@ public final class EncoderScoring {
     /** Normalized CLS embeddings of the texts, run as one batch (of their real tokens only). */
     static float[] embed(Bert model, List<int[]> texts) {
         TokenBatch batch = TokenBatch.of(texts, 0);
-        return Pooling.CLS.embed(model.tokenStates(batch), batch, model.config().hiddenSize());
+        return Pooling.CLS.embed(model, batch);
     }
 }

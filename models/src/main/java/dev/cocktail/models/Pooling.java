@@ -31,8 +31,24 @@ public enum Pooling {
     }
 
     /**
-     * [batch x hidden] pooled and normalized, v / max(|v|, 1e-12), from the real tokens' states one
-     * sequence after another (Bert.tokenStates).
+     * Sentence embeddings [batch x hidden] of a batch run through `bert`, pooled and normalized:
+     * CLS needs only the first rows of the last layer (Bert.clsStates), mean every real token's.
+     */
+    public float[] embed(Bert bert, TokenBatch batch) {
+        int dim = bert.config().hiddenSize();
+        if (this == MEAN) return embed(bert.tokenStates(batch), batch, dim);
+        float[] first = bert.clsStates(batch), out = new float[first.length];
+        double[] v = new double[dim];
+        for (int b = 0; b < batch.batch(); b++) {
+            for (int j = 0; j < dim; j++) v[j] = first[b * dim + j];
+            unit(v, 1, out, b * dim);
+        }
+        return out;
+    }
+
+    /**
+     * [batch x hidden] pooled and normalized from the real tokens' states one sequence after
+     * another (Bert.tokenStates).
      */
     public float[] embed(float[] states, TokenBatch batch, int dim) {
         float[] out = new float[batch.batch() * dim];
@@ -43,11 +59,16 @@ public enum Pooling {
             for (int t = 0; t < count; t++) {
                 for (int j = 0; j < dim; j++) v[j] += states[(first + t) * dim + j];
             }
-            double norm = 0;
-            for (int j = 0; j < dim; j++) norm += (v[j] / count) * (v[j] / count);
-            double scale = 1 / (count * Math.max(Math.sqrt(norm), 1e-12));
-            for (int j = 0; j < dim; j++) out[b * dim + j] = (float) (v[j] * scale);
+            unit(v, count, out, b * dim);
         }
         return out;
+    }
+
+    /** out[at..at+dim) = the mean v / count scaled to unit length: v / max(|v|, 1e-12). */
+    private static void unit(double[] v, int count, float[] out, int at) {
+        double norm = 0;
+        for (double x : v) norm += (x / count) * (x / count);
+        double scale = 1 / (count * Math.max(Math.sqrt(norm), 1e-12));
+        for (int j = 0; j < v.length; j++) out[at + j] = (float) (v[j] * scale);
     }
 }

@@ -35,10 +35,13 @@ class BertFixtureTest {
             double alone = maxDiff(realRows(hidden, batch, dim), states); // only sums over lanes may take another order
             assertTrue(alone <= 1e-6, "the real tokens' states computed without the padded rows: max diff " + alone);
             double cls = maxDiff(TestData.floats(ref, "cls_normalized"), Pooling.CLS.embed(states, batch, dim));
+            double clsAlone = maxDiff(TestData.floats(ref, "cls_normalized"), Pooling.CLS.embed(bert, batch)); // the last layer for CLS rows only
             double mean = maxDiff(TestData.floats(ref, "mean_pooled_normalized"), Pooling.MEAN.embed(states, batch, dim));
-            System.out.printf("%s: last_hidden_state %.2e, cls_normalized %.2e, mean_pooled_normalized %.2e%n", name, h, cls, mean);
+            System.out.printf("%s: last_hidden_state %.2e, cls_normalized %.2e (%.2e from clsStates), mean_pooled_normalized %.2e%n",
+                    name, h, cls, clsAlone, mean);
             assertTrue(h <= 1e-5, "last_hidden_state max diff " + h);
             assertTrue(cls <= 1e-5, "cls_normalized max diff " + cls);
+            assertTrue(clsAlone <= 1e-5, "cls_normalized from clsStates: max diff " + clsAlone);
             assertTrue(mean <= 1e-5, "mean_pooled_normalized max diff " + mean);
         }
     }

@@ -81,6 +81,10 @@ class MiniLmOnnxTest {
                 // the same arithmetic; only sums over lanes may take another order while the JIT warms up (3.9e-6 seen)
                 double alone = BertFixtureTest.maxDiff(BertFixtureTest.realRows(ours, batch, h), bert.tokenStates(batch));
                 assertTrue(alone <= 1e-5, "real tokens computed alone: max diff " + alone);
+                float[] cls = bert.clsStates(batch), first = new float[cls.length];
+                for (int b = 0; b < batch.batch(); b++) System.arraycopy(ours, b * batch.seqLen() * h, first, b * h, h);
+                double clsAlone = BertFixtureTest.maxDiff(first, cls);
+                assertTrue(clsAlone <= 1e-5, "first rows computed alone in the last layer: max diff " + clsAlone);
                 for (int b = 0; b < batch.batch(); b++) {
                     for (int t = 0; t < batch.seqLen(); t++) {
                         int r = b * batch.seqLen() + t;

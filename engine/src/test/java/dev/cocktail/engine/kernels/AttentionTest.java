@@ -55,19 +55,27 @@ class AttentionTest {
             }
         }
         assertTrue(worst < 2e-6, "max error " + worst);
-        assertPackedMatchesPadded(q, k, v, out, new AttentionShape(batch, seqLen, lengths, heads, kvHeads, hd, scale, causal, window, 0, true));
+        for (AttentionShape.Rows rows : new AttentionShape.Rows[] {AttentionShape.Rows.PACKED, AttentionShape.Rows.FIRST}) {
+            assertPackedMatchesPadded(q, k, v, out, new AttentionShape(batch, seqLen, lengths, heads, kvHeads, hd, scale, causal, window, 0, rows));
+        }
     }
 
-    /** Packed (the real rows only, one sequence after another), every real row's output is the padded layout's. */
+    /**
+     * Packed (the real rows only, one sequence after another), every real row's output is the padded
+     * layout's; with only the first rows as queries (keys and values packed), so is each first row's.
+     */
     static void assertPackedMatchesPadded(float[] q, float[] k, float[] v, float[] padded, AttentionShape s) {
-        int qw = s.heads() * s.headDim(), kw = s.kvHeads() * s.headDim(), real = 0;
-        for (int len : s.lengths()) real += len;
-        float[] pq = new float[real * qw], pk = new float[real * kw], pv = new float[real * kw], out = new float[real * qw];
-        for (int b = 0, row = 0; b < s.batch(); b++) {
-            assertEquals(row, s.firstQueryRow(b));
-            for (int t = 0; t < s.lengths()[b]; t++, row++) {
-                int from = b * s.seqLen() + t;
-                System.arraycopy(q, from * qw, pq, row * qw, qw);
+        int qw = s.heads() * s.headDim(), kw = s.kvHeads() * s.headDim(), real = 0, queries = 0;
+        for (int b = 0; b < s.batch(); b++) {
+            real += s.lengths()[b];
+            queries += s.queryRows(b);
+        }
+        float[] pq = new float[queries * qw], pk = new float[real * kw], pv = new float[real * kw], out = new float[queries * qw];
+        for (int b = 0; b < s.batch(); b++) {
+            assertEquals(s.firstQueryRow(b), s.rows() == AttentionShape.Rows.FIRST ? b : s.firstKeyRow(b));
+            for (int t = 0; t < s.lengths()[b]; t++) {
+                int from = b * s.seqLen() + t, row = s.firstKeyRow(b) + t;
+                if (t < s.queryRows(b)) System.arraycopy(q, from * qw, pq, (s.firstQueryRow(b) + t) * qw, qw);
                 System.arraycopy(k, from * kw, pk, row * kw, kw);
                 System.arraycopy(v, from * kw, pv, row * kw, kw);
             }
@@ -75,13 +83,13 @@ class AttentionTest {
         Kernels.cpu().attention(pq, pk, pv, out, s);
         double worst = 0;
         for (int b = 0; b < s.batch(); b++) {
-            for (int t = 0; t < s.lengths()[b]; t++) {
+            for (int t = 0; t < s.queryRows(b); t++) {
                 int row = s.firstQueryRow(b) + t, from = b * s.seqLen() + t;
                 for (int j = 0; j < qw; j++) worst = Math.max(worst, Math.abs(padded[from * qw + j] - out[row * qw + j]));
             }
         }
         // the same arithmetic, but a sum over lanes may take another order once the JIT has compiled it
-        assertTrue(worst <= 1e-6, "packed against padded: max diff " + worst);
+        assertTrue(worst <= 1e-6, s.rows() + " against padded: max diff " + worst);
     }
 
     static float[] random(int n, Random rnd) {
