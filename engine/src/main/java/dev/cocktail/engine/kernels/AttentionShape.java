@@ -3,8 +3,9 @@ package dev.cocktail.engine.kernels;
 /**
  * The geometry and masks of one attention call. Sequence b holds lengths[b] real tokens at the
  * start of its seqLen rows; keys past that are masked (query rows past it are computed like any
- * other, which BERT's padded outputs need), unless `rows` says otherwise. Causal masks keys after the query; window, when
- * positive, also masks keys at or before query - window (Mistral's sliding window).
+ * other, which BERT's padded outputs need), unless `rows` leaves the padded rows out. Causal masks
+ * keys after the query; window, when positive, also masks keys at or before query - window
+ * (Mistral's sliding window).
  * Query head h reads kv head h / (heads / kvHeads). Scores are scaled by `scale`.
  * With `past` > 0 (one sequence continuing cached ones, as in generation), the keys and values hold
  * past + seqLen rows and query row i sits at position past + i.
