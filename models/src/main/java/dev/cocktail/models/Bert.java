@@ -102,11 +102,11 @@ public final class Bert implements AutoCloseable {
             throw new CocktailException(batch.seqLen() + " tokens are more than the " + config.maxPositions()
                     + " positions of " + checkpoint.where() + ".");
         }
-        Rows inner = out == Rows.FIRST ? Rows.PACKED : out;
-        AttentionShape shape = shape(batch, inner), last = shape(batch, out);
+        AttentionShape shape = shape(batch, out == Rows.FIRST ? Rows.PACKED : out);
         int rows = 0, h = config.hiddenSize();
         for (int b = 0; b < batch.batch(); b++) rows += shape.queryRows(b);
-        float[] x = new float[rows * h], row = new float[h];
+        float[] x = new float[rows * h], row = new float[h], type = new float[h];
+        types.toF32(0, type, 0, h);
         for (int b = 0, r = 0; b < batch.batch(); b++) {
             for (int t = 0; t < shape.queryRows(b); t++, r++) {
                 int id = batch.ids()[b * batch.seqLen() + t];
@@ -117,8 +117,7 @@ public final class Bert implements AutoCloseable {
                 words.toF32((long) id * h, x, r * h, h);
                 positions.toF32((long) t * h, row, 0, h);
                 for (int j = 0; j < h; j++) x[r * h + j] += row[j];
-                types.toF32(0, row, 0, h);
-                for (int j = 0; j < h; j++) x[r * h + j] += row[j];
+                for (int j = 0; j < h; j++) x[r * h + j] += type[j];
             }
         }
         kernels.layernorm(x, x, rows, h, embedNorm, embedNormBias, config.layerNormEps());
@@ -130,7 +129,7 @@ public final class Bert implements AutoCloseable {
         }
         float[] first = new float[batch.batch() * h];
         for (int b = 0; b < batch.batch(); b++) System.arraycopy(x, shape.firstQueryRow(b) * h, first, b * h, h);
-        layer(layers.getLast(), x, first, rows, last, s);
+        layer(layers.getLast(), x, first, rows, shape(batch, Rows.FIRST), s);
         return first;
     }
 

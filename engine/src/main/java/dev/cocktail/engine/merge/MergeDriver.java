@@ -22,8 +22,8 @@ import java.util.function.UnaryOperator;
  * (16 MB at a time) into off-heap buffers, and handed to a writer thread that writes them in plan
  * order while the next slice is computed. At most two buffers exist at a time, and a tensor copied
  * raw from an input's map releases its pages once written, so memory stays constant whatever the
- * models' size and count, and the disk is kept busy from the first slice to the last. Everything goes into a staging directory that is renamed
- * into place only when complete.
+ * models' size and count, and the disk is kept busy from the first slice to the last. Everything
+ * goes into a staging directory that is renamed into place only when complete.
  */
 public final class MergeDriver {
     private MergeDriver() {}

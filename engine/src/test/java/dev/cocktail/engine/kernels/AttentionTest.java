@@ -56,7 +56,7 @@ class AttentionTest {
         }
         assertTrue(worst < 2e-6, "max error " + worst);
         for (AttentionShape.Rows rows : new AttentionShape.Rows[] {AttentionShape.Rows.PACKED, AttentionShape.Rows.FIRST}) {
-            assertPackedMatchesPadded(q, k, v, out, new AttentionShape(batch, seqLen, lengths, heads, kvHeads, hd, scale, causal, window, 0, rows));
+            assertLayoutMatchesPadded(q, k, v, out, new AttentionShape(batch, seqLen, lengths, heads, kvHeads, hd, scale, causal, window, 0, rows));
         }
     }
 
@@ -64,7 +64,7 @@ class AttentionTest {
      * Packed (the real rows only, one sequence after another), every real row's output is the padded
      * layout's; with only the first rows as queries (keys and values packed), so is each first row's.
      */
-    static void assertPackedMatchesPadded(float[] q, float[] k, float[] v, float[] padded, AttentionShape s) {
+    static void assertLayoutMatchesPadded(float[] q, float[] k, float[] v, float[] padded, AttentionShape s) {
         int qw = s.heads() * s.headDim(), kw = s.kvHeads() * s.headDim(), real = 0, queries = 0;
         for (int b = 0; b < s.batch(); b++) {
             real += s.lengths()[b];
