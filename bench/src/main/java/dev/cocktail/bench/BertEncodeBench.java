@@ -35,6 +35,12 @@ public final class BertEncodeBench {
     /** Batches per timed run, so that a run lasts long enough to time. */
     static final int BATCHES = 3;
     static final int WARMUP_RUNS = 3;
+    /**
+     * Idle time before each timed section, so that each starts on an idle machine: after a run, ONNX Runtime's
+     * pool threads spin about 50 ms before they sleep (its default), which took one of the two cores from
+     * whatever ran next (measured: our matrix product right after ONNX Runtime's ran at 0.55-0.83x its speed after a pause).
+     */
+    static final int PAUSE_MS = 200;
 
     /** Sentences are sliding windows over this text (distinct sentences, similar lengths). */
     static final String TEXT = "Model merging combines the weights of several fine-tuned language models into one"
@@ -83,14 +89,19 @@ public final class BertEncodeBench {
                     double[] tokenRate = new double[runs], clsRate = new double[runs], ortRate = new double[runs];
                     double[] tokenRatio = new double[runs], clsRatio = new double[runs];
                     for (int r = -WARMUP_RUNS; r < runs; r++) {
+                        Thread.sleep(PAUSE_MS);
                         long t0 = System.nanoTime();
                         for (int i = 0; i < BATCHES; i++) bert.tokenStates(batch);
                         long t1 = System.nanoTime();
-                        for (int i = 0; i < BATCHES; i++) Pooling.CLS.embed(bert, batch);
+                        Thread.sleep(PAUSE_MS);
                         long t2 = System.nanoTime();
-                        for (int i = 0; i < BATCHES; i++) cls(OnnxBert.runtimeHidden(env, session, batch), batch, bert.config().hiddenSize());
+                        for (int i = 0; i < BATCHES; i++) Pooling.CLS.embed(bert, batch);
                         long t3 = System.nanoTime();
-                        double o = rate(t1 - t0), e = rate(t2 - t1), x = rate(t3 - t2);
+                        Thread.sleep(PAUSE_MS);
+                        long t4 = System.nanoTime();
+                        for (int i = 0; i < BATCHES; i++) cls(OnnxBert.runtimeHidden(env, session, batch), batch, bert.config().hiddenSize());
+                        long t5 = System.nanoTime();
+                        double o = rate(t1 - t0), e = rate(t3 - t2), x = rate(t5 - t4);
                         System.out.printf("%s %d: ours token states %.1f, CLS embeddings %.1f, ONNX Runtime %.1f sentences/s;"
                                 + " ratios %.2f, %.2f%n", r < 0 ? "warmup" : "run", r < 0 ? r + WARMUP_RUNS + 1 : r + 1, o, e, x, o / x, e / x);
                         if (r >= 0) {
@@ -138,7 +149,7 @@ public final class BertEncodeBench {
         return (double) BATCHES * SENTENCES / (nanos / 1e9);
     }
 
-    private static double median(double[] v) {
+    static double median(double[] v) {
         double[] s = v.clone();
         Arrays.sort(s);
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
