@@ -2,7 +2,7 @@
 # Merge benchmark: three random BF16 models of TinyLlama-1.1B's shapes (~2.2 GB each, generated once
 # into bench/work/), merged with mergekit `linear` and `ties` by `cocktail merge`; wall time and peak RSS
 # (/usr/bin/time -v) against the I/O floor measured in the same run (cat of the inputs + dd of the
-# output's size, with fsync as the merge does). Medians of RUNS runs. With THREADS (1 or 2), the merge and
+# output's size, with fsync as the merge does). The merge runs through bin/cocktail, as users run it. Medians of RUNS runs. With THREADS (1 or 2), the merge and
 # the floor both run on that many cores (taskset -c 0, or 0,1); without it, on all of them.
 # MERGE_WORK names another work directory (models already generated there are reused).
 # Usage: bench/merge-bench.sh [RUNS] [THREADS]
@@ -63,8 +63,8 @@ for method in linear ties; do
     rm -f "$WORK/floor.bin"
     echo "$t1 - $t0" | bc -l >> "$WORK/$method.floor"
     t0=$(now)
-    "${PIN[@]}" /usr/bin/time -v -o "$WORK/time.txt" "$JAVA" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
-      -jar "$JAR" merge "$WORK/$method.yml" --output "$WORK/out" 2>/dev/null >/dev/null
+    "${PIN[@]}" /usr/bin/time -v -o "$WORK/time.txt" "$ROOT/bin/cocktail" \
+      merge "$WORK/$method.yml" --output "$WORK/out" 2>/dev/null >/dev/null
     t1=$(now)
     echo "$t1 - $t0" | bc -l >> "$WORK/$method.wall"
     grep 'Maximum resident set size' "$WORK/time.txt" | awk '{print $NF/1024}' >> "$WORK/$method.rss"
