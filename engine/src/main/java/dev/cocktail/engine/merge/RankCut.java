@@ -9,7 +9,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The k elements of a tensor with the largest score (|delta|, variance, ...), found without holding
@@ -254,16 +256,19 @@ final class RankCut {
             if (above >= k || above + size < k) return false;
             int from = lo >>> 16;
             int[] high = new int[(hi >>> 16) - from + 1];
-            for (Tally t : tallies) for (int i = 0; i < t.size; i++) high[(int) (t.found[i] >>> 48) - from]++;
+            for (Tally t : tallies) for (int i = 0; i < t.size; i++) high[(t.found[i] >>> 16) - from]++;
             int hb = high.length - 1;
             while (above + high[hb] < k) above += high[hb--];
             hb += from;
             long[] bucket = new long[high[hb - from] + 1]; // its scores, and room for one more (see below)
             int n = 0;
             for (Tally t : tallies) {
-                for (int i = 0; i < t.size; i++) { // store every score, keep it when in the bucket: no branch to mispredict
-                    bucket[n] = t.found[i];
-                    n += t.found[i] >>> 48 == hb ? 1 : 0;
+                for (int r = 0, i = 0; r < t.runs; r++) {
+                    long chunk = t.chunk[r];
+                    for (; i < t.end[r]; i++) { // store every score, keep it when in the bucket: no branch to mispredict
+                        bucket[n] = (long) t.found[i] << 32 | chunk;
+                        n += t.found[i] >>> 16 == hb ? 1 : 0;
+                    }
                 }
             }
             bucket = Arrays.copyOf(bucket, n);
@@ -280,43 +285,59 @@ final class RankCut {
         }
     }
 
-    /** One block's count of the scores above a band, and the scores inside it (bits << 32 | chunk index). */
+    /**
+     * One block's count of the scores above a band, and the scores inside it (their rank bits), in
+     * chunk order: run r holds found[end[r - 1], end[r]), the scores of chunk chunk[r].
+     */
     private static final class Tally {
+        /** Int lanes as wide as MergeKernels.F, for a float's bits. */
+        static final VectorSpecies<Integer> LANES = VectorSpecies.of(int.class, MergeKernels.F.vectorShape());
+
         final Band band;
         long above;
-        long[] found;
+        int[] found;
         int size;
+        int[] chunk = new int[16];
+        int[] end = new int[16];
+        int runs;
 
         /** Room for the band's share of a block of `length` elements, and some. */
         Tally(Band band, long length) {
             this.band = band;
-            this.found = new long[(int) Math.min(band.limit, (long) (1.25 * band.fraction * length) + 64)];
+            this.found = new int[(int) Math.min(band.limit, (long) (1.25 * band.fraction * length) + 64) + LANES.length()];
         }
 
         void add(Chunk c, float[] s) {
             int lo = band.lo, hi = band.hi, before = size;
             boolean collect = !band.overflow.get();
             int i = 0;
-            for (int bound = MergeKernels.F.loopBound(c.n); i < bound; i += MergeKernels.F.length()) {
+            for (int bound = LANES.loopBound(c.n); i < bound; i += LANES.length()) {
                 IntVector bits = FloatVector.fromArray(MergeKernels.F, s, i).reinterpretAsInts().and(0x7FFFFFFF);
                 above += bits.compare(VectorOperators.GT, hi).trueCount();
                 if (!collect) continue;
-                long in = bits.compare(VectorOperators.GE, lo).and(bits.compare(VectorOperators.LE, hi)).toLong();
-                for (; in != 0; in &= in - 1) {
-                    collect(c, rankBits(s[i + Long.numberOfTrailingZeros(in)]));
-                }
+                // the band's lanes packed to the front and stored whole at the end of found (the lanes
+                // past them are overwritten next): no branch on data, which ~3% of scores would mispredict
+                VectorMask<Integer> in = bits.compare(VectorOperators.GE, lo).and(bits.compare(VectorOperators.LE, hi));
+                if (size + LANES.length() > found.length) found = Arrays.copyOf(found, 2 * found.length);
+                bits.compress(in).intoArray(found, size);
+                size += in.trueCount();
             }
             for (; i < c.n; i++) {
                 int bits = rankBits(s[i]);
                 if (bits > hi) above++;
-                else if (collect && bits >= lo) collect(c, bits);
+                else if (collect && bits >= lo) {
+                    if (size == found.length) found = Arrays.copyOf(found, 2 * size);
+                    found[size++] = bits;
+                }
             }
-            if (collect && band.collected.addAndGet(size - before) > band.limit) band.overflow.set(true);
-        }
-
-        private void collect(Chunk c, int bits) {
-            if (size == found.length) found = Arrays.copyOf(found, 2 * size);
-            found[size++] = (long) bits << 32 | c.index;
+            if (size == before) return;
+            if (runs == chunk.length) {
+                chunk = Arrays.copyOf(chunk, 2 * runs);
+                end = Arrays.copyOf(end, 2 * runs);
+            }
+            chunk[runs] = c.index;
+            end[runs++] = size;
+            if (band.collected.addAndGet(size - before) > band.limit) band.overflow.set(true);
         }
     }
 }
