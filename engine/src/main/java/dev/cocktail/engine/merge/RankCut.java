@@ -47,7 +47,8 @@ final class RankCut {
     private final Score score;
     private final long k;
     // the cut, set once by Finder.find(): scores above value are kept, those equal to it too when
-    // inclusive, else the first `take` of them, counting from equalBefore[chunk] in that chunk
+    // inclusive, else the first `take` of them: equalBefore[chunk] of them come before that chunk
+    // (and equalBefore[chunks], all of them)
     private float value;
     private boolean inclusive;
     private long take;
@@ -70,9 +71,19 @@ final class RankCut {
     void mask(Chunk c, float[] s, float[] mask) {
         MergeKernels.above(s, inclusive ? Math.nextDown(value) : value, mask, c.n);
         if (equalBefore == null) return;
-        long seen = equalBefore[c.index];
-        for (int i = 0; i < c.n && seen < take; i++) {
-            if (Math.abs(s[i]) == value) mask[i] = seen++ < take ? 1f : 0f;
+        // the chunk's scores equal to the cut, kept while fewer than `take` came before; most chunks
+        // hold none, and those are skipped without a look
+        long seen = equalBefore[c.index], end = Math.min(take, equalBefore[c.index + 1]);
+        int i = 0;
+        for (int bound = MergeKernels.F.loopBound(c.n); seen < end && i < bound; i += MergeKernels.F.length()) {
+            long equal = FloatVector.fromArray(MergeKernels.F, s, i).abs().compare(VectorOperators.EQ, value).toLong();
+            for (; equal != 0 && seen < end; equal &= equal - 1, seen++) mask[i + Long.numberOfTrailingZeros(equal)] = 1f;
+        }
+        for (; seen < end && i < c.n; i++) {
+            if (Math.abs(s[i]) == value) {
+                mask[i] = 1f;
+                seen++;
+            }
         }
     }
 
@@ -100,18 +111,14 @@ final class RankCut {
             set(v, true, 0, null);
             return;
         }
-        long[] before = equalPerChunk != null ? equalPerChunk : job.perChunk((c, one) -> {
+        long[] counts = equalPerChunk != null ? equalPerChunk : job.perChunk((c, one) -> {
             float[] s = c.tmp(scratch);
             score.fill(c, s);
             for (int i = 0; i < c.n; i++) if (Math.abs(s[i]) == v) one[0]++;
         });
-        long sum = 0;
-        for (int i = 0; i < before.length; i++) {
-            long e = before[i];
-            before[i] = sum;
-            sum += e;
-        }
-        set(v, false, take, before);
+        long[] prefix = new long[counts.length + 1];
+        for (int i = 0; i < counts.length; i++) prefix[i + 1] = prefix[i] + counts[i];
+        set(v, false, take, prefix);
     }
 
     /** The cuts of one tensor, found together. */
