@@ -11,7 +11,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The k elements of a tensor with the largest score (|delta|, variance, ...), found without holding
@@ -297,9 +296,6 @@ final class RankCut {
      * chunk order: run r holds found[end[r - 1], end[r]), the scores of chunk chunk[r].
      */
     private static final class Tally {
-        /** Int lanes as wide as MergeKernels.F, for a float's bits. */
-        static final VectorSpecies<Integer> LANES = VectorSpecies.of(int.class, MergeKernels.F.vectorShape());
-
         final Band band;
         long above;
         int[] found;
@@ -311,21 +307,21 @@ final class RankCut {
         /** Room for the band's share of a block of `length` elements, and some. */
         Tally(Band band, long length) {
             this.band = band;
-            this.found = new int[(int) Math.min(band.limit, (long) (1.25 * band.fraction * length) + 64) + LANES.length()];
+            this.found = new int[(int) Math.min(band.limit, (long) (1.25 * band.fraction * length) + 64)];
         }
 
         void add(Chunk c, float[] s) {
             int lo = band.lo, hi = band.hi, before = size;
             boolean collect = !band.overflow.get();
             int i = 0;
-            for (int bound = LANES.loopBound(c.n); i < bound; i += LANES.length()) {
+            for (int bound = MergeKernels.F.loopBound(c.n); i < bound; i += MergeKernels.F.length()) {
                 IntVector bits = FloatVector.fromArray(MergeKernels.F, s, i).reinterpretAsInts().and(0x7FFFFFFF);
                 above += bits.compare(VectorOperators.GT, hi).trueCount();
                 if (!collect) continue;
                 // the band's lanes packed to the front and stored whole at the end of found (the lanes
                 // past them are overwritten next): no branch on data, which ~3% of scores would mispredict
                 VectorMask<Integer> in = bits.compare(VectorOperators.GE, lo).and(bits.compare(VectorOperators.LE, hi));
-                if (size + LANES.length() > found.length) found = Arrays.copyOf(found, 2 * found.length);
+                reserve(MergeKernels.F.length());
                 bits.compress(in).intoArray(found, size);
                 size += in.trueCount();
             }
@@ -333,7 +329,7 @@ final class RankCut {
                 int bits = rankBits(s[i]);
                 if (bits > hi) above++;
                 else if (collect && bits >= lo) {
-                    if (size == found.length) found = Arrays.copyOf(found, 2 * size);
+                    reserve(1);
                     found[size++] = bits;
                 }
             }
@@ -345,6 +341,11 @@ final class RankCut {
             chunk[runs] = c.index;
             end[runs++] = size;
             if (band.collected.addAndGet(size - before) > band.limit) band.overflow.set(true);
+        }
+
+        /** Room in found for n more scores. */
+        private void reserve(int n) {
+            if (size + n > found.length) found = Arrays.copyOf(found, Math.max(2 * found.length, size + n));
         }
     }
 }
