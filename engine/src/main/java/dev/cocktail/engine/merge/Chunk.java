@@ -16,6 +16,7 @@ public final class Chunk {
     /** The chunk's position in the tensor; chunk boundaries depend only on the tensor's shape. */
     public int index;
     private float[][] tmp = new float[0][];
+    private int[][] ints = new int[0][];
     private MemorySegment[] raw = new MemorySegment[0];
     private String tensor;
     private long seed;
@@ -36,6 +37,17 @@ public final class Chunk {
             tmp = grown;
         }
         return tmp[k];
+    }
+
+    /**
+     * The k-th int array of this worker, at least `length` long, kept from tensor to tensor (its
+     * contents are whatever its last user left): what a pass collects lives here rather than in
+     * fresh arrays, which on a cold JVM cost a page fault per 4 KB and make the heap grow.
+     */
+    int[] ints(int k, int length) {
+        if (k >= ints.length) ints = java.util.Arrays.copyOf(ints, k + 1);
+        if (ints[k] == null || ints[k].length < length) ints[k] = new int[length];
+        return ints[k];
     }
 
     /** This worker's buffer for the raw bytes of input i, at least `bytes` long. */

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
 import jdk.incubator.vector.FloatVector;
@@ -42,6 +43,7 @@ final class RankCut {
      */
     private static final int RUNS = 256, MIN_SAMPLE = 1 << 13, MAX_SAMPLE = 1 << 16;
     private static final int NAN_BITS = 0x7F800000; // bits above this are NaNs
+    private static final long MAX_STORE = Integer.MAX_VALUE - 16; // the longest int[] a JVM allocates, with room to spare
 
     private final Score score;
     private final long k;
@@ -155,19 +157,31 @@ final class RankCut {
             List<Band> around = job.parallel(open.stream().map(cut -> (Callable<Band>) () -> {
                 float[] s = new float[sample.n];
                 cut.score.fill(sample, s);
-                return Band.around(cut, s, new int[sample.n], n);
+                return Band.around(cut, s, job.ints(0, sample.n), n);
             }).toList());
             List<Band> bands = new ArrayList<>();
             List<RankCut> exact = new ArrayList<>();
+            long blockLength = job.blockLength(), blocks = job.blocks();
             for (int j = 0; j < open.size(); j++) {
-                if (around.get(j) != null) bands.add(around.get(j));
+                Band b = around.get(j);
+                // each block collects into its own region of the band's store, which this thread keeps
+                // for the next tensor's bands; a band too wide to store goes to the radix select
+                if (b != null && b.region(blockLength) * blocks <= MAX_STORE) bands.add(b);
                 else exact.add(open.get(j));
             }
             if (!bands.isEmpty()) {
-                long blockLength = job.blockLength();
+                int[][] stores = new int[bands.size()][];
+                for (int j = 0; j < stores.length; j++) {
+                    stores[j] = job.ints(j, (int) (bands.get(j).region(blockLength) * blocks));
+                }
+                AtomicInteger regions = new AtomicInteger();
                 List<Tally[]> parts = job.blocks(() -> {
+                    int r = regions.getAndIncrement();
                     Tally[] t = new Tally[bands.size()];
-                    for (int j = 0; j < t.length; j++) t[j] = new Tally(bands.get(j), blockLength);
+                    for (int j = 0; j < t.length; j++) {
+                        int room = (int) bands.get(j).region(blockLength);
+                        t[j] = new Tally(bands.get(j), stores[j], r * room, room);
+                    }
                     return t;
                 }, (c, tallies) -> {
                     float[] scores = c.tmp(scratch);
@@ -216,33 +230,38 @@ final class RankCut {
                         AtomicBoolean overflow) {
 
         /**
-         * The band judged from the sample's scores s (sorted is scratch of the same length) among the
+         * The band judged from the sample's scores s (sorted is scratch at least as long) among the
          * tensor's n, or null when it would hold more scores than are worth collecting. The k-th
          * highest of n sits near rank k m / n of a sample of m, give or take a binomial spread; four
          * standard deviations (and a few ranks more, the sample's runs not being independent draws)
          * either side leave little to chance.
          */
         static Band around(RankCut cut, float[] s, int[] sorted, long n) {
-            int m = sorted.length;
+            int m = s.length;
             for (int i = 0; i < m; i++) sorted[i] = rankBits(s[i]);
-            Arrays.sort(sorted);
+            Arrays.sort(sorted, 0, m);
             double p = (double) cut.k / n, rank = p * m - 1; // ranks from the top, 0 the highest
             double spread = 4 * Math.sqrt(m * p * (1 - p) * (1 - (double) m / n)) + 16;
             long top = (long) Math.floor(rank - spread), bottom = (long) Math.ceil(rank + spread);
             int hi = top < 0 ? Integer.MAX_VALUE : sorted[(int) (m - 1 - top)];
             int lo = bottom >= m ? 0 : sorted[(int) (m - 1 - bottom)];
-            double fraction = (double) (upTo(sorted, hi) - upTo(sorted, lo - 1)) / m;
-            long limit = Math.max(n / 32, 1 << 20); // 8 bytes each: a quarter of the scores' size as F32
+            double fraction = (double) (upTo(sorted, m, hi) - upTo(sorted, m, lo - 1)) / m;
+            long limit = Math.max(n / 32, 1 << 20); // 4 bytes each: an eighth of the scores' size as F32
             if (fraction * n > limit) return null;
             return new Band(cut, lo, hi, fraction, limit, new AtomicLong(), new AtomicBoolean());
         }
 
-        /** How many of the sorted bits are at most x. */
-        private static int upTo(int[] sorted, int x) {
-            int i = Arrays.binarySearch(sorted, x);
+        /** How many of the sorted bits sorted[0, m) are at most x. */
+        private static int upTo(int[] sorted, int m, int x) {
+            int i = Arrays.binarySearch(sorted, 0, m, x);
             if (i < 0) return -i - 1;
-            while (i < sorted.length && sorted[i] == x) i++;
+            while (i < m && sorted[i] == x) i++;
             return i;
+        }
+
+        /** Room for the band's share of a block of `length` elements, and some. */
+        long region(long length) {
+            return Math.min(limit, (long) (1.25 * fraction * length) + 64);
         }
 
         /**
@@ -262,30 +281,28 @@ final class RankCut {
             if (above >= k || above + size < k) return false;
             int from = lo >>> 16;
             int[] high = new int[(hi >>> 16) - from + 1];
-            for (Tally t : tallies) for (int i = 0; i < t.size; i++) high[(t.found[i] >>> 16) - from]++;
+            for (Tally t : tallies) for (int i = t.base; i < t.base + t.size; i++) high[(t.found[i] >>> 16) - from]++;
             int hb = high.length - 1;
             while (above + high[hb] < k) above += high[hb--];
             hb += from;
-            long[] bucket = new long[high[hb - from] + 1]; // its scores, and room for one more (see below)
-            int n = 0;
+            // the low bits of the scores in bucket hb: every score adds 0 or 1, no branch to mispredict
+            int[] low = job.ints(0, 1 << 16);
+            Arrays.fill(low, 0, 1 << 16, 0);
             for (Tally t : tallies) {
-                for (int r = 0, i = 0; r < t.runs; r++) {
-                    long chunk = t.chunk[r];
-                    for (; i < t.end[r]; i++) { // store every score, keep it when in the bucket: no branch to mispredict
-                        bucket[n] = (long) t.found[i] << 32 | chunk;
-                        n += t.found[i] >>> 16 == hb ? 1 : 0;
-                    }
-                }
+                for (int i = t.base; i < t.base + t.size; i++) low[t.found[i] & 0xFFFF] += t.found[i] >>> 16 == hb ? 1 : 0;
             }
-            bucket = Arrays.copyOf(bucket, n);
-            int[] low = new int[1 << 16];
-            for (long f : bucket) low[(int) (f >>> 32) & 0xFFFF]++;
-            int l = low.length - 1;
+            int l = (1 << 16) - 1;
             while (above + low[l] < k) above += low[l--];
             int bits = hb << 16 | l;
             if (bits > NAN_BITS) return false; // a NaN equals no score; the radix path keeps that rule
             long[] equalPerChunk = new long[job.chunks()];
-            for (long f : bucket) if (f >>> 32 == bits) equalPerChunk[(int) f]++;
+            for (Tally t : tallies) {
+                for (int r = 0, i = t.base; r < t.runs; r++) {
+                    int equal = 0;
+                    for (; i < t.base + t.end[r]; i++) equal += t.found[i] == bits ? 1 : 0;
+                    equalPerChunk[t.chunk[r]] += equal;
+                }
+            }
             cut.cutAt(job, scratch, bits, above, low[l], equalPerChunk);
             return true;
         }
@@ -293,21 +310,24 @@ final class RankCut {
 
     /**
      * One block's count of the scores above a band, and the scores inside it (their rank bits), in
-     * chunk order: run r holds found[end[r - 1], end[r]), the scores of chunk chunk[r].
+     * chunk order at found[base, base + size): run r holds the scores of chunk chunk[r], up to
+     * found[base + end[r]]. found is the block's region of `room` ints in the band's store, or the
+     * block's own array once the region is full.
      */
     private static final class Tally {
         final Band band;
         long above;
         int[] found;
-        int size;
+        int base, room, size;
         int[] chunk = new int[16];
         int[] end = new int[16];
         int runs;
 
-        /** Room for the band's share of a block of `length` elements, and some. */
-        Tally(Band band, long length) {
+        Tally(Band band, int[] store, int base, int room) {
             this.band = band;
-            this.found = new int[(int) Math.min(band.limit, (long) (1.25 * band.fraction * length) + 64)];
+            this.found = store;
+            this.base = base;
+            this.room = room;
         }
 
         void add(Chunk c, float[] s) {
@@ -322,7 +342,7 @@ final class RankCut {
                 // past them are overwritten next): no branch on data, which ~3% of scores would mispredict
                 VectorMask<Integer> in = bits.compare(VectorOperators.GE, lo).and(bits.compare(VectorOperators.LE, hi));
                 reserve(MergeKernels.F.length());
-                bits.compress(in).intoArray(found, size);
+                bits.compress(in).intoArray(found, base + size);
                 size += in.trueCount();
             }
             for (; i < c.n; i++) {
@@ -330,7 +350,7 @@ final class RankCut {
                 if (bits > hi) above++;
                 else if (collect && bits >= lo) {
                     reserve(1);
-                    found[size++] = bits;
+                    found[base + size++] = bits;
                 }
             }
             if (size == before) return;
@@ -345,7 +365,10 @@ final class RankCut {
 
         /** Room in found for n more scores. */
         private void reserve(int n) {
-            if (size + n > found.length) found = Arrays.copyOf(found, Math.max(2 * found.length, size + n));
+            if (size + n <= room) return;
+            room = Math.max(2 * room, size + n);
+            found = Arrays.copyOfRange(found, base, base + room);
+            base = 0;
         }
     }
 }

@@ -80,6 +80,16 @@ public final class TensorJob {
         return chunks;
     }
 
+    /** How many blocks a pass over the whole tensor has. */
+    int blocks() {
+        return (chunks + blockChunks - 1) / blockChunks;
+    }
+
+    /** The calling thread's k-th reusable int array (see Chunk.ints). */
+    int[] ints(int k, int length) {
+        return scratch.get().ints(k, length);
+    }
+
     /** How many elements a pass's block covers (the last one may have fewer). */
     long blockLength() {
         return (long) blockChunks * chunk;

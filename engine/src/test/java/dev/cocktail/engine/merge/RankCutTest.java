@@ -20,6 +20,8 @@ import org.junit.jupiter.api.Test;
  */
 class RankCutTest {
     static final ExecutorService POOL = Executors.newFixedThreadPool(2);
+    /** One scratch for every job, as a merge has: each cut reuses the arrays the one before left filled. */
+    static final ThreadLocal<Chunk> SCRATCH = ThreadLocal.withInitial(Chunk::new);
 
     @AfterAll
     static void stop() {
@@ -31,7 +33,7 @@ class RankCutTest {
         List<Tensor> sources = List.of(
                 new Tensor("base", DType.F32, new long[] {x.length}, MemorySegment.ofArray(new float[x.length])),
                 new Tensor("x", DType.F32, new long[] {x.length}, MemorySegment.ofArray(x)));
-        return new TensorJob("t", sources, new long[] {x.length}, false, 0, POOL, ThreadLocal.withInitial(Chunk::new));
+        return new TensorJob("t", sources, new long[] {x.length}, false, 0, POOL, SCRATCH);
     }
 
     static final RankCut.Score MAGNITUDE = (c, s) -> {
@@ -86,6 +88,18 @@ class RankCutTest {
             for (int i = 0; i < n; i++) x[i] = (r.nextInt(9) - 4) * 0.25f;
             check(x, ks(n));
         }
+    }
+
+    /**
+     * Scores rising with position: the band's scores all sit in one or two blocks, far more than a
+     * block's share of the band, so those blocks outgrow their region of the band's store.
+     */
+    @Test
+    void bandScoresCrowdedIntoFewBlocks() {
+        int n = 3_000_000;
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (i + 1) * 1e-3f;
+        check(x, n / 3, n / 2);
     }
 
     /** Zeros make up most of the tensor: a band around the cut would hold more scores than are collected. */
