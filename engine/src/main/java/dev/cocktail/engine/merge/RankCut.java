@@ -281,28 +281,19 @@ final class RankCut {
             if (above >= k || above + size < k) return false;
             int from = lo >>> 16;
             int[] high = new int[(hi >>> 16) - from + 1];
-            for (Tally t : tallies) for (int i = t.base; i < t.base + t.size; i++) high[(t.found[i] >>> 16) - from]++;
+            for (Tally t : tallies) t.countHigh(from, high);
             int hb = high.length - 1;
             while (above + high[hb] < k) above += high[hb--];
             hb += from;
-            // the low bits of the scores in bucket hb: every score adds 0 or 1, no branch to mispredict
             int[] low = job.ints(0, 1 << 16);
             Arrays.fill(low, 0, 1 << 16, 0);
-            for (Tally t : tallies) {
-                for (int i = t.base; i < t.base + t.size; i++) low[t.found[i] & 0xFFFF] += t.found[i] >>> 16 == hb ? 1 : 0;
-            }
+            for (Tally t : tallies) t.countLow(hb, low);
             int l = (1 << 16) - 1;
             while (above + low[l] < k) above += low[l--];
             int bits = hb << 16 | l;
             if (bits > NAN_BITS) return false; // a NaN equals no score; the radix path keeps that rule
             long[] equalPerChunk = new long[job.chunks()];
-            for (Tally t : tallies) {
-                for (int r = 0, i = t.base; r < t.runs; r++) {
-                    int equal = 0;
-                    for (; i < t.base + t.end[r]; i++) equal += t.found[i] == bits ? 1 : 0;
-                    equalPerChunk[t.chunk[r]] += equal;
-                }
-            }
+            for (Tally t : tallies) t.countEqual(bits, equalPerChunk);
             cut.cutAt(job, scratch, bits, above, low[l], equalPerChunk);
             return true;
         }
@@ -361,6 +352,28 @@ final class RankCut {
             chunk[runs] = c.index;
             end[runs++] = size;
             if (band.collected.addAndGet(size - before) > band.limit) band.overflow.set(true);
+        }
+
+        // pick's three counts over the scores, each its own small method so that the JIT compiles
+        // each loop on its own, quickly, rather than all of pick again for every loop that gets hot
+
+        /** high[b - from] counts the scores whose top 16 bits are b. */
+        void countHigh(int from, int[] high) {
+            for (int i = base; i < base + size; i++) high[(found[i] >>> 16) - from]++;
+        }
+
+        /** low[b] counts the scores in bucket hb whose low 16 bits are b: each score adds 0 or 1, no branch to mispredict. */
+        void countLow(int hb, int[] low) {
+            for (int i = base; i < base + size; i++) low[found[i] & 0xFFFF] += found[i] >>> 16 == hb ? 1 : 0;
+        }
+
+        /** perChunk[c] counts the scores of chunk c whose bits are `bits`. */
+        void countEqual(int bits, long[] perChunk) {
+            for (int r = 0, i = base; r < runs; r++) {
+                int equal = 0;
+                for (; i < base + end[r]; i++) equal += found[i] == bits ? 1 : 0;
+                perChunk[chunk[r]] += equal;
+            }
         }
 
         /** Room in found for n more scores. */

@@ -148,16 +148,25 @@ public final class TensorJob {
             run = n;
         }
         long stride = elements / runs;
+        int runLength = run, parts = Math.min(runs, 2); // each input's runs in two halves, so that no worker idles
+        List<Callable<Void>> reads = new ArrayList<>();
         for (int i = 0; i < sources.size(); i++) {
-            Tensor t = sources.get(i);
-            MemorySegment raw = c.raw(i, (long) run * t.dtype().byteSize());
-            // read, not touched through the mapping: a touch maps the whole page-cache folio around
-            // it (up to 2 MB), so 256 runs would map most of the tensor
-            for (int r = 0; r < runs; r++) {
-                t.read(r * stride, run, raw);
-                Convert.toF32(t.dtype(), raw, 0, c.in[i], r * run, run);
+            for (int p = 0; p < parts; p++) {
+                Tensor t = sources.get(i);
+                int input = i, first = runs * p / parts, last = runs * (p + 1) / parts;
+                reads.add(() -> {
+                    MemorySegment raw = scratch.get().raw(input, (long) runLength * t.dtype().byteSize());
+                    // read, not touched through the mapping: a touch maps the whole page-cache folio
+                    // around it (up to 2 MB), so 256 runs would map most of the tensor
+                    for (int r = first; r < last; r++) {
+                        t.read(r * stride, runLength, raw);
+                        Convert.toF32(t.dtype(), raw, 0, c.in[input], r * runLength, runLength);
+                    }
+                    return null;
+                });
             }
         }
+        parallel(reads); // a few hundred small reads per input, on the pool rather than one thread
         return c;
     }
 
