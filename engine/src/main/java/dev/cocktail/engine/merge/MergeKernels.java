@@ -70,6 +70,23 @@ final class MergeKernels {
         for (; i < n; i++) d[i] = d[i] * mask[i] * s;
     }
 
+    /**
+     * d = ((x - b) * keep) * s with keep = |x - b| > t ? 1 : 0: a task vector cut by magnitude and
+     * scaled, in one pass, with the very operations of sub, above and maskScale in turn.
+     */
+    static void keepScaled(float[] x, float[] b, float t, float s, float[] d, int n) {
+        FloatVector one = FloatVector.broadcast(F, 1f), zero = FloatVector.zero(F);
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            FloatVector v = FloatVector.fromArray(F, x, i).sub(FloatVector.fromArray(F, b, i));
+            v.mul(zero.blend(one, v.abs().compare(VectorOperators.GT, t))).mul(s).intoArray(d, i);
+        }
+        for (; i < n; i++) {
+            float v = x[i] - b[i];
+            d[i] = v * (Math.abs(v) > t ? 1f : 0f) * s;
+        }
+    }
+
     /** sum a[i] * b[i], lanes in F32 and the chunk total in F64. */
     static double dot(float[] a, float[] b, int n) {
         FloatVector acc = FloatVector.zero(F);

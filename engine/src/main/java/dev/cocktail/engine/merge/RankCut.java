@@ -68,9 +68,19 @@ final class RankCut {
         return cut;
     }
 
+    /** Scores whose magnitude is above this are kept; in a chunk byThreshold() holds for, only those. */
+    float threshold() {
+        return inclusive ? Math.nextDown(value) : value;
+    }
+
+    /** Whether the chunk keeps exactly its scores above threshold(): none equal to the cut is kept by position. */
+    boolean byThreshold(Chunk c) {
+        return equalBefore == null || equalBefore[c.index] >= Math.min(take, equalBefore[c.index + 1]);
+    }
+
     /** mask[i] = 1 where the score s[i] (of this chunk) is among the k highest, else 0. */
     void mask(Chunk c, float[] s, float[] mask) {
-        MergeKernels.above(s, inclusive ? Math.nextDown(value) : value, mask, c.n);
+        MergeKernels.above(s, threshold(), mask, c.n);
         if (equalBefore == null) return;
         // the chunk's scores equal to the cut, kept while fewer than `take` came before; most chunks
         // hold none, and those are skipped without a look

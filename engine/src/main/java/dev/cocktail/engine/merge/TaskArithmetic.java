@@ -65,6 +65,11 @@ record TaskArithmetic(Sparsify sparsify, boolean consensus, boolean normalize, b
             float[][] wd = new float[k][];
             for (int m = 0; m < k; m++) {
                 float[] d = c.in[m + 1];
+                wd[m] = d;
+                if (masks[m] instanceof Magnitude(RankCut cut) && cut.byThreshold(c)) {
+                    MergeKernels.keepScaled(d, c.in[0], cut.threshold(), scale[m], d, c.n); // the usual chunk, in one pass
+                    continue;
+                }
                 MergeKernels.sub(d, c.in[0], d, c.n);
                 if (masks[m] != null) {
                     float[] mask = c.tmp(m + 1);
@@ -73,7 +78,6 @@ record TaskArithmetic(Sparsify sparsify, boolean consensus, boolean normalize, b
                 } else {
                     MergeKernels.scale(d, w[m], d, c.n);
                 }
-                wd[m] = d;
             }
             if (consensus) {
                 MergeKernels.consensus(wd, wd, w, c.in[0], normalize, lam, c.out, c.n);
@@ -94,6 +98,14 @@ record TaskArithmetic(Sparsify sparsify, boolean consensus, boolean normalize, b
         void fill(Chunk c, float[] d, float[] mask);
     }
 
+    /** The `density` share of largest magnitudes: most chunks apply it with no mask at all (keepScaled). */
+    private record Magnitude(RankCut cut) implements Mask {
+        @Override
+        public void fill(Chunk c, float[] d, float[] mask) {
+            cut.mask(c, d, mask);
+        }
+    }
+
     /**
      * The mask of input `in` (task vector m), or null when everything is kept; its magnitude cuts go
      * to `cuts`. Chunk scratch: masks in 1..k, the outliers to drop in k+1.
@@ -105,10 +117,7 @@ record TaskArithmetic(Sparsify sparsify, boolean consensus, boolean normalize, b
         int k = job.inputs() - 1;
         RankCut.Score magnitude = (c, s) -> MergeKernels.sub(c.in[in], c.in[0], s, c.n); // cuts rank by |s|
         return switch (sparsify) {
-            case MAGNITUDE -> {
-                RankCut cut = cuts.top(magnitude, (long) (p * n));
-                yield (c, d, mask) -> cut.mask(c, d, mask);
-            }
+            case MAGNITUDE -> new Magnitude(cuts.top(magnitude, (long) (p * n)));
             case OUTLIERS -> {
                 long target = (long) (p * n), top = (long) (gamma[m] * n), bottom = n - target - top;
                 if (bottom < 0) {
