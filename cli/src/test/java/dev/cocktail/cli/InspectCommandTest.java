@@ -76,9 +76,17 @@ class InspectCommandTest {
         assertEquals(0, h.status());
         assertTrue(h.out().contains("inspect"), h.out());
         for (String command : new String[] {"inspect", "mix", "merge", "extrapolate", "eval", "score", "forward", "embed", "tokenize"}) {
+            assertTrue(h.out().contains("\n  " + command + " "), command + " missing from the usage: " + h.out());
             CliRun sub = CliRun.of(command, "--help");
             assertEquals(0, sub.status(), command + " --help: " + sub.err());
             assertTrue(sub.out().startsWith("Usage: cocktail " + command), sub.out());
         }
+        // only the subcommand named is built; the root's options may come before its name
+        CliRun verbose = CliRun.of("--verbose", "merge", "--help");
+        assertEquals(0, verbose.status(), verbose.err());
+        assertTrue(verbose.out().startsWith("Usage: cocktail merge"), verbose.out());
+        CliRun typo = CliRun.of("mrege", "x.yml");
+        assertEquals(2, typo.status(), typo.err());
+        assertTrue(typo.err().contains("Unmatched arguments") && typo.err().contains("Did you mean: cocktail "), typo.err());
     }
 }
