@@ -171,7 +171,7 @@ final class RankCut {
             }).toList());
             List<Band> bands = new ArrayList<>();
             List<RankCut> exact = new ArrayList<>();
-            long blockLength = job.blockLength(), blocks = job.blocks();
+            long blockLength = job.blockLength(), blocks = job.blockCount();
             for (int j = 0; j < open.size(); j++) {
                 Band b = around.get(j);
                 // each block collects into its own region of the band's store, which this thread keeps

@@ -81,7 +81,7 @@ public final class TensorJob {
     }
 
     /** How many blocks a pass over the whole tensor has. */
-    int blocks() {
+    int blockCount() {
         return (chunks + blockChunks - 1) / blockChunks;
     }
 
