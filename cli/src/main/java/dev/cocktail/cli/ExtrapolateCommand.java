@@ -1,7 +1,7 @@
 package dev.cocktail.cli;
 
 import dev.cocktail.engine.DType;
-import dev.cocktail.engine.merge.Extrapolation;
+import dev.cocktail.merge.Extrapolation;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -1,6 +1,6 @@
 package dev.cocktail.cli;
 
-import dev.cocktail.engine.merge.MergekitMerge;
+import dev.cocktail.merge.MergekitMerge;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

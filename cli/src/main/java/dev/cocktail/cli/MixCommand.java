@@ -5,7 +5,7 @@ import dev.cocktail.engine.CocktailException;
 import dev.cocktail.engine.DType;
 import dev.cocktail.engine.ModelDir;
 import dev.cocktail.engine.Progress;
-import dev.cocktail.engine.merge.Mix;
+import dev.cocktail.merge.Mix;
 import dev.cocktail.models.Scoring;
 import java.io.PrintWriter;
 import java.nio.file.Path;

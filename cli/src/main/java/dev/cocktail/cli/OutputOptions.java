@@ -1,6 +1,6 @@
 package dev.cocktail.cli;
 
-import dev.cocktail.engine.merge.Output;
+import dev.cocktail.merge.Output;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cocktail.engine.CocktailException;
 import dev.cocktail.engine.Json;
-import dev.cocktail.engine.merge.MergekitConfig;
+import dev.cocktail.merge.MergekitConfig;
 import dev.cocktail.models.BertConfig;
 import dev.cocktail.models.Examples;
 import dev.cocktail.models.LlamaConfig;

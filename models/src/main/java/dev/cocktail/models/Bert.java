@@ -13,7 +13,7 @@ import java.util.List;
 /**
  * Hugging Face BertModel's encoder (post-LN): word + position + token-type embeddings and LayerNorm;
  * per layer, bidirectional self-attention over the real tokens, output dense + residual + LayerNorm,
- * exact GELU feed-forward + residual + LayerNorm. Weights may carry a `bert.` prefix (as in
+ * exact GELU feed-forward + residual + LayerNorm. Tensor names may carry a `bert.` prefix (as in
  * BertForMaskedLM checkpoints); heads and the pooler are not used.
  */
 public final class Bert implements AutoCloseable {
@@ -36,7 +36,7 @@ public final class Bert implements AutoCloseable {
         this.config = config;
         this.checkpoint = checkpoint;
         this.kernels = kernels;
-        Weights w = new Weights(checkpoint, checkpoint.tensor("bert.embeddings.word_embeddings.weight") != null ? "bert." : "");
+        TensorLookup w = new TensorLookup(checkpoint, checkpoint.tensor("bert.embeddings.word_embeddings.weight") != null ? "bert." : "");
         int h = config.hiddenSize(), inter = config.intermediateSize();
         words = w.require("embeddings.word_embeddings.weight", config.vocabSize(), h);
         positions = w.require("embeddings.position_embeddings.weight", config.maxPositions(), h);

@@ -35,7 +35,7 @@ public final class Llama implements AutoCloseable {
         this.config = config;
         this.checkpoint = checkpoint;
         this.kernels = kernels;
-        Weights w = new Weights(checkpoint, "");
+        TensorLookup w = new TensorLookup(checkpoint, "");
         int h = config.hiddenSize(), qDim = config.heads() * config.headDim(), kvDim = config.kvHeads() * config.headDim();
         int inter = config.intermediateSize();
         embeddings = w.require("model.embed_tokens.weight", config.vocabSize(), h);

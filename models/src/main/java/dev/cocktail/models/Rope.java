@@ -1,7 +1,7 @@
 package dev.cocktail.models;
 
 /**
- * Rotary position tables as transformers builds them, but in double precision:
+ * RoPE (rotary position embedding) tables as transformers builds them, but in double precision:
  * inv_freq_j = theta^(-2j/d) for j < d/2, rescaled by rope_scaling, and cos/sin of position * inv_freq_j
  * for the positions of the rows, rounded to F32 at the end.
  */

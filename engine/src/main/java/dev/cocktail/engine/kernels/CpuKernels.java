@@ -70,7 +70,7 @@ final class CpuKernels implements Kernels {
 
     @Override
     public void rope(float[] x, int rows, int seqLen, int heads, int headDim, float[] cos, float[] sin) {
-        byRows(rows, heads * headDim, (from, to) -> Rotary.apply(x, from, to, seqLen, heads, headDim, cos, sin));
+        byRows(rows, heads * headDim, (from, to) -> Rope.apply(x, from, to, seqLen, heads, headDim, cos, sin));
     }
 
     @Override

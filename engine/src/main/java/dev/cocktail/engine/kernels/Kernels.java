@@ -37,7 +37,7 @@ public interface Kernels {
     void gelu(float[] x, int n);
 
     /**
-     * Rotary embedding in the rotate_half layout on rows of `heads` heads of headDim: dimension j
+     * RoPE (rotary position embedding) in the rotate_half layout on rows of `heads` heads of headDim: dimension j
      * pairs with j + headDim/2. Row r is at position r % seqLen; cos and sin are [seqLen x headDim/2].
      */
     void rope(float[] x, int rows, int seqLen, int heads, int headDim, float[] cos, float[] sin);

@@ -1,0 +1,69 @@
+package dev.cocktail.merge;
+
+import dev.cocktail.engine.CocktailException;
+import dev.cocktail.engine.DType;
+import dev.cocktail.engine.Progress;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * ExPO (arXiv 2404.16792): theta = theta_m + alpha * (theta_m - theta_base), in F32. With several
+ * models (Extrapolation Merging, arXiv 2503.04834) each is extrapolated from the same base, then
+ * the extrapolated models are summed by weights, in model order as LM-Cocktail sums.
+ */
+public final class Extrapolation {
+    private Extrapolation() {}
+
+    public static final double DEFAULT_ALPHA = 0.3;
+
+    /**
+     * @param base the model the others were fine-tuned from
+     * @param models the fine-tuned models; the first gives config and tokenizer
+     * @param weights one per model (null: all equal); they must sum to 1 within 1e-3
+     */
+    public record Request(String base, List<String> models, double alpha, double[] weights, DType dtype,
+                          Output output) {}
+
+    public static void extrapolate(Request r, Progress progress, String version) {
+        int k = r.models().size();
+        if (k == 0) throw new CocktailException("extrapolate needs at least one fine-tuned model besides --base.");
+        if (!Double.isFinite(r.alpha())) throw new CocktailException("--alpha must be a number, got " + r.alpha() + ".");
+        double[] weights = r.weights();
+        if (weights == null) {
+            weights = new double[k];
+            java.util.Arrays.fill(weights, 1.0 / k);
+        }
+        if (weights.length != k) {
+            throw new CocktailException("got " + weights.length + " weights for " + k + " models; give one weight per model.");
+        }
+        double sum = 0;
+        for (double x : weights) sum += x;
+        if (Math.abs(sum - 1) > 1e-3) throw new CocktailException("the weights sum to " + sum + ", not 1.");
+        List<String> names = new ArrayList<>();
+        names.add(r.base());
+        names.addAll(r.models());
+        float[] w = new float[k];
+        for (int i = 0; i < k; i++) w[i] = (float) weights[i];
+        try (OpenModels m = OpenModels.open(names)) {
+            DType dtype = r.dtype() == null ? m.mainDtype(1) : r.dtype();
+            List<PlannedTensor> plan = MergePlan.sameTensors(m, 1, extrapolated(w, (float) r.alpha()), r.dtype());
+            List<String> roles = new ArrayList<>();
+            roles.add("base");
+            for (double x : weights) roles.add("extrapolated, weight " + x);
+            List<String> settings = List.of("method: ExPO extrapolation, theta_m + alpha * (theta_m - theta_base), then sum_i w_i theta_i, F32",
+                    "alpha: " + r.alpha(), "dtype: " + dtype.torchName());
+            ModelFiles files = new ModelFiles(m.dir(1), m.dir(1), dtype, 0,
+                    new ModelCard("ExPO extrapolation", m, roles, settings, null, version));
+            MergeDriver.run(new MergeJob(plan, files, r.output(), m.paths(), 0), progress);
+        }
+    }
+
+    /** Input 0 is the base: each other input i becomes x_i + alpha (x_i - base), then acc = w_1 e_1 + w_2 e_2 + ... */
+    static TensorMerge extrapolated(float[] w, float alpha) {
+        return job -> c -> {
+            for (int i = 1; i < c.in.length; i++) MergeKernels.extrapolate(c.in[i], c.in[0], alpha, c.n);
+            MergeKernels.scale(c.in[1], w[0], c.out, c.n);
+            for (int i = 2; i < c.in.length; i++) MergeKernels.addScaled(c.out, w[i - 1], c.in[i], c.n);
+        };
+    }
+}

@@ -1,0 +1,210 @@
+package dev.cocktail.merge;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.cocktail.engine.CocktailException;
+import dev.cocktail.engine.DType;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.yaml.snakeyaml.LoaderOptions;
+
+/**
+ * A mergekit YAML recipe: models (or slices of layers), base_model, merge_method, parameters,
+ * dtype, out_dtype, tokenizer_source. A `models:` list becomes one slice over every layer of each
+ * model, as mergekit does. Unknown keys and methods are errors that name them.
+ *
+ * @param slices the output slices in order; a `models:` recipe has one, whose sources have no layer range
+ * @param fromModels whether the recipe listed models rather than slices
+ */
+public record MergekitConfig(Method method, String baseModel, List<Slice> slices, boolean fromModels,
+                             Map<String, Setting> parameters, DType dtype, DType outDtype, String tokenizerSource,
+                             String text) {
+
+    /** One output slice: its sources' layer ranges all have the same length. */
+    public record Slice(List<Source> sources, Map<String, Setting> parameters) {}
+
+    /** A model and, in slices, the layers [from, to) taken from it (null: all). */
+    public record Source(String model, int[] layerRange, Map<String, Setting> parameters) {}
+
+    private static final Set<String> TOP = Set.of("models", "slices", "base_model", "merge_method", "parameters",
+            "dtype", "out_dtype", "tokenizer_source");
+    private static final Set<String> MODEL = Set.of("model", "parameters");
+    private static final Set<String> SLICE = Set.of("sources", "parameters");
+    private static final Set<String> SOURCE = Set.of("model", "layer_range", "parameters");
+    private static final int MAX_BYTES = 1 << 20;
+
+    public static MergekitConfig read(Path file) {
+        String text;
+        try {
+            if (Files.size(file) > MAX_BYTES) throw new CocktailException(file + ": is over 1 MB, too large for a merge recipe.");
+            text = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw new CocktailException(file + ": no such file.");
+        } catch (IOException e) {
+            throw new CocktailException(file + ": cannot be read (" + e.getMessage() + ").", e);
+        }
+        return parse(text, file.toString());
+    }
+
+    static MergekitConfig parse(String text, String where) {
+        JsonNode root;
+        try {
+            LoaderOptions limits = new LoaderOptions();
+            limits.setMaxAliasesForCollections(50);
+            limits.setNestingDepthLimit(50);
+            limits.setCodePointLimit(MAX_BYTES);
+            root = new YAMLMapper(YAMLFactory.builder().loaderOptions(limits).build()).readTree(text);
+        } catch (JacksonException e) {
+            String msg = e.getOriginalMessage() == null ? "unreadable" : e.getOriginalMessage().lines().findFirst().orElse("");
+            throw new CocktailException(where + ": is not valid YAML (" + msg + ").");
+        }
+        if (root == null || !root.isObject()) throw new CocktailException(where + ": is not a YAML mapping of merge settings.");
+        keys(root, TOP, where, "top level");
+        if (!root.path("merge_method").isTextual()) throw new CocktailException(where + ": has no merge_method.");
+        Method method = Method.named(root.get("merge_method").asText(), where);
+        String base = root.has("base_model") ? text(root.get("base_model"), where, "base_model") : null;
+        boolean hasModels = root.has("models"), hasSlices = root.has("slices");
+        if (hasModels == hasSlices) throw new CocktailException(where + ": give exactly one of 'models' and 'slices'.");
+        List<Slice> slices = new ArrayList<>();
+        if (hasModels) {
+            List<Source> sources = new ArrayList<>();
+            for (JsonNode m : list(root.get("models"), where, "models")) {
+                if (!m.isObject()) throw new CocktailException(where + ": each entry of 'models' must be a mapping with a 'model' key.");
+                keys(m, MODEL, where, "a model entry");
+                sources.add(new Source(text(m.get("model"), where, "model"), null, params(m.get("parameters"), where)));
+            }
+            slices.add(new Slice(sources, Map.of()));
+        } else {
+            for (JsonNode s : list(root.get("slices"), where, "slices")) {
+                if (!s.isObject()) throw new CocktailException(where + ": each slice must be a mapping with 'sources'.");
+                keys(s, SLICE, where, "a slice");
+                List<Source> sources = new ArrayList<>();
+                for (JsonNode src : list(s.get("sources"), where, "sources")) {
+                    if (!src.isObject()) throw new CocktailException(where + ": each source must be a mapping with 'model' and 'layer_range'.");
+                    keys(src, SOURCE, where, "a slice source");
+                    JsonNode r = src.get("layer_range");
+                    if (r == null || !r.isArray() || r.size() != 2 || !r.get(0).canConvertToInt() || !r.get(1).canConvertToInt()
+                            || r.get(0).asInt() < 0 || r.get(1).asInt() <= r.get(0).asInt()) {
+                        throw new CocktailException(where + ": layer_range must be [first, end) with 0 <= first < end, got " + r + ".");
+                    }
+                    sources.add(new Source(text(src.get("model"), where, "model"), new int[] {r.get(0).asInt(), r.get(1).asInt()},
+                            params(src.get("parameters"), where)));
+                }
+                int len = sources.getFirst().layerRange()[1] - sources.getFirst().layerRange()[0];
+                for (Source src : sources) {
+                    if (src.layerRange()[1] - src.layerRange()[0] != len) {
+                        throw new CocktailException(where + ": the sources of a slice must span the same number of layers.");
+                    }
+                }
+                slices.add(new Slice(sources, params(s.get("parameters"), where)));
+            }
+        }
+        DType dtype = dtype(root.get("dtype"), where, "dtype");
+        DType out = dtype(root.get("out_dtype"), where, "out_dtype");
+        String tok = root.has("tokenizer_source") ? text(root.get("tokenizer_source"), where, "tokenizer_source") : null;
+        if ("union".equals(tok)) {
+            throw new CocktailException(where + ": tokenizer_source 'union' is not supported (it rebuilds the embeddings); use 'base' or a model.");
+        }
+        MergekitConfig c = new MergekitConfig(method, base, slices, hasModels, params(root.get("parameters"), where),
+                dtype, out, tok, text);
+        method.checkParameters(c, where);
+        return c;
+    }
+
+    private static void keys(JsonNode node, Set<String> allowed, String where, String what) {
+        for (var it = node.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            if (!allowed.contains(k)) {
+                throw new CocktailException(where + ": unknown key '" + k + "' in " + what + " (allowed: "
+                        + String.join(", ", allowed.stream().sorted().toList()) + ").");
+            }
+        }
+    }
+
+    private static List<JsonNode> list(JsonNode n, String where, String key) {
+        if (n == null || !n.isArray() || n.isEmpty()) throw new CocktailException(where + ": '" + key + "' must be a non-empty list.");
+        List<JsonNode> out = new ArrayList<>();
+        n.forEach(out::add);
+        return out;
+    }
+
+    private static String text(JsonNode n, String where, String key) {
+        if (n == null || !n.isTextual() || n.asText().isBlank()) throw new CocktailException(where + ": '" + key + "' must be a model path or repo id.");
+        if (n.asText().contains("+")) {
+            throw new CocktailException(where + ": '" + n.asText() + "' names a LoRA (model+lora), which is not supported; merge the adapter first.");
+        }
+        return n.asText();
+    }
+
+    private static DType dtype(JsonNode n, String where, String key) {
+        if (n == null || n.isNull()) return null;
+        DType d = n.isTextual() ? DType.fromTorchName(n.asText()) : null;
+        if (d == null && n.isTextual()) {
+            try {
+                d = DType.fromOption(n.asText());
+            } catch (CocktailException e) {
+                d = null;
+            }
+        }
+        if (d == null || !d.isFloat()) throw new CocktailException(where + ": " + key + " must be float32, bfloat16 or float16, got " + n + ".");
+        return d;
+    }
+
+    static Map<String, Setting> params(JsonNode n, String where) {
+        if (n == null || n.isNull()) return Map.of();
+        if (!n.isObject()) throw new CocktailException(where + ": 'parameters' must be a mapping of names to values.");
+        Map<String, Setting> out = new LinkedHashMap<>();
+        n.fields().forEachRemaining(e -> out.put(e.getKey(), setting(e.getKey(), e.getValue(), where)));
+        return out;
+    }
+
+    private static Setting setting(String name, JsonNode v, String where) {
+        if (v.isValueNode() && !v.isNull()) return new Setting.Scalar(scalar(v));
+        if (v.isObject()) return new Setting.Conditional(List.of(condition(name, v, where)));
+        if (v.isArray() && !v.isEmpty()) {
+            if (v.get(0).isObject()) {
+                List<Setting.Condition> conds = new ArrayList<>();
+                for (JsonNode c : v) {
+                    if (!c.isObject()) throw new CocktailException(where + ": parameter '" + name + "' mixes conditions and plain values.");
+                    conds.add(condition(name, c, where));
+                }
+                return new Setting.Conditional(conds);
+            }
+            List<Object> values = new ArrayList<>();
+            for (JsonNode x : v) {
+                if (!x.isValueNode() || x.isNull()) throw new CocktailException(where + ": parameter '" + name + "' has a list with a non-scalar entry.");
+                values.add(scalar(x));
+            }
+            return new Setting.Gradient(values);
+        }
+        throw new CocktailException(where + ": parameter '" + name + "' must be a number, a list (gradient) or filters, got " + v + ".");
+    }
+
+    private static Setting.Condition condition(String name, JsonNode c, String where) {
+        for (var it = c.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            if (!k.equals("filter") && !k.equals("value")) {
+                throw new CocktailException(where + ": unknown key '" + k + "' in a filter of parameter '" + name + "' (allowed: filter, value).");
+            }
+        }
+        if (!c.has("value")) throw new CocktailException(where + ": a filter of parameter '" + name + "' has no value.");
+        JsonNode f = c.get("filter");
+        if (f != null && !f.isTextual() && !f.isNull()) throw new CocktailException(where + ": the filter of parameter '" + name + "' must be a string.");
+        return new Setting.Condition(f == null || f.isNull() ? null : f.asText(), setting(name, c.get("value"), where));
+    }
+
+    private static Object scalar(JsonNode v) {
+        if (v.isNumber()) return v.asDouble();
+        if (v.isBoolean()) return v.asBoolean();
+        return v.asText();
+    }
+}

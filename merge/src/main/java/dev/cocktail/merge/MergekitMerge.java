@@ -1,0 +1,258 @@
+package dev.cocktail.merge;
+
+import dev.cocktail.engine.CocktailException;
+import dev.cocktail.engine.DType;
+import dev.cocktail.engine.ModelDir;
+import dev.cocktail.engine.Progress;
+import dev.cocktail.engine.Tensor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Runs a mergekit recipe. As mergekit plans it: the tensors before the layers (embeddings) come
+ * from the first slice's sources at depth t = 0; each slice's layers follow, renumbered from 0,
+ * layer i of n at t = i / (n - 1); the tensors after the layers (final norm, head) come from the
+ * last slice's sources at t = 1. Parameters are looked up per source, then per slice, then
+ * globally, then the method's default; gradients are evaluated at the tensor's t and filters
+ * against its name. Every input is checked before anything is written.
+ */
+public final class MergekitMerge {
+    private MergekitMerge() {}
+
+    public static final long DEFAULT_SEED = 42;
+    private static final Pattern LAYER = Pattern.compile("^(.*?\\.layers?\\.)(\\d+)\\.(.+)$");
+
+    public record Request(Path config, Output output, long seed) {}
+
+    public static void merge(Request r, Progress progress, String version) {
+        MergekitConfig cfg = MergekitConfig.read(r.config());
+        Path dir = r.config().toAbsolutePath().getParent();
+        Method method = cfg.method();
+        if (method.needsBase && cfg.baseModel() == null) {
+            throw new CocktailException(r.config() + ": merge_method " + method.mergekitName() + " needs a base_model.");
+        }
+        // Unique model names in order of appearance; a models: recipe also merges its base (mergekit adds it).
+        List<MergekitConfig.Slice> slices = new ArrayList<>(cfg.slices());
+        boolean usesBase = cfg.baseModel() != null && (method.needsBase || method == Method.NUSLERP);
+        if (cfg.fromModels() && usesBase
+                && slices.getFirst().sources().stream().noneMatch(s -> s.model().equals(cfg.baseModel()))) {
+            List<MergekitConfig.Source> with = new ArrayList<>(slices.getFirst().sources());
+            with.add(new MergekitConfig.Source(cfg.baseModel(), null, Map.of()));
+            slices.set(0, new MergekitConfig.Slice(with, slices.getFirst().parameters()));
+        }
+        List<String> names = new ArrayList<>();
+        for (var s : slices) for (var src : s.sources()) if (!names.contains(src.model())) names.add(src.model());
+        if (cfg.baseModel() != null && !names.contains(cfg.baseModel())) names.add(cfg.baseModel());
+        try (OpenModels models = OpenModels.open(names.stream().map(n -> locate(n, dir)).toList())) {
+            Planner p = new Planner(cfg, slices, names, models, r.config().toString());
+            List<PlannedTensor> plan = p.plan();
+            int configModel = cfg.baseModel() != null ? names.indexOf(cfg.baseModel()) : 0;
+            ModelDir tokenizer = cfg.tokenizerSource() == null || cfg.tokenizerSource().equals("base")
+                    ? models.dir(configModel)
+                    : names.contains(cfg.tokenizerSource()) ? models.dir(names.indexOf(cfg.tokenizerSource()))
+                    : ModelDir.resolve(locate(cfg.tokenizerSource(), dir));
+            DType dtype = cfg.outDtype() != null ? cfg.outDtype() : cfg.dtype() != null ? cfg.dtype() : models.mainDtype(configModel);
+            int configLayers = models.dir(configModel).hasConfig()
+                    ? models.dir(configModel).config().path("num_hidden_layers").asInt(0) : 0;
+            List<String> roles = names.stream().map(n -> n.equals(cfg.baseModel()) ? "base model" : "model").toList();
+            List<String> settings = List.of("method: mergekit " + method.mergekitName() + " (computed in F32)",
+                    "dtype: " + dtype.torchName(), "recipe:\n\n```yaml\n" + cfg.text().strip() + "\n```\n");
+            ModelFiles files = new ModelFiles(models.dir(configModel), tokenizer, dtype,
+                    p.layers != configLayers ? p.layers : 0,
+                    new ModelCard("mergekit " + method.mergekitName(), models, roles, settings, r.seed(), version));
+            MergeDriver.run(new MergeJob(plan, files, r.output(), models.paths(), r.seed()), progress);
+        }
+    }
+
+    /** A model named relative to the working directory, else relative to the recipe's directory. */
+    private static String locate(String name, Path configDir) {
+        Path p = Path.of(name);
+        if (!p.isAbsolute() && !Files.exists(p) && configDir != null && Files.isDirectory(configDir.resolve(name))) {
+            return configDir.resolve(name).toString();
+        }
+        return name;
+    }
+
+    private static final class Planner {
+        final MergekitConfig cfg;
+        final List<MergekitConfig.Slice> slices;
+        final List<String> names;
+        final OpenModels models;
+        final String where;
+        final List<String> problems = new ArrayList<>();
+        final List<PlannedTensor> out = new ArrayList<>();
+        int layers;
+
+        Planner(MergekitConfig cfg, List<MergekitConfig.Slice> slices, List<String> names, OpenModels models, String where) {
+            this.cfg = cfg;
+            this.slices = slices;
+            this.names = names;
+            this.models = models;
+            this.where = where;
+        }
+
+        List<PlannedTensor> plan() {
+            for (var s : slices) checkInputs(s);
+            MergekitConfig.Slice first = slices.getFirst(), last = slices.getLast();
+            for (Tensor t : reference(first).tensors()) {
+                if (!LAYER.matcher(t.name()).matches() && t.name().contains("embed")) tensor(t.name(), t.name(), first, 0, 0);
+            }
+            for (var s : slices) {
+                int n = length(s);
+                int refStart = start(referenceSource(s));
+                for (int o = 0; o < n; o++) {
+                    double t = n > 1 ? (double) o / (n - 1) : 1;
+                    for (Tensor x : reference(s).tensors()) {
+                        Matcher m = LAYER.matcher(x.name());
+                        if (!m.matches() || Integer.parseInt(m.group(2)) != refStart + o) continue;
+                        tensor(m.group(1) + layers + "." + m.group(3), x.name(), s, o, t);
+                    }
+                    layers++;
+                }
+            }
+            for (Tensor t : reference(last).tensors()) {
+                if (!LAYER.matcher(t.name()).matches() && !t.name().contains("embed")) tensor(t.name(), t.name(), last, 0, 1);
+            }
+            if (!problems.isEmpty()) {
+                List<String> shown = problems.stream().limit(8).toList();
+                throw new CocktailException(where + ": the models do not match: " + String.join("; ", shown)
+                        + (problems.size() > shown.size() ? "; and " + (problems.size() - shown.size()) + " more" : "") + ".");
+            }
+            return out;
+        }
+
+        /** The method's constraints on a slice's inputs. */
+        private void checkInputs(MergekitConfig.Slice s) {
+            Method m = cfg.method();
+            int k = s.sources().size();
+            boolean hasBase = cfg.baseModel() != null && s.sources().stream().anyMatch(x -> x.model().equals(cfg.baseModel()));
+            String why = null;
+            if (m.needsBase && !hasBase) why = "needs the base model " + cfg.baseModel() + " among each slice's sources";
+            else if ((m == Method.SLERP || m == Method.NEARSWAP) && k != 2) why = "merges exactly two models (the base and one other)";
+            else if (m == Method.NUSLERP && k != (hasBase ? 3 : 2)) why = "merges exactly two models (plus an optional base)";
+            else if (m == Method.MODEL_STOCK && k < 3) why = "needs the base and at least two other models";
+            else if (m == Method.PASSTHROUGH && k != 1) why = "takes exactly one source per slice";
+            else if (m.needsBase && k < 2) why = "needs at least one model besides the base";
+            if (why != null) throw new CocktailException(where + ": " + m.mergekitName() + " " + why + ", got " + k + " model(s).");
+        }
+
+        /** Output tensor `outName` from tensor `name` of layer offset `o` in each of the slice's sources. */
+        private void tensor(String outName, String refName, MergekitConfig.Slice s, int o, double t) {
+            MergekitConfig.Source refSrc = referenceSource(s);
+            Tensor ref = reference(s).require(refName);
+            List<MergekitConfig.Source> order = inputOrder(s);
+            List<Tensor> inputs = new ArrayList<>();
+            for (MergekitConfig.Source src : order) {
+                String name = refName;
+                Matcher m = LAYER.matcher(refName);
+                if (m.matches()) name = m.group(1) + (start(src) + o) + "." + m.group(3);
+                Tensor x = models.checkpoint(names.indexOf(src.model())).tensor(name);
+                if (x == null) {
+                    problems.add(src.model() + " lacks tensor '" + name + "'");
+                } else if (!java.util.Arrays.equals(x.shape(), ref.shape())) {
+                    problems.add(src.model() + " '" + name + "' is " + x.shapeString() + " (not " + ref.shapeString() + ")"
+                            + vocab(src.model(), refSrc.model(), name));
+                } else if (x.dtype().isFloat() != ref.dtype().isFloat()) {
+                    problems.add(src.model() + " '" + name + "' is " + x.dtype() + " (not " + ref.dtype() + ")");
+                }
+                inputs.add(x);
+            }
+            if (inputs.contains(null) || !problems.isEmpty()) return;
+            if (!ref.dtype().isFloat()) {
+                out.add(new PlannedTensor(outName, ref.dtype(), ref.shape(), List.of(ref), TensorMerge.COPY));
+                return;
+            }
+            DType dtype = cfg.outDtype() != null ? cfg.outDtype() : cfg.dtype() != null ? cfg.dtype() : ref.dtype();
+            boolean withBase = cfg.baseModel() != null && order.getFirst().model().equals(cfg.baseModel())
+                    && (cfg.method().needsBase || cfg.method() == Method.NUSLERP);
+            Map<String, Object> g = new HashMap<>();
+            for (Method.Param p : cfg.method().globals) g.put(p.name(), value(p, null, s, outName, t));
+            List<Map<String, Object>> per = new ArrayList<>();
+            for (MergekitConfig.Source src : withBase ? order.subList(1, order.size()) : order) {
+                Map<String, Object> v = new LinkedHashMap<>();
+                for (Method.Param p : cfg.method().perModel) v.put(p.name(), value(p, src, s, outName, t));
+                per.add(v);
+            }
+            out.add(new PlannedTensor(outName, dtype, ref.shape(), inputs, cfg.method().build(g, per, withBase)));
+        }
+
+        /** Source, slice, global, default; an error for a required parameter given nowhere. */
+        private Object value(Method.Param p, MergekitConfig.Source src, MergekitConfig.Slice s, String tensor, double t) {
+            List<Map<String, Setting>> levels = new ArrayList<>();
+            if (src != null) levels.add(src.parameters());
+            levels.add(s.parameters());
+            levels.add(cfg.parameters());
+            for (Map<String, Setting> level : levels) {
+                Setting setting = level.get(p.name());
+                Object v = setting == null ? null : setting.evaluate(tensor, t);
+                if (v != null) return v;
+            }
+            if (p.required()) {
+                throw new CocktailException(where + ": parameter '" + p.name() + "' is required"
+                        + (src != null ? " for " + src.model() : "") + " (tensor " + tensor + ").");
+            }
+            return p.defaultValue();
+        }
+
+        /** Base first when the method uses one, then the other sources in order. */
+        private List<MergekitConfig.Source> inputOrder(MergekitConfig.Slice s) {
+            boolean base = cfg.baseModel() != null && (cfg.method().needsBase || cfg.method() == Method.NUSLERP);
+            if (!base) return s.sources();
+            List<MergekitConfig.Source> order = new ArrayList<>();
+            s.sources().stream().filter(x -> x.model().equals(cfg.baseModel())).findFirst().ifPresent(order::add);
+            s.sources().stream().filter(x -> !x.model().equals(cfg.baseModel())).forEach(order::add);
+            return order;
+        }
+
+        private MergekitConfig.Source referenceSource(MergekitConfig.Slice s) {
+            return inputOrder(s).getFirst();
+        }
+
+        private dev.cocktail.engine.Checkpoint reference(MergekitConfig.Slice s) {
+            return models.checkpoint(names.indexOf(referenceSource(s).model()));
+        }
+
+        private int length(MergekitConfig.Slice s) {
+            MergekitConfig.Source src = s.sources().getFirst();
+            return src.layerRange() == null ? layerCount(src.model()) : src.layerRange()[1] - src.layerRange()[0];
+        }
+
+        /** The first layer a source takes, checked against the model's layer count. */
+        private int start(MergekitConfig.Source src) {
+            if (src.layerRange() == null) return 0;
+            if (src.layerRange()[1] > layerCount(src.model())) {
+                throw new CocktailException(where + ": layer_range " + java.util.Arrays.toString(src.layerRange()) + " of "
+                        + src.model() + " goes past its " + layerCount(src.model()) + " layers.");
+            }
+            return src.layerRange()[0];
+        }
+
+        private final Map<String, Integer> layerCounts = new HashMap<>();
+
+        private int layerCount(String model) {
+            return layerCounts.computeIfAbsent(model, m -> {
+                int max = -1;
+                for (String n : models.checkpoint(names.indexOf(m)).names()) {
+                    Matcher x = LAYER.matcher(n);
+                    if (x.matches()) max = Math.max(max, Integer.parseInt(x.group(2)));
+                }
+                return max + 1;
+            });
+        }
+
+        /** ", vocab_size 380 (not 379)" when a shape mismatch comes with different vocabularies. */
+        private String vocab(String model, String ref, String tensor) {
+            ModelDir a = models.dir(names.indexOf(ref)), b = models.dir(names.indexOf(model));
+            if (!a.hasConfig() || !b.hasConfig()) return "";
+            long va = a.config().path("vocab_size").asLong(-1), vb = b.config().path("vocab_size").asLong(-1);
+            return va != vb && va > 0 && vb > 0 ? ": its vocab_size is " + vb + ", not " + va : "";
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package dev.cocktail.merge;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cocktail.engine.CocktailException;
+import dev.cocktail.engine.DType;
+import dev.cocktail.engine.Json;
+import dev.cocktail.engine.ModelDir;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * The files written next to the merged weights: config.json (torch_dtype, and the layer count when
+ * slices change it), generation_config.json and the tokenizer files, the sentence-transformers files
+ * of encoders, and the model card.
+ *
+ * @param configFrom the model whose config.json and generation_config.json are copied
+ * @param tokenizerFrom the model whose tokenizer files are copied
+ * @param dtype the output's torch_dtype
+ * @param layers the output's num_hidden_layers, or 0 to keep the config's
+ * @param card the README.md
+ */
+public record ModelFiles(ModelDir configFrom, ModelDir tokenizerFrom, DType dtype, int layers, ModelCard card) {
+
+    private static final Set<String> CONFIG_FILES = Set.of("config.json", "generation_config.json");
+    /** Encoders that LM-Cocktail saves as sentence-transformers models. */
+    private static final Set<String> ENCODERS = Set.of("bert", "roberta", "xlm-roberta", "distilbert", "electra",
+            "mpnet", "deberta", "deberta-v2", "camembert", "ernie", "nomic_bert", "new");
+    private static final List<String> ST_FILES = List.of("modules.json", "sentence_bert_config.json",
+            "config_sentence_transformers.json");
+
+    /** Writes the files into dir; weights are the inputs' weights files as the card lists them. */
+    void write(Path dir, List<List<ModelCard.WeightsFile>> weights) {
+        try {
+            ObjectNode config = configFrom.hasConfig() ? configFrom.config() : null;
+            if (config != null) {
+                config.put("torch_dtype", dtype.torchName());
+                if (layers > 0 && config.has("num_hidden_layers")) config.put("num_hidden_layers", layers);
+                Json.writeFile(dir.resolve("config.json"), config);
+            }
+            for (String f : ModelDir.SIDE_FILES) {
+                if (f.equals("config.json")) continue;
+                Path src = (CONFIG_FILES.contains(f) ? configFrom : tokenizerFrom).path().resolve(f);
+                if (Files.isRegularFile(src)) Files.copy(src, dir.resolve(f));
+            }
+            if (config != null && ENCODERS.contains(config.path("model_type").asText())) sentenceTransformers(config, dir);
+            Files.writeString(dir.resolve("README.md"), card.render(weights));
+        } catch (IOException e) {
+            throw new CocktailException("cannot write the merged model's files into " + dir + ": " + e.getMessage() + ".", e);
+        }
+    }
+
+    /** The first model's own sentence-transformers files, else LM-Cocktail's: CLS pooling, then normalization. */
+    private void sentenceTransformers(ObjectNode config, Path dir) throws IOException {
+        Path own = configFrom.path().resolve("modules.json");
+        if (Files.isRegularFile(own)) {
+            for (String f : ST_FILES) {
+                Path src = configFrom.path().resolve(f);
+                if (Files.isRegularFile(src)) Files.copy(src, dir.resolve(f));
+            }
+            for (var module : Json.readFile(own)) {
+                String p = module.path("path").asText("");
+                if (!p.isEmpty() && Files.isDirectory(configFrom.path().resolve(p))) copyTree(configFrom.path().resolve(p), dir.resolve(p));
+            }
+            return;
+        }
+        ArrayNode modules = Json.MAPPER.createArrayNode();
+        modules.addObject().put("idx", 0).put("name", "0").put("path", "").put("type", "sentence_transformers.models.Transformer");
+        modules.addObject().put("idx", 1).put("name", "1").put("path", "1_Pooling").put("type", "sentence_transformers.models.Pooling");
+        modules.addObject().put("idx", 2).put("name", "2").put("path", "2_Normalize").put("type", "sentence_transformers.models.Normalize");
+        Json.writeFile(dir.resolve("modules.json"), modules);
+        ObjectNode st = Json.MAPPER.createObjectNode();
+        st.put("max_seq_length", config.path("max_position_embeddings").asInt(512)).put("do_lower_case", false);
+        Json.writeFile(dir.resolve("sentence_bert_config.json"), st);
+        ObjectNode pooling = Json.MAPPER.createObjectNode();
+        pooling.put("word_embedding_dimension", config.path("hidden_size").asInt())
+                .put("pooling_mode_cls_token", true)
+                .put("pooling_mode_mean_tokens", false)
+                .put("pooling_mode_max_tokens", false)
+                .put("pooling_mode_mean_sqrt_len_tokens", false)
+                .put("pooling_mode_weightedmean_tokens", false)
+                .put("pooling_mode_lasttoken", false)
+                .put("include_prompt", true);
+        Files.createDirectories(dir.resolve("1_Pooling"));
+        Json.writeFile(dir.resolve("1_Pooling").resolve("config.json"), pooling);
+        Files.createDirectories(dir.resolve("2_Normalize"));
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> s = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                Path t = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) Files.createDirectories(t);
+                else Files.copy(p, t, StandardCopyOption.COPY_ATTRIBUTES);
+            }
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+}

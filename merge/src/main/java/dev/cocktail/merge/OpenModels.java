@@ -1,0 +1,122 @@
+package dev.cocktail.merge;
+
+import dev.cocktail.engine.Checkpoint;
+import dev.cocktail.engine.CocktailException;
+import dev.cocktail.engine.DType;
+import dev.cocktail.engine.ModelDir;
+import dev.cocktail.engine.Tensor;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/** The inputs of a merge, resolved and with their checkpoints mapped, closed together. */
+public final class OpenModels implements AutoCloseable {
+    private final List<ModelDir> dirs;
+    private final List<Checkpoint> checkpoints;
+
+    private OpenModels(List<ModelDir> dirs, List<Checkpoint> checkpoints) {
+        this.dirs = dirs;
+        this.checkpoints = checkpoints;
+    }
+
+    /** Resolves each name (directory or cached repo id) and maps its weights. */
+    public static OpenModels open(List<String> names) {
+        List<ModelDir> dirs = names.stream().map(ModelDir::resolve).toList();
+        List<Checkpoint> cks = new ArrayList<>();
+        try {
+            for (ModelDir d : dirs) cks.add(d.openCheckpoint());
+            return new OpenModels(dirs, cks);
+        } catch (RuntimeException e) {
+            cks.forEach(Checkpoint::close);
+            throw e;
+        }
+    }
+
+    public int size() {
+        return dirs.size();
+    }
+
+    public ModelDir dir(int i) {
+        return dirs.get(i);
+    }
+
+    public Checkpoint checkpoint(int i) {
+        return checkpoints.get(i);
+    }
+
+    public List<Path> paths() {
+        return dirs.stream().map(ModelDir::path).toList();
+    }
+
+    /**
+     * Checks that every model has the tensors of model `ref`, with the same shapes, and floating
+     * tensors where it has them; every problem found is reported in one message.
+     */
+    public void requireSameTensors(int ref) {
+        Checkpoint r = checkpoints.get(ref);
+        List<String> problems = new ArrayList<>();
+        for (int i = 0; i < dirs.size(); i++) {
+            if (i == ref) continue;
+            Checkpoint c = checkpoints.get(i);
+            String who = dirs.get(i).name();
+            Set<String> missing = new LinkedHashSet<>(r.names());
+            missing.removeAll(c.names());
+            Set<String> extra = new LinkedHashSet<>(c.names());
+            extra.removeAll(r.names());
+            if (!missing.isEmpty()) problems.add(who + " lacks " + list(missing));
+            if (!extra.isEmpty()) problems.add(who + " has extra " + list(extra));
+            List<String> shapes = new ArrayList<>();
+            for (Tensor t : r.tensors()) {
+                Tensor o = c.tensor(t.name());
+                if (o == null) continue;
+                if (!java.util.Arrays.equals(t.shape(), o.shape())) {
+                    shapes.add("'" + t.name() + "' is " + o.shapeString() + " (not " + t.shapeString() + ")");
+                } else if (t.dtype().isFloat() != o.dtype().isFloat()) {
+                    shapes.add("'" + t.name() + "' is " + o.dtype() + " (not " + t.dtype() + ")");
+                }
+            }
+            if (!shapes.isEmpty()) {
+                String vocab = vocabMismatch(ref, i);
+                problems.add(who + (vocab.isEmpty() ? "" : " has " + vocab + " and") + " " + list(shapes).replace("tensor ", ""));
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new CocktailException("the models do not match " + dirs.get(ref).name() + ": "
+                    + String.join("; ", problems) + ".");
+        }
+    }
+
+    /** "vocab_size 380 (not 379)" when the configs disagree on the vocabulary, else "". */
+    private String vocabMismatch(int ref, int i) {
+        if (!dirs.get(ref).hasConfig() || !dirs.get(i).hasConfig()) return "";
+        var a = dirs.get(ref).config().path("vocab_size");
+        var b = dirs.get(i).config().path("vocab_size");
+        if (a.isNumber() && b.isNumber() && a.asLong() != b.asLong()) {
+            return "vocab_size " + b.asLong() + " (not " + a.asLong() + ")";
+        }
+        return "";
+    }
+
+    private static String list(java.util.Collection<String> items) {
+        List<String> shown = items.stream().limit(5).toList();
+        String s = items.size() == 1 ? "tensor " : "tensors ";
+        s += String.join(", ", shown.stream().map(x -> x.startsWith("'") ? x : "'" + x + "'").toList());
+        if (items.size() > shown.size()) s += " and " + (items.size() - shown.size()) + " more";
+        return s;
+    }
+
+    /** The dtype of most of model i's floating weights (by bytes). */
+    public DType mainDtype(int i) {
+        java.util.Map<DType, Long> bytes = new java.util.EnumMap<>(DType.class);
+        for (Tensor t : checkpoints.get(i).tensors()) if (t.dtype().isFloat()) bytes.merge(t.dtype(), t.byteSize(), Long::sum);
+        return bytes.entrySet().stream().max(java.util.Map.Entry.comparingByValue()).map(java.util.Map.Entry::getKey)
+                .orElse(DType.F32);
+    }
+
+    @Override
+    public void close() {
+        checkpoints.forEach(Checkpoint::close);
+    }
+}

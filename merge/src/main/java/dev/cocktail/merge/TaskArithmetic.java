@@ -1,0 +1,172 @@
+package dev.cocktail.merge;
+
+import dev.cocktail.engine.CocktailException;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * mergekit's generalized task arithmetic: task_arithmetic, ties, dare_linear, dare_ties,
+ * breadcrumbs, breadcrumbs_ties, della, della_linear. Input 0 is the base; the others give task
+ * vectors d_i = x_i - base, each sparsified (keeping a `density` share by magnitude, at random,
+ * between outliers, or by DELLA's per-row rank probabilities), optionally rescaled so its L1 norm
+ * is unchanged, weighted, combined by sum or by TIES sign consensus, optionally normalized by the
+ * weights, scaled by lambda, and added to the base.
+ */
+record TaskArithmetic(Sparsify sparsify, boolean consensus, boolean normalize, boolean rescale, double lambda,
+                      double[] weight, double[] density, double[] gamma, double[] epsilon) implements TensorMerge {
+
+    enum Sparsify { NONE, MAGNITUDE, RANDOM, OUTLIERS, DELLA }
+
+    /** mergekit's tolerance below which a norm does not rescale. */
+    private static final double RESCALE_EPS = 1e-7;
+
+    @Override
+    public boolean rowWise() {
+        return sparsify == Sparsify.DELLA;
+    }
+
+    @Override
+    public TensorOp prepare(TensorJob job) {
+        int k = job.inputs() - 1;
+        RankCut.Finder cuts = new RankCut.Finder(job, k + 1);
+        Mask[] masks = new Mask[k];
+        for (int m = 0; m < k; m++) masks[m] = mask(job, cuts, m + 1, m);
+        cuts.find(); // every task vector's magnitude cuts, usually in one pass over the tensor
+        float[] scale = new float[k];
+        for (int m = 0; m < k; m++) scale[m] = (float) weight[m];
+        if (rescale) {
+            double[] sums = job.reduce(2 * k, (c, acc) -> {
+                for (int m = 0; m < k; m++) {
+                    if (masks[m] == null) continue;
+                    float[] d = c.in[m + 1]; // each pass reloads the inputs
+                    MergeKernels.sub(d, c.in[0], d, c.n);
+                    float[] mask = c.tmp(m + 1);
+                    masks[m].fill(c, d, mask);
+                    acc[2 * m] += MergeKernels.sumAbs(d, c.n);
+                    acc[2 * m + 1] += MergeKernels.sumAbsMasked(d, mask, c.n);
+                }
+            });
+            for (int m = 0; m < k; m++) {
+                double before = sums[2 * m], after = sums[2 * m + 1];
+                if (masks[m] != null && before >= RESCALE_EPS && after >= RESCALE_EPS) {
+                    scale[m] = (float) (before / after * weight[m]);
+                }
+            }
+        }
+        float[] w = new float[k];
+        double wsum = 0;
+        for (int m = 0; m < k; m++) {
+            w[m] = (float) weight[m];
+            wsum += w[m];
+        }
+        float divisor = (float) (Math.abs(wsum) < 1e-8 ? 1 : wsum);
+        float lam = (float) lambda;
+        return c -> {
+            float[][] wd = new float[k][];
+            for (int m = 0; m < k; m++) {
+                float[] d = c.in[m + 1];
+                wd[m] = d;
+                if (masks[m] instanceof Magnitude(RankCut cut) && cut.byThreshold(c)) {
+                    MergeKernels.keepScaled(d, c.in[0], cut.threshold(), scale[m], d, c.n); // the usual chunk, in one pass
+                    continue;
+                }
+                MergeKernels.sub(d, c.in[0], d, c.n);
+                if (masks[m] != null) {
+                    float[] mask = c.tmp(m + 1);
+                    masks[m].fill(c, d, mask);
+                    MergeKernels.maskScale(d, mask, scale[m], c.n);
+                } else {
+                    MergeKernels.scale(d, w[m], d, c.n);
+                }
+            }
+            if (consensus) {
+                MergeKernels.consensus(wd, wd, w, c.in[0], normalize, lam, c.out, c.n);
+            } else {
+                float[] mixed = c.out;
+                System.arraycopy(wd[0], 0, mixed, 0, c.n);
+                for (int m = 1; m < k; m++) MergeKernels.add(mixed, wd[m], mixed, c.n);
+                if (normalize) MergeKernels.scale(mixed, 1f / divisor, mixed, c.n);
+                if (lam != 1f) MergeKernels.scale(mixed, lam, mixed, c.n);
+                MergeKernels.add(c.in[0], mixed, c.out, c.n);
+            }
+        };
+    }
+
+    /** Which entries of task vector d (of this chunk) are kept: mask[i] in {0, 1}. */
+    @FunctionalInterface
+    private interface Mask {
+        void fill(Chunk c, float[] d, float[] mask);
+    }
+
+    /** The `density` share of largest magnitudes: most chunks apply it with no mask at all (keepScaled). */
+    private record Magnitude(RankCut cut) implements Mask {
+        @Override
+        public void fill(Chunk c, float[] d, float[] mask) {
+            cut.mask(c, d, mask);
+        }
+    }
+
+    /**
+     * The mask of input `in` (task vector m), or null when everything is kept; its magnitude cuts go
+     * to `cuts`. Chunk scratch: masks in 1..k, the outliers to drop in k+1.
+     */
+    private Mask mask(TensorJob job, RankCut.Finder cuts, int in, int m) {
+        double p = density[m];
+        if (sparsify == Sparsify.NONE || p >= 1) return null;
+        long n = job.elements();
+        int k = job.inputs() - 1;
+        RankCut.Score magnitude = (c, s) -> MergeKernels.sub(c.in[in], c.in[0], s, c.n); // cuts rank by |s|
+        return switch (sparsify) {
+            case MAGNITUDE -> new Magnitude(cuts.top(magnitude, (long) (p * n)));
+            case OUTLIERS -> {
+                long target = (long) (p * n), top = (long) (gamma[m] * n), bottom = n - target - top;
+                if (bottom < 0) {
+                    top += bottom;
+                    bottom = 0;
+                }
+                // mergekit keeps ascending ranks [bottom, n - top): the largest `top` go, and the smallest `bottom`
+                RankCut keep = cuts.top(magnitude, n - bottom);
+                RankCut drop = cuts.top(magnitude, top);
+                yield (c, d, mask) -> {
+                    float[] outliers = c.tmp(k + 1);
+                    keep.mask(c, d, mask);
+                    drop.mask(c, d, outliers);
+                    for (int i = 0; i < c.n; i++) mask[i] -= outliers[i];
+                };
+            }
+            case RANDOM -> (c, d, mask) -> {
+                SplittableRandom r = c.random(m);
+                for (int i = 0; i < c.n; i++) mask[i] = r.nextDouble() < p ? 1f : 0f;
+            };
+            case DELLA -> della(job, m, p, epsilon[m]);
+            case NONE -> throw new IllegalStateException();
+        };
+    }
+
+    /**
+     * DELLA's MAGPRUNE: within each row, entries ranked by magnitude (ties by position) get keep
+     * probabilities rising linearly from density - epsilon (smallest) to density + epsilon (largest).
+     */
+    private static Mask della(TensorJob job, int m, double p, double eps) {
+        if (p <= 0) return (c, d, mask) -> Arrays.fill(mask, 0, c.n, 0f);
+        if (p + eps >= 1 || p - eps <= 0) {
+            throw new CocktailException("della: density " + p + " and epsilon " + eps + " put a keep probability outside (0, 1) for "
+                    + job.name() + "; choose epsilon below min(density, 1 - density).");
+        }
+        int cols = job.cols();
+        return (c, d, mask) -> {
+            SplittableRandom r = c.random(m);
+            long[] order = new long[cols];
+            for (int row = 0; row < c.n; row += cols) {
+                for (int j = 0; j < cols; j++) order[j] = (long) Float.floatToRawIntBits(Math.abs(d[row + j])) << 32 | j;
+                Arrays.sort(order);
+                for (int rank = 0; rank < cols; rank++) {
+                    int j = (int) order[rank];
+                    double norm = cols == 1 ? 0 : (double) rank / (cols - 1);
+                    mask[row + j] = (float) (p - eps + norm * 2 * eps);
+                }
+                for (int j = 0; j < cols; j++) mask[row + j] = r.nextDouble() < mask[row + j] ? 1f : 0f;
+            }
+        };
+    }
+}
