@@ -33,12 +33,12 @@ public final class MergekitMerge {
         MergekitConfig cfg = MergekitConfig.read(r.config());
         Path dir = r.config().toAbsolutePath().getParent();
         Method method = cfg.method();
-        if (method.needsBase && cfg.baseModel() == null) {
+        if (method.base == Method.Base.NEEDS && cfg.baseModel() == null) {
             throw new CocktailException(r.config() + ": merge_method " + method.mergekitName() + " needs a base_model.");
         }
         // Unique model names in order of appearance; a models: recipe also merges its base (mergekit adds it).
         List<MergekitConfig.Slice> slices = new ArrayList<>(cfg.slices());
-        boolean usesBase = cfg.baseModel() != null && (method.needsBase || method == Method.NUSLERP);
+        boolean usesBase = cfg.usesBase();
         if (cfg.fromModels() && usesBase
                 && slices.getFirst().sources().stream().noneMatch(s -> s.model().equals(cfg.baseModel()))) {
             List<MergekitConfig.Source> with = new ArrayList<>(slices.getFirst().sources());
@@ -132,17 +132,8 @@ public final class MergekitMerge {
 
         /** The method's constraints on a slice's inputs. */
         private void checkInputs(MergekitConfig.Slice s) {
-            Method m = cfg.method();
-            int k = s.sources().size();
             boolean hasBase = cfg.baseModel() != null && s.sources().stream().anyMatch(x -> x.model().equals(cfg.baseModel()));
-            String why = null;
-            if (m.needsBase && !hasBase) why = "needs the base model " + cfg.baseModel() + " among each slice's sources";
-            else if ((m == Method.SLERP || m == Method.NEARSWAP) && k != 2) why = "merges exactly two models (the base and one other)";
-            else if (m == Method.NUSLERP && k != (hasBase ? 3 : 2)) why = "merges exactly two models (plus an optional base)";
-            else if (m == Method.MODEL_STOCK && k < 3) why = "needs the base and at least two other models";
-            else if (m == Method.PASSTHROUGH && k != 1) why = "takes exactly one source per slice";
-            else if (m.needsBase && k < 2) why = "needs at least one model besides the base";
-            if (why != null) throw new CocktailException(where + ": " + m.mergekitName() + " " + why + ", got " + k + " model(s).");
+            cfg.method().checkInputs(s.sources().size(), cfg.baseModel(), hasBase, where);
         }
 
         /** Output tensor `outName` from tensor `name` of layer offset `o` in each of the slice's sources. */
@@ -171,8 +162,7 @@ public final class MergekitMerge {
                 return;
             }
             DType dtype = cfg.outDtype() != null ? cfg.outDtype() : cfg.dtype() != null ? cfg.dtype() : ref.dtype();
-            boolean withBase = cfg.baseModel() != null && order.getFirst().model().equals(cfg.baseModel())
-                    && (cfg.method().needsBase || cfg.method() == Method.NUSLERP);
+            boolean withBase = cfg.usesBase() && order.getFirst().model().equals(cfg.baseModel());
             Map<String, Object> g = new HashMap<>();
             for (Method.Param p : cfg.method().globals) g.put(p.name(), value(p, null, s, outName, t));
             List<Map<String, Object>> per = new ArrayList<>();
@@ -204,8 +194,7 @@ public final class MergekitMerge {
 
         /** Base first when the method uses one, then the other sources in order. */
         private List<MergekitConfig.Source> inputOrder(MergekitConfig.Slice s) {
-            boolean base = cfg.baseModel() != null && (cfg.method().needsBase || cfg.method() == Method.NUSLERP);
-            if (!base) return s.sources();
+            if (!cfg.usesBase()) return s.sources();
             List<MergekitConfig.Source> order = new ArrayList<>();
             s.sources().stream().filter(x -> x.model().equals(cfg.baseModel())).findFirst().ifPresent(order::add);
             s.sources().stream().filter(x -> !x.model().equals(cfg.baseModel())).forEach(order::add);
