@@ -48,7 +48,7 @@ public final class MergekitMerge {
         List<String> names = new ArrayList<>();
         for (var s : slices) for (var src : s.sources()) if (!names.contains(src.model())) names.add(src.model());
         if (cfg.baseModel() != null && !names.contains(cfg.baseModel())) names.add(cfg.baseModel());
-        try (OpenModels models = OpenModels.open(names.stream().map(n -> locate(n, dir)).toList())) {
+        try (OpenModels models = OpenModels.open(names.stream().map(n -> ModelDir.resolve(locate(n, dir))).toList())) {
             int configModel = cfg.baseModel() != null ? names.indexOf(cfg.baseModel()) : 0;
             Planner p = new Planner(cfg, slices, names, models, models.dir(configModel).architecture().tensors(),
                     r.config().toString());
@@ -63,10 +63,8 @@ public final class MergekitMerge {
             List<String> roles = names.stream().map(n -> n.equals(cfg.baseModel()) ? "base model" : "model").toList();
             List<String> settings = List.of("method: mergekit " + method.mergekitName() + " (computed in F32)",
                     "dtype: " + dtype.torchName(), "recipe:\n\n```yaml\n" + cfg.text().strip() + "\n```\n");
-            ModelFiles files = new ModelFiles(models.dir(configModel), tokenizer, dtype,
-                    p.layers != configLayers ? p.layers : 0,
-                    new ModelCard("mergekit " + method.mergekitName(), models, roles, settings, r.seed(), version));
-            MergeDriver.run(new MergeJob(plan, files, r.output(), models.paths(), r.seed()), progress);
+            new MergePlan(models, plan, models.dir(configModel), tokenizer, dtype, p.layers != configLayers ? p.layers : 0,
+                    "mergekit " + method.mergekitName(), roles, settings, r.seed()).write(r.output(), progress, version);
         }
     }
 
