@@ -42,13 +42,13 @@ public final class MergeKernels {
         for (; i < n; i++) d[i] = x[i] - b[i];
     }
 
-    /** out = b + x */
-    static void add(float[] b, float[] x, float[] out, int n) {
+    /** acc = acc + x, as Kernels.add. */
+    static void add(float[] acc, float[] x, int n) {
         int i = 0;
         for (int bound = F.loopBound(n); i < bound; i += F.length()) {
-            FloatVector.fromArray(F, b, i).add(FloatVector.fromArray(F, x, i)).intoArray(out, i);
+            FloatVector.fromArray(F, acc, i).add(FloatVector.fromArray(F, x, i)).intoArray(acc, i);
         }
-        for (; i < n; i++) out[i] = b[i] + x[i];
+        for (; i < n; i++) acc[i] = acc[i] + x[i];
     }
 
     /** ExPO: m = m + alpha * (m - b), in place. */
