@@ -187,12 +187,11 @@ public final class MergeKernels {
     }
 
     /**
-     * The same for two task vectors, the common case, with the model loops written out: 3x as fast
-     * as the general loop was for two (0.40-0.49 vs 1.43-1.47 ns per element on this machine's
-     * AVX2, ConsensusBench), which allocates nothing but runs its short inner loops poorly. Its last
-     * two lines repeat the general loop's rather than call a helper: with the helper the merge's
-     * apply pass ran 1.5x slower (a method taking vectors must box them wherever C2 does not inline
-     * it).
+     * The same for two task vectors, the common case, with the model loops written out: the general
+     * loop allocates nothing but runs its short inner loops poorly (ConsensusBench, bench/RESULTS.md).
+     * Its last two lines repeat the general loop's rather than call a helper: with the helper the
+     * merge's apply pass ran slower (a method taking vectors must box them wherever C2 does not
+     * inline it).
      */
     private static int consensusOfTwo(float[][] vote, float[][] wd, float[] w, float[] b, boolean normalize,
                                       float lambda, float[] out, int n) {
