@@ -51,7 +51,15 @@ public enum Method {
     NEARSWAP("nearswap", Base.NEEDS, Inputs.ONE_BESIDES_BASE, params(req("t")), params(),
             (g, m, withBase) -> LinearMerge.nearswap(number(g, "t"))),
     PASSTHROUGH("passthrough", Base.IGNORES, new Inputs(1, 1, "takes exactly one source per slice"), params(), params(p("scale", null)),
-            (g, m, withBase) -> LinearMerge.passthrough(m.get(0).get("scale") == null ? null : number(m.get(0), "scale")));
+            (g, m, withBase) -> LinearMerge.passthrough(m.get(0).get("scale") == null ? null : number(m.get(0), "scale"))),
+    MULTISLERP("multislerp", Base.ALLOWS, Inputs.ANY, params(p("normalize_weights", true), p("eps", 1e-8)), params(req("weight")),
+            (g, m, withBase) -> MultiSlerp.of(numbers(m, "weight"), bool(g, "normalize_weights"), number(g, "eps"), withBase)),
+    ARCEE_FUSION("arcee_fusion", Base.NEEDS, Inputs.ONE_BESIDES_BASE, params(), params(),
+            (g, m, withBase) -> ArceeFusion.MERGE),
+    RAM("ram", Base.NEEDS, Inputs.BESIDES_BASE, params(p("epsilon", 1e-5)), params(),
+            (g, m, withBase) -> Ram.ram(number(g, "epsilon"))),
+    RAMPLUS_TL("ramplus_tl", Base.NEEDS, Inputs.BESIDES_BASE, params(p("r", 0.1), p("alpha", 0.2), p("epsilon", 1e-5)), params(),
+            (g, m, withBase) -> Ram.ramPlus(number(g, "r"), number(g, "alpha"), number(g, "epsilon")));
 
     /** What a method does with base_model. */
     enum Base {
