@@ -44,7 +44,7 @@ public enum Method {
     MODEL_STOCK("model_stock", Base.NEEDS, new Inputs(2, Integer.MAX_VALUE, "needs the base and at least two other models"),
             params(p("filter_wise", false)), params(),
             (g, m, withBase) -> ModelStock.of(bool(g, "filter_wise"))),
-    KARCHER("karcher", Base.IGNORES, Inputs.ANY, params(p("max_iter", 10.0), p("tol", 1e-5)), params(),
+    KARCHER("karcher", Base.JOINS, Inputs.ANY, params(p("max_iter", 10.0), p("tol", 1e-5)), params(),
             (g, m, withBase) -> Karcher.of((int) number(g, "max_iter"), number(g, "tol"))),
     SCE("sce", Base.NEEDS, Inputs.BESIDES_BASE, params(p("int8_mask", false), p("select_topk", 1.0)), params(),
             (g, m, withBase) -> Sce.of(number(g, "select_topk"))),
@@ -68,7 +68,9 @@ public enum Method {
         /** Used as NEEDS when given. */
         ALLOWS,
         /** Chooses only the config and tokenizer; merged like any other model if listed. */
-        IGNORES
+        IGNORES,
+        /** Merged as one more model: a models: recipe that does not list it gets it added, as mergekit does. */
+        JOINS
     }
 
     /**
@@ -112,7 +114,7 @@ public enum Method {
 
     /** Whether a recipe's base model comes first among a tensor's inputs. */
     boolean usesBase() {
-        return base != Base.IGNORES;
+        return base == Base.NEEDS || base == Base.ALLOWS;
     }
 
     /**
