@@ -39,7 +39,7 @@ public final class MergekitMerge {
         // Unique model names in order of appearance; a models: recipe also merges its base (mergekit adds it).
         List<MergekitConfig.Slice> slices = new ArrayList<>(cfg.slices());
         boolean usesBase = cfg.usesBase();
-        if (cfg.fromModels() && usesBase
+        if (cfg.fromModels() && (usesBase || cfg.baseModel() != null && method.base == Method.Base.JOINS)
                 && slices.getFirst().sources().stream().noneMatch(s -> s.model().equals(cfg.baseModel()))) {
             List<MergekitConfig.Source> with = new ArrayList<>(slices.getFirst().sources());
             with.add(new MergekitConfig.Source(cfg.baseModel(), null, Map.of()));
@@ -118,7 +118,8 @@ public final class MergekitMerge {
                 }
             }
             for (Tensor t : reference(last).tensors()) {
-                if (tensorNames.layerOf(t.name()) == null && !tensorNames.isEmbedding(t.name())) tensor(t.name(), t.name(), last, 0, 1);
+                // at t = 0, as mergekit's planner does (its final tensors reuse the first reader since its #534)
+                if (tensorNames.layerOf(t.name()) == null && !tensorNames.isEmbedding(t.name())) tensor(t.name(), t.name(), last, 0, 0);
             }
             if (!problems.isEmpty()) {
                 List<String> shown = problems.stream().limit(8).toList();
@@ -140,9 +141,11 @@ public final class MergekitMerge {
             Tensor ref = reference(s).require(refName);
             List<MergekitConfig.Source> order = inputOrder(s);
             List<Tensor> inputs = new ArrayList<>();
+            List<String> inputNames = new ArrayList<>();
             for (MergekitConfig.Source src : order) {
                 Architecture.LayerTensor l = tensorNames.layerOf(refName);
                 String name = l == null ? refName : l.inLayer(start(src) + o);
+                inputNames.add(name);
                 Tensor x = models.checkpoint(names.indexOf(src.model())).tensor(name);
                 if (x == null) {
                     problems.add(src.model() + " lacks tensor '" + name + "'");
@@ -164,9 +167,10 @@ public final class MergekitMerge {
             Map<String, Object> g = new HashMap<>();
             for (Method.Param p : cfg.method().globals) g.put(p.name(), value(p, null, s, outName, t));
             List<Map<String, Object>> per = new ArrayList<>();
-            for (MergekitConfig.Source src : withBase ? order.subList(1, order.size()) : order) {
+            // a model's parameters are looked up by its input tensor's name, as mergekit does (renumbered slices differ)
+            for (int i = withBase ? 1 : 0; i < order.size(); i++) {
                 Map<String, Object> v = new LinkedHashMap<>();
-                for (Method.Param p : cfg.method().perModel) v.put(p.name(), value(p, src, s, outName, t));
+                for (Method.Param p : cfg.method().perModel) v.put(p.name(), value(p, order.get(i), s, inputNames.get(i), t));
                 per.add(v);
             }
             out.add(new PlannedTensor(outName, dtype, ref.shape(), inputs, cfg.method().build(g, per, withBase)));

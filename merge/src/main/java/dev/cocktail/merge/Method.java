@@ -44,14 +44,22 @@ public enum Method {
     MODEL_STOCK("model_stock", Base.NEEDS, new Inputs(2, Integer.MAX_VALUE, "needs the base and at least two other models"),
             params(p("filter_wise", false)), params(),
             (g, m, withBase) -> ModelStock.of(bool(g, "filter_wise"))),
-    KARCHER("karcher", Base.IGNORES, Inputs.ANY, params(p("max_iter", 10.0), p("tol", 1e-5)), params(),
+    KARCHER("karcher", Base.JOINS, Inputs.ANY, params(p("max_iter", 10.0), p("tol", 1e-5)), params(),
             (g, m, withBase) -> Karcher.of((int) number(g, "max_iter"), number(g, "tol"))),
     SCE("sce", Base.NEEDS, Inputs.BESIDES_BASE, params(p("int8_mask", false), p("select_topk", 1.0)), params(),
             (g, m, withBase) -> Sce.of(number(g, "select_topk"))),
     NEARSWAP("nearswap", Base.NEEDS, Inputs.ONE_BESIDES_BASE, params(req("t")), params(),
             (g, m, withBase) -> LinearMerge.nearswap(number(g, "t"))),
     PASSTHROUGH("passthrough", Base.IGNORES, new Inputs(1, 1, "takes exactly one source per slice"), params(), params(p("scale", null)),
-            (g, m, withBase) -> LinearMerge.passthrough(m.get(0).get("scale") == null ? null : number(m.get(0), "scale")));
+            (g, m, withBase) -> LinearMerge.passthrough(m.get(0).get("scale") == null ? null : number(m.get(0), "scale"))),
+    MULTISLERP("multislerp", Base.ALLOWS, Inputs.ANY, params(p("normalize_weights", true), p("eps", 1e-8)), params(req("weight")),
+            (g, m, withBase) -> MultiSlerp.of(numbers(m, "weight"), bool(g, "normalize_weights"), number(g, "eps"), withBase)),
+    ARCEE_FUSION("arcee_fusion", Base.NEEDS, Inputs.ONE_BESIDES_BASE, params(), params(),
+            (g, m, withBase) -> ArceeFusion.MERGE),
+    RAM("ram", Base.NEEDS, Inputs.BESIDES_BASE, params(p("epsilon", 1e-5)), params(),
+            (g, m, withBase) -> Ram.ram(number(g, "epsilon"))),
+    RAMPLUS_TL("ramplus_tl", Base.NEEDS, Inputs.BESIDES_BASE, params(p("r", 0.1), p("alpha", 0.2), p("epsilon", 1e-5)), params(),
+            (g, m, withBase) -> Ram.ramPlus(number(g, "r"), number(g, "alpha"), number(g, "epsilon")));
 
     /** What a method does with base_model. */
     enum Base {
@@ -60,7 +68,9 @@ public enum Method {
         /** Used as NEEDS when given. */
         ALLOWS,
         /** Chooses only the config and tokenizer; merged like any other model if listed. */
-        IGNORES
+        IGNORES,
+        /** Merged as one more model: a models: recipe that does not list it gets it added, as mergekit does. */
+        JOINS
     }
 
     /**
@@ -104,7 +114,7 @@ public enum Method {
 
     /** Whether a recipe's base model comes first among a tensor's inputs. */
     boolean usesBase() {
-        return base != Base.IGNORES;
+        return base == Base.NEEDS || base == Base.ALLOWS;
     }
 
     /**

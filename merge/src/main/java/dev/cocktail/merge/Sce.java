@@ -51,7 +51,7 @@ final class Sce {
                 total += sq[m];
             }
             float[] w = new float[k];
-            for (int m = 0; m < k; m++) w[m] = (float) (total == 0 ? 1.0 / k : sq[m] / total);
+            for (int m = 0; m < k; m++) w[m] = (float) (total < 1e-6 ? 1.0 / k : sq[m] / total); // mergekit's cut-off: real deltas' mean squares are often below it
             return c -> {
                 float[] mask = select(c, select, variance, k);
                 float[][] d = new float[k][], wd = new float[k][];

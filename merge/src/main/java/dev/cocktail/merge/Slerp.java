@@ -40,18 +40,19 @@ final class Slerp {
     static TensorMerge nuslerp(double w0, double w1, boolean base, boolean flatten, boolean rowWise) {
         double t = Math.abs(w0 + w1) < 1e-6 ? 0.5 : w1 / (w0 + w1);
         int a = base ? 1 : 0;
-        if (flatten) {
-            return job -> {
-                double[] s = job.reduce(3, (c, acc) -> {
-                    deltas(c, base);
-                    stats(c.in[a], c.in[a + 1], 0, c.n, acc, 0);
-                });
-                double[] ab = nuslerpCoefficients(t, s[0], s[1], s[2]);
-                return combine((float) ab[0], (float) ab[1], base);
-            };
-        }
+        TensorMerge whole = job -> {
+            double[] s = job.reduce(3, (c, acc) -> {
+                deltas(c, base);
+                stats(c.in[a], c.in[a + 1], 0, c.n, acc, 0);
+            });
+            double[] ab = nuslerpCoefficients(t, s[0], s[1], s[2]);
+            return combine((float) ab[0], (float) ab[1], base);
+        };
+        if (flatten) return whole;
         if (rowWise) { // vectors run down the columns: gather per-column sums first
             return job -> {
+                // mergekit transposes the first and last dimensions, which leaves a 1-D tensor one vector
+                if (job.rank() <= 1) return whole.prepare(job);
                 int cols = job.cols();
                 double[] s = job.reduce(3 * cols, (c, acc) -> {
                     deltas(c, base);

@@ -25,6 +25,7 @@ public final class TensorJob {
     private final String name;
     private final List<Tensor> sources;
     private final long elements;
+    private final int rank;
     private final int cols;
     private final int chunk;
     private final int chunks;
@@ -38,6 +39,7 @@ public final class TensorJob {
         this.name = name;
         this.sources = sources;
         this.elements = Tensor.elementCount(shape);
+        this.rank = shape.length;
         this.cols = rowLength(shape);
         this.chunk = chunkLength(shape, rowWise);
         this.chunks = (int) ((elements + chunk - 1) / chunk);
@@ -68,6 +70,11 @@ public final class TensorJob {
 
     public long elements() {
         return elements;
+    }
+
+    /** How many dimensions the tensor has. */
+    public int rank() {
+        return rank;
     }
 
     /** The length of a row (the last dimension; the whole tensor for scalars). */

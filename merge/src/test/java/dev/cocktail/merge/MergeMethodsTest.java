@@ -60,11 +60,13 @@ class MergeMethodsTest {
         }
     }
 
-    /** t of a tensor, as mergekit plans it for 3 layers: embeddings 0, layers 0, 0.5, 1, the rest 1. */
+    /**
+     * t of a tensor, as mergekit (0.1.4) plans it for 3 layers: layers 0, 0.5, 1; embeddings and the
+     * tensors after the last layer 0 (its planner reuses the first reader for them).
+     */
     static double depth(String name) {
-        if (name.contains("embed")) return 0;
         if (name.startsWith("model.layers.")) return Integer.parseInt(name.split("\\.")[2]) / 2.0;
-        return 1;
+        return 0;
     }
 
     private void check(Map<String, float[]> got, BiFunction<String, Double, double[]> expected) {
@@ -654,5 +656,115 @@ class MergeMethodsTest {
         assertEquals(4, config.get("num_hidden_layers").asInt());
         assertEquals("bfloat16", config.get("torch_dtype").asText());
         assertTrue(Files.readString(tmp.resolve("stack/README.md")).contains("passthrough"));
+    }
+
+    // ---- where mergekit 0.1.4 does something our first reading did not (issue 23) ----
+
+    /** Row-wise nuslerp interpolates columns; a 1-D tensor stays one vector (mergekit's transpose leaves it alone). */
+    @Test
+    void nuslerpRowWiseTakesColumnsAndWhole1dTensors() {
+        Map<String, float[]> got = merge("""
+                models:
+                  - model: a
+                    parameters: {weight: 1.0}
+                  - model: b
+                    parameters: {weight: 3.0}
+                base_model: base
+                merge_method: nuslerp
+                parameters: {nuslerp_flatten: false, nuslerp_row_wise: true}
+                """, 0);
+        check(got, (n, t) -> {
+            long[] shape = TinyModels.SHAPES.get(n);
+            double[] da = delta(a.get(n), base.get(n)), db = delta(b.get(n), base.get(n)), r;
+            if (shape.length == 1) {
+                r = nuslerp(0.75, da, db);
+            } else {
+                int cols = (int) shape[1], rows = da.length / cols;
+                r = new double[da.length];
+                for (int j = 0; j < cols; j++) {
+                    double[] ca = new double[rows], cb = new double[rows];
+                    for (int i = 0; i < rows; i++) {
+                        ca[i] = da[i * cols + j];
+                        cb[i] = db[i * cols + j];
+                    }
+                    double[] part = nuslerp(0.75, ca, cb);
+                    for (int i = 0; i < rows; i++) r[i * cols + j] = part[i];
+                }
+            }
+            for (int i = 0; i < r.length; i++) r[i] += base.get(n)[i];
+            return r;
+        });
+    }
+
+    /** karcher averages the base too when a models: recipe names one without listing it. */
+    @Test
+    void karcherAddsTheBaseToItsInputs() {
+        Map<String, float[]> got = merge("""
+                models:
+                  - model: a
+                  - model: b
+                base_model: base
+                merge_method: karcher
+                """, 0);
+        check(got, (n, t) -> karcher(List.of(a.get(n), b.get(n), base.get(n))));
+    }
+
+    /** sce weighs task vectors equally when their mean squares add up to less than 1e-6, as mergekit does. */
+    @Test
+    void sceFallsBackToEqualWeightsForSmallTaskVectors() throws IOException {
+        Map<String, float[]> tiny = TinyModels.random(6, base, 1e-4), small = TinyModels.random(7, base, 2e-4);
+        TinyModels.write(tmp.resolve("tiny"), tiny);
+        TinyModels.write(tmp.resolve("small"), small);
+        Map<String, float[]> got = merge("""
+                models:
+                  - model: tiny
+                  - model: small
+                base_model: base
+                merge_method: sce
+                """, 0);
+        check(got, (n, t) -> {
+            double[] da = delta(tiny.get(n), base.get(n)), ds = delta(small.get(n), base.get(n)), r = new double[da.length];
+            double wa = Arrays.stream(da).map(x -> x * x).sum() / da.length, ws = Arrays.stream(ds).map(x -> x * x).sum() / da.length;
+            double[] w = wa + ws < 1e-6 ? new double[] {0.5, 0.5} : new double[] {wa / (wa + ws), ws / (wa + ws)};
+            for (int i = 0; i < r.length; i++) {
+                double sum = da[i] + ds[i], mixed = 0, div = 0;
+                double[] d = {da[i], ds[i]};
+                for (int m = 0; m < 2; m++) {
+                    if (sum >= 0 ? d[m] > 0 : d[m] < 0) {
+                        mixed += w[m] * d[m];
+                        div += w[m];
+                    }
+                }
+                r[i] = base.get(n)[i] + mixed / (div == 0 ? 1 : div);
+            }
+            return r;
+        });
+    }
+
+    /** A model's parameter filters match its input tensor's name, not the renumbered output name. */
+    @Test
+    void perModelFiltersMatchTheInputTensorName() {
+        Map<String, float[]> got = merge("""
+                slices:
+                  - sources:
+                      - model: a
+                        layer_range: [1, 3]
+                        parameters:
+                          weight:
+                            - filter: layers.1.
+                              value: 0.9
+                            - value: 0.1
+                      - model: b
+                        layer_range: [1, 3]
+                        parameters: {weight: 0.5}
+                merge_method: linear
+                parameters: {normalize: false}
+                """, 0, "renumbered");
+        for (int out = 0; out < 2; out++) {
+            String name = "model.layers." + out + ".self_attn.q_proj.weight", in = "model.layers." + (out + 1) + ".self_attn.q_proj.weight";
+            double wa = out == 0 ? 0.9 : 0.1;
+            float[] x = a.get(in), y = b.get(in), have = got.get(name);
+            for (int i = 0; i < x.length; i++) assertEquals(wa * x[i] + 0.5 * y[i], have[i], 2e-5, name + "[" + i + "]");
+        }
     }
 }
