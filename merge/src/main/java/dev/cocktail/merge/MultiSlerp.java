@@ -36,7 +36,7 @@ final class MultiSlerp {
                 deltas(c, base);
                 MergeKernels.scale(c.in[first], a[0], c.out, c.n);
                 for (int i = 1; i < k; i++) MergeKernels.addScaled(c.out, a[i], c.in[first + i], c.n);
-                if (base) MergeKernels.add(c.in[0], c.out, c.out, c.n);
+                if (base) MergeKernels.add(c.out, c.in[0], c.n);
             };
         };
     }
