@@ -31,7 +31,8 @@ public final class Cocktail implements Runnable {
             ScoreCommand.class,
             ForwardCommand.class,
             EmbedCommand.class,
-            TokenizeCommand.class);
+            TokenizeCommand.class,
+            LoraCommand.class);
 
     /** Exit status for bad input or options (picocli uses 2 for usage errors as well). */
     public static final int EXIT_BAD_INPUT = 2;
