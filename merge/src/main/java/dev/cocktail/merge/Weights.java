@@ -15,15 +15,21 @@ public final class Weights {
             throw new CocktailException("got " + weights.length + " weights for " + models + " models; give one weight per model.");
         }
         double sum = 0;
-        for (float w : weights) sum += w;
+        for (int i = 0; i < weights.length; i++) sum += finite(weights[i], weights[i], i);
         if (!allowUnnormalized && Math.abs(sum - 1) > 1e-3) throw new CocktailException("the weights sum to " + sum + ", not 1" + remedy + ".");
         return weights;
     }
 
-    /** Weights given as decimals (a command line, a recipe), rounded to F32. */
+    /** Weights given as decimals (a command line), rounded to F32; each must be a finite F32 number. */
     public static float[] of(double[] weights) {
         float[] f = new float[weights.length];
-        for (int i = 0; i < f.length; i++) f[i] = (float) weights[i];
+        for (int i = 0; i < f.length; i++) f[i] = finite((float) weights[i], weights[i], i);
         return f;
+    }
+
+    /** NaN would pass the sum check, and a decimal such as 1e39 is infinite in F32. */
+    private static float finite(float w, Object given, int i) {
+        if (!Float.isFinite(w)) throw new CocktailException("weight " + (i + 1) + " is " + given + ", not a finite float32 number.");
+        return w;
     }
 }
