@@ -1,13 +1,21 @@
 package dev.cocktail.tokenizer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -86,6 +94,43 @@ class UnigramReferenceTest {
         Encoding pair = tokenizer.encodePair("a", "b", true);
         assertEquals(1, pair.ids()[pair.length() - 1]);
         assertEquals(2, Arrays.stream(pair.ids()).filter(id -> id == 1).count());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"not base64", "short trie", "swapped pieces", "unk id", "bad entry"})
+    void brokenUnigramFilesAreRefusedInOneSentence(String broken, @TempDir Path dir) throws Exception {
+        ObjectNode t = (ObjectNode) Fixtures.json(Fixtures.dir("xlmr-unigram").resolve("tokenizer.json"));
+        ObjectNode precompiled = (ObjectNode) t.get("normalizer").get("normalizers").get(0);
+        ArrayNode vocab = (ArrayNode) t.get("model").get("vocab");
+        String problem = switch (broken) {
+            case "not base64" -> {
+                precompiled.put("precompiled_charsmap", "%%%not base64%%%");
+                yield "the Precompiled normalizer's precompiled_charsmap is not valid base64";
+            }
+            case "short trie" -> {
+                precompiled.put("precompiled_charsmap", Base64.getEncoder().encodeToString(new byte[] {(byte) 0xFF, 0, 0, 0, 1, 2, 3, 4}));
+                yield "the Precompiled normalizer's precompiled_charsmap declares a trie of 255 bytes but holds 4 bytes";
+            }
+            case "swapped pieces" -> {
+                JsonNode first = vocab.get(0);
+                vocab.set(0, vocab.get(4));
+                vocab.set(4, first);
+                yield "the Unigram piece table does not match its ids: added token '<s>' has id 0 but the piece with that id is";
+            }
+            case "unk id" -> {
+                ((ObjectNode) t.get("model")).put("unk_id", 6002);
+                yield "the Unigram model's unk_id 6002 is not an id of its 6002 pieces";
+            }
+            default -> {
+                vocab.set(7, Fixtures.JSON.readTree("[\"x\"]"));
+                yield "the Unigram piece table's entry 7 [\"x\"] is not [piece, score]";
+            }
+        };
+        Path file = dir.resolve("tokenizer.json");
+        Files.writeString(file, t.toString());
+        TokenizerException e = assertThrows(TokenizerException.class, () -> Tokenizer.load(file));
+        assertTrue(e.getMessage().startsWith("tokenizer.json at " + file.toAbsolutePath() + ": " + problem), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
     }
 
     private static void compare(List<String> failures, String where, String what, int[] want, int[] got) {
