@@ -96,6 +96,15 @@ class UnigramReferenceTest {
         assertEquals(2, Arrays.stream(pair.ids()).filter(id -> id == 1).count());
     }
 
+    @Test
+    void handBuiltCharsmapRewritesAndDeletes() {
+        // keys: tab -> space, A -> a, B -> nothing (UnigramParityTest checks the same file against Rust)
+        Tokenizer tiny = Fixtures.tokenizer("tiny-unigram");
+        assertEquals(List.of("▁a", "▁", "x", "</s>"), tiny.encode("AB\tx", true).tokens());
+        // an unknown character falls back to its UTF-8 bytes where the vocabulary has them all
+        assertEquals(List.of("▁", "<0xC3>", "<0xA9>", "</s>"), tiny.encode("é", true).tokens());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"not base64", "short trie", "swapped pieces", "unk id", "bad entry"})
     void brokenUnigramFilesAreRefusedInOneSentence(String broken, @TempDir Path dir) throws Exception {
