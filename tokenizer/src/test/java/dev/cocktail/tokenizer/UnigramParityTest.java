@@ -26,7 +26,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * truncated LongestFirst, and decoding.
  */
 class UnigramParityTest {
-    private static final int RANDOM_TEXTS = 400;
+    private static final int RANDOM_TEXTS = 300;
 
     @TempDir
     Path dir;

@@ -86,6 +86,8 @@ class UnigramReferenceTest {
                 assertEquals(Arrays.toString(wantIds), Arrays.toString(got.ids()), side + " " + i);
             }
         }
+        assertEquals(300, tokenizer.vocabSize());
+        assertEquals(6002, Fixtures.tokenizer("xlmr-unigram").vocabSize());
         // `$A </s>`, the extra ids as special added tokens, and `</s>` after each text of a pair
         assertEquals(299, tokenizer.tokenToId("<extra_id_0>"));
         Encoding masked = tokenizer.encode("x<extra_id_0>y", true);
