@@ -32,7 +32,8 @@ class UnigramParityTest {
     Path dir;
 
     @ParameterizedTest
-    @ValueSource(strings = {"xlmr-unigram", "t5", "tiny-unigram", "xlmr-older", "xlmr-roberta-processing", "bert-base-uncased", "llama3", "mistral"})
+    @ValueSource(strings = {"xlmr-unigram", "t5", "tiny-unigram", "xlmr-older", "xlmr-roberta-processing", "bert-base-uncased", "llama3", "mistral",
+            "whitespace-bert", "wordpiece-mix"})
     void sameAsRust(String variant) throws Exception {
         ObjectNode json = build(variant);
         Path file = dir.resolve("tokenizer.json");
@@ -120,6 +121,8 @@ class UnigramParityTest {
                 t.set("post_processor", node("{\"type\":\"RobertaProcessing\",\"sep\":[\"</s>\",2],\"cls\":[\"<s>\",0],\"trim_offsets\":true,\"add_prefix_space\":true}"));
                 yield t;
             }
+            // BertProcessing and RobertaProcessing on WordPiece, built by ComponentParityTest
+            case "whitespace-bert", "wordpiece-mix" -> ComponentParityTest.build(variant);
             default -> read(variant);
         };
     }
