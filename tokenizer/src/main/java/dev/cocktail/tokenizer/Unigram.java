@@ -1,7 +1,10 @@
 package dev.cocktail.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -127,7 +130,7 @@ final class Unigram implements Model {
         double[] best = new double[n + 1];
         int[] from = new int[n + 1];
         int[] idAt = new int[n + 1];
-        java.util.Arrays.fill(from, -1);
+        Arrays.fill(from, -1);
         for (int start = 0; start < n; ) {
             double base = best[start];
             int charLength = Character.charCount(word.codePointAt(start));
@@ -172,7 +175,7 @@ final class Unigram implements Model {
             end = start;
         }
         if (unknownEnd >= 0) pieces.add(word.substring(0, unknownEnd));
-        java.util.Collections.reverse(pieces);
+        Collections.reverse(pieces);
         return pieces;
     }
 
@@ -191,7 +194,7 @@ final class Unigram implements Model {
 
     /** The piece as "<0xXX>" byte tokens, when the vocabulary has all of them. */
     private boolean addBytes(String piece, IntList ids, List<String> strings) {
-        byte[] bytes = piece.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] bytes = piece.getBytes(StandardCharsets.UTF_8);
         for (byte b : bytes) if (byteIds[b & 0xFF] < 0) return false;
         for (byte b : bytes) {
             ids.add(byteIds[b & 0xFF]);
@@ -218,9 +221,9 @@ final class Unigram implements Model {
             int capacity = Integer.highestOneBit(Math.max(16, pieces.size() * 2)) * 2;
             keys = new long[capacity];
             children = new int[capacity];
-            java.util.Arrays.fill(keys, -1L);
+            Arrays.fill(keys, -1L);
             mask = capacity - 1;
-            java.util.Arrays.fill(pieceAt, -1);
+            Arrays.fill(pieceAt, -1);
             pieces.forEach((piece, id) -> {
                 if (piece.isEmpty()) return;
                 int node = ROOT;
@@ -257,8 +260,8 @@ final class Unigram implements Model {
             if ((size + 1) * 2 > keys.length) grow();
             int id = nodes++;
             if (id == pieceAt.length) {
-                pieceAt = java.util.Arrays.copyOf(pieceAt, id * 2);
-                java.util.Arrays.fill(pieceAt, id, id * 2, -1);
+                pieceAt = Arrays.copyOf(pieceAt, id * 2);
+                Arrays.fill(pieceAt, id, id * 2, -1);
             }
             insert(key(node, c), id);
             return id;
@@ -277,7 +280,7 @@ final class Unigram implements Model {
             int[] oldChildren = children;
             keys = new long[oldKeys.length * 2];
             children = new int[oldKeys.length * 2];
-            java.util.Arrays.fill(keys, -1L);
+            Arrays.fill(keys, -1L);
             mask = keys.length - 1;
             size = 0;
             for (int i = 0; i < oldKeys.length; i++) if (oldKeys[i] != -1L) insert(oldKeys[i], oldChildren[i]);
