@@ -204,13 +204,14 @@ final class Unigram implements Model {
     }
 
     /**
-     * The pieces as a character trie in one open-addressing table keyed by (node, char): walking it
-     * from a position finds every piece that starts there, shortest first.
+     * The pieces as a character trie in one open-addressing table of (node, char) -> child edges, each
+     * packed into a long (24-bit node, 16-bit char, 24-bit child; 0 is an empty slot, as no edge leads to
+     * the root): walking it from a position finds every piece that starts there, shortest first.
      */
     private static final class PieceTrie {
         static final int ROOT = 0;
-        private long[] keys;
-        private int[] children;
+        private static final int MAX_NODES = 1 << 24;
+        private long[] edges;
         private int mask;
         private int size;
         /** The piece id ending at each node, or -1. */
@@ -218,11 +219,8 @@ final class Unigram implements Model {
         private int nodes = 1;
 
         PieceTrie(Map<String, Integer> pieces) {
-            int capacity = Integer.highestOneBit(Math.max(16, pieces.size() * 2)) * 2;
-            keys = new long[capacity];
-            children = new int[capacity];
-            Arrays.fill(keys, -1L);
-            mask = capacity - 1;
+            edges = new long[Integer.highestOneBit(Math.max(16, pieces.size() * 4)) * 2];
+            mask = edges.length - 1;
             Arrays.fill(pieceAt, -1);
             pieces.forEach((piece, id) -> {
                 if (piece.isEmpty()) return;
@@ -232,21 +230,21 @@ final class Unigram implements Model {
             });
         }
 
+        /** The edge's (node, char) part, in the high 40 bits. */
         private static long key(int node, char c) {
-            return (long) node << 16 | c;
+            return ((long) node << 16 | c) << 24;
         }
 
         private static int slot(long key, int mask) {
-            long h = key * 0x9E3779B97F4A7C15L;
-            return (int) (h >>> 32) & mask;
+            return (int) ((key * 0x9E3779B97F4A7C15L) >>> 32) & mask;
         }
 
         int child(int node, char c) {
             long key = key(node, c);
             for (int s = slot(key, mask); ; s = (s + 1) & mask) {
-                long k = keys[s];
-                if (k == key) return children[s];
-                if (k == -1L) return -1;
+                long e = edges[s];
+                if ((e & ~0xFFFFFFL) == key && e != 0) return (int) (e & 0xFFFFFF);
+                if (e == 0) return -1;
             }
         }
 
@@ -257,33 +255,31 @@ final class Unigram implements Model {
         private int childOrAdd(int node, char c) {
             int found = child(node, c);
             if (found >= 0) return found;
-            if ((size + 1) * 2 > keys.length) grow();
+            if (nodes == MAX_NODES) throw Json.invalid("the Unigram piece table has more than " + MAX_NODES + " trie nodes");
+            // at most three quarters full, so that probes stay short
+            if ((size + 1) * 4L > edges.length * 3L) grow();
             int id = nodes++;
             if (id == pieceAt.length) {
                 pieceAt = Arrays.copyOf(pieceAt, id * 2);
                 Arrays.fill(pieceAt, id, id * 2, -1);
             }
-            insert(key(node, c), id);
+            insert(key(node, c) | id);
             return id;
         }
 
-        private void insert(long key, int child) {
-            int s = slot(key, mask);
-            while (keys[s] != -1L) s = (s + 1) & mask;
-            keys[s] = key;
-            children[s] = child;
+        private void insert(long edge) {
+            int s = slot(edge & ~0xFFFFFFL, mask);
+            while (edges[s] != 0) s = (s + 1) & mask;
+            edges[s] = edge;
             size++;
         }
 
         private void grow() {
-            long[] oldKeys = keys;
-            int[] oldChildren = children;
-            keys = new long[oldKeys.length * 2];
-            children = new int[oldKeys.length * 2];
-            Arrays.fill(keys, -1L);
-            mask = keys.length - 1;
+            long[] old = edges;
+            edges = new long[old.length * 2];
+            mask = edges.length - 1;
             size = 0;
-            for (int i = 0; i < oldKeys.length; i++) if (oldKeys[i] != -1L) insert(oldKeys[i], oldChildren[i]);
+            for (long e : old) if (e != 0) insert(e);
         }
     }
 }
