@@ -26,7 +26,7 @@ class LlamaConfigTest {
         assertEquals(16, llama.headDim());
         assertTrue(llama.attentionBias() && llama.mlpBias() && !llama.qkvBias() && !llama.tieWordEmbeddings());
         assertEquals(1e-6f, llama.rmsNormEps());
-        assertEquals(10000.0, llama.ropeTheta());
+        assertEquals(10000.0, llama.rope().theta());
         LlamaConfig qwen = LlamaConfig.parse(base("qwen2").put("use_sliding_window", true).put("sliding_window", 8)
                 .put("max_window_layers", 1).put("tie_word_embeddings", true), "c");
         assertTrue(qwen.qkvBias() && !qwen.attentionBias() && qwen.tieWordEmbeddings());
@@ -54,19 +54,19 @@ class LlamaConfigTest {
 
     @Test
     void linearAndDynamicScaling() {
-        double[] plain = Rope.inverseFrequencies(LlamaConfig.parse(base("llama"), "c"), 10);
+        double[] plain = Rope.inverseFrequencies(LlamaConfig.parse(base("llama"), "c").rope(), 10);
         assertEquals(1.0, plain[0]);
         assertEquals(Math.pow(10000, -2.0 / 16), plain[1], 1e-15);
         ObjectNode linear = base("llama");
         linear.putObject("rope_scaling").put("type", "linear").put("factor", 4.0);
-        double[] lin = Rope.inverseFrequencies(LlamaConfig.parse(linear, "c"), 10);
+        double[] lin = Rope.inverseFrequencies(LlamaConfig.parse(linear, "c").rope(), 10);
         for (int j = 0; j < plain.length; j++) assertEquals(plain[j] / 4, lin[j], 1e-15);
         ObjectNode dynamic = base("llama");
         dynamic.putObject("rope_scaling").put("rope_type", "dynamic").put("factor", 2.0);
         LlamaConfig dyn = LlamaConfig.parse(dynamic, "c");
-        assertArrayEquals(plain, Rope.inverseFrequencies(dyn, 32), "no change up to max_position_embeddings");
+        assertArrayEquals(plain, Rope.inverseFrequencies(dyn.rope(), 32), "no change up to max_position_embeddings");
         double base = 10000 * Math.pow(2.0 * 48 / 32 - 1, 16 / 14.0);
-        double[] grown = Rope.inverseFrequencies(dyn, 48);
+        double[] grown = Rope.inverseFrequencies(dyn.rope(), 48);
         for (int j = 0; j < grown.length; j++) assertEquals(Math.pow(base, -2.0 * j / 16), grown[j], 1e-15);
     }
 }
