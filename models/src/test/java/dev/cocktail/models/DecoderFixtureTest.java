@@ -1,15 +1,23 @@
 package dev.cocktail.models;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cocktail.engine.Checkpoint;
+import dev.cocktail.engine.CocktailException;
 import dev.cocktail.engine.Json;
 import dev.cocktail.engine.ModelDir;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -91,5 +99,17 @@ class DecoderFixtureTest {
             for (int i = 0; i < wantA.length; i++) assertEquals(wantA[i], a[i], 1e-5, name + " short " + i / vocab);
             for (int i = 0; i < wantB.length; i++) assertEquals(wantB[i], b[i], 1e-5, name + " long " + i / vocab);
         }
+    }
+
+    /** A fused qkv_proj whose rows are not q + k + v of config.json: one sentence naming the file and the tensor. */
+    @Test
+    void fusedRowsThatDoNotAddUp(@TempDir Path dir) throws IOException {
+        Path src = TestData.path("decoders/tiny-phi3");
+        Files.copy(src.resolve("model.safetensors"), dir.resolve("model.safetensors"));
+        ObjectNode config = (ObjectNode) Json.readFile(src.resolve("config.json"));
+        Files.writeString(dir.resolve("config.json"), config.put("num_key_value_heads", 2).toString());
+        CocktailException e = assertThrows(CocktailException.class, () -> Llama.load(ModelDir.resolve(dir.toString())));
+        assertTrue(e.getMessage().contains("fused tensor 'model.layers.0.self_attn.qkv_proj.weight' has shape [192, 64]")
+                && e.getMessage().contains("[64, 32, 32]") && e.getMessage().endsWith("."), e.getMessage());
     }
 }
