@@ -2,11 +2,11 @@ package dev.cocktail.models;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cocktail.engine.Architecture;
 import dev.cocktail.engine.CocktailException;
 import dev.cocktail.engine.Convert;
 import dev.cocktail.engine.DType;
-import java.util.Arrays;
-import java.util.stream.Collectors;
+import dev.cocktail.engine.ForwardPass;
 
 /**
  * The config.json of a Llama-style decoder (llama, mistral, qwen2, qwen3, gemma2, gemma3_text,
@@ -63,10 +63,6 @@ public record LlamaConfig(String modelType, Family family, int hiddenSize, int l
         public boolean fused() {
             return this == PHI3;
         }
-
-        static String names() {
-            return Arrays.stream(values()).map(f -> f.modelType).collect(Collectors.joining(", "));
-        }
     }
 
     /** The gate's activation of the MLP down(act(gate(h)) * up(h)). */
@@ -91,8 +87,9 @@ public record LlamaConfig(String modelType, Family family, int hiddenSize, int l
         String type = c.text("model_type", null);
         if (type == null) throw new CocktailException(where + ": has no model_type.");
         Family family = Family.of(type);
-        if (family == null) {
-            throw new CocktailException(where + ": model_type '" + type + "' is not a decoder this tool runs (" + Family.names() + ").");
+        if (family == null || Architecture.of(json).forwardPass() != ForwardPass.LLAMA) {
+            throw new CocktailException(where + ": model_type '" + type + "' is not a Llama-style decoder ("
+                    + Architecture.typesRunBy(ForwardPass.LLAMA) + ").");
         }
         int hidden = c.positiveInt("hidden_size");
         int heads = c.positiveInt("num_attention_heads");
