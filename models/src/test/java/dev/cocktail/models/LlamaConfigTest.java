@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cocktail.engine.CocktailException;
+import dev.cocktail.engine.DType;
 import dev.cocktail.engine.Json;
 import org.junit.jupiter.api.Test;
 
@@ -114,6 +115,16 @@ class LlamaConfigTest {
         assertEquals(4, qwen3w.window(0));
         assertTrue(qwen3w.attentionBias() && !qwen3w.qkvBias());
         assertEquals(4, LlamaConfig.parse(base("phi3").put("sliding_window", 4), "c").window(1));
+    }
+
+    /** transformers holds Gemma's sqrt(hidden_size) as a tensor of the model's dtype. */
+    @Test
+    void gemmaEmbeddingScaleIsRoundedToTheDtype() {
+        assertEquals(9.8125f, LlamaConfig.parse(base("gemma2").put("hidden_size", 96).put("torch_dtype", "bfloat16"), "c").embeddingScale(DType.F32));
+        assertEquals(8.9453125f, LlamaConfig.parse(base("gemma3_text").put("hidden_size", 80).put("torch_dtype", "float16"), "c").embeddingScale(DType.F32));
+        assertEquals((float) Math.sqrt(96), LlamaConfig.parse(base("gemma2").put("hidden_size", 96).put("torch_dtype", "float32"), "c").embeddingScale(DType.BF16));
+        assertEquals(9.8125f, LlamaConfig.parse(base("gemma2").put("hidden_size", 96), "c").embeddingScale(DType.BF16), "no torch_dtype: the weights'");
+        assertEquals(1f, LlamaConfig.parse(base("qwen3").put("torch_dtype", "bfloat16"), "c").embeddingScale(DType.BF16));
     }
 
     @Test
