@@ -26,15 +26,15 @@ class ArchitectureTest {
         assertFalse(llama.sentenceTransformers());
         Architecture qwen3 = Architecture.of(config("qwen3"));
         assertEquals(ModelFamily.DECODER, qwen3.family());
-        assertEquals(ForwardPass.NONE, qwen3.forwardPass());
+        assertEquals(ForwardPass.LLAMA, qwen3.forwardPass());
         Architecture bert = Architecture.of(config("bert", "BertModel"));
         assertEquals(ModelFamily.ENCODER, bert.family());
         assertEquals(ForwardPass.BERT, bert.forwardPass());
         assertTrue(bert.sentenceTransformers());
         assertTrue(Architecture.of(config("xlm-roberta")).sentenceTransformers());
         assertEquals(ModelFamily.ENCODER_DECODER, Architecture.of(config("mt5")).family());
-        assertEquals("llama, mistral, qwen2", Architecture.typesRunBy(ForwardPass.LLAMA));
-        assertEquals("llama, mistral, qwen2 (decoder); bert (encoder)", Architecture.scorable());
+        assertEquals("llama, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3", Architecture.typesRunBy(ForwardPass.LLAMA));
+        assertEquals("llama, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3 (decoder); bert (encoder)", Architecture.scorable());
     }
 
     @Test
@@ -54,9 +54,9 @@ class ArchitectureTest {
         assertEquals(ForwardPass.NONE, gpt2.forwardPass());
         assertEquals(Architecture.TensorNames.LAYERS, gpt2.tensors());
         String m = gpt2.cannotScore("x/config.json").getMessage();
-        assertTrue(m.startsWith("x/config.json: model_type 'gpt2'") && m.contains("llama, mistral, qwen2 (decoder); bert (encoder)"), m);
-        m = Architecture.of(config("phi3")).cannotScore("p").getMessage();
-        assertTrue(m.contains("'phi3' (decoder) has no forward pass here yet"), m);
+        assertTrue(m.startsWith("x/config.json: model_type 'gpt2'") && m.contains("llama, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3 (decoder); bert (encoder)"), m);
+        m = Architecture.of(config("roberta")).cannotScore("p").getMessage();
+        assertTrue(m.contains("'roberta' (encoder) has no forward pass here yet"), m);
     }
 
     @Test

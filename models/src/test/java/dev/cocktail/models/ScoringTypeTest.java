@@ -26,6 +26,9 @@ class ScoringTypeTest {
     @Test
     void familiesWithAForwardPassAreScored() throws IOException {
         assertEquals(Scoring.Type.DECODER, Scoring.typeOf(model("{\"model_type\": \"mistral\"}")));
+        for (String t : new String[] {"qwen3", "gemma2", "gemma3_text", "phi3"}) {
+            assertEquals(Scoring.Type.DECODER, Scoring.typeOf(model("{\"model_type\": \"" + t + "\"}")), t);
+        }
         assertEquals(Scoring.Type.ENCODER, Scoring.typeOf(model("{\"model_type\": \"bert\", \"architectures\": [\"BertModel\"]}")));
     }
 
@@ -33,7 +36,7 @@ class ScoringTypeTest {
     void othersSayWhatCanBeScored() throws IOException {
         String unknown = assertThrows(CocktailException.class, () -> Scoring.typeOf(model("{\"model_type\": \"gpt2\"}"))).getMessage();
         assertTrue(unknown.startsWith("m/config.json: model_type 'gpt2' is not in the table of architectures")
-                && unknown.endsWith("scoring works for llama, mistral, qwen2 (decoder); bert (encoder)."), unknown);
+                && unknown.endsWith("scoring works for llama, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3 (decoder); bert (encoder)."), unknown);
         String reranker = assertThrows(CocktailException.class, () -> Scoring.typeOf(
                 model("{\"model_type\": \"bert\", \"architectures\": [\"BertForSequenceClassification\"]}"))).getMessage();
         assertTrue(reranker.contains("BertForSequenceClassification (cross-encoder reranker) has no forward pass here yet"), reranker);
@@ -41,8 +44,8 @@ class ScoringTypeTest {
 
     @Test
     void configParsersRefuseOtherPasses() throws IOException {
-        var e = assertThrows(CocktailException.class, () -> LlamaConfig.parse(LlamaConfigTest.base("gemma2"), "c"));
-        assertTrue(e.getMessage().contains("'gemma2' is not a Llama-family model (llama, mistral, qwen2)"), e.getMessage());
+        var e = assertThrows(CocktailException.class, () -> LlamaConfig.parse(LlamaConfigTest.base("bert"), "c"));
+        assertTrue(e.getMessage().contains("'bert' is not a Llama-style decoder (llama, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3)"), e.getMessage());
         e = assertThrows(CocktailException.class, () -> BertConfig.parse(LlamaConfigTest.base("llama"), "c"));
         assertTrue(e.getMessage().contains("model_type 'llama' (decoder) is not run by the BERT encoder (bert)"), e.getMessage());
     }

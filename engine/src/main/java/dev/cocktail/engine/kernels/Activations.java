@@ -5,7 +5,7 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-/** Element-wise kernels over [from, to): residual add, SwiGLU, exact GELU, scaled softmax. */
+/** Element-wise kernels over [from, to): residual add, SwiGLU, GeGLU (tanh GELU), exact GELU, softcapping, scaled softmax. */
 final class Activations {
     private Activations() {}
 
@@ -29,6 +29,34 @@ final class Activations {
             silu.mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
         }
         for (; i < to; i++) gate[i] = (float) (gate[i] / (1 + Math.exp(-gate[i]))) * up[i];
+    }
+
+    /**
+     * gate = gelu_tanh(gate) * up with PyTorch's tanh approximation (gelu_pytorch_tanh):
+     * 0.5 g (1 + tanh(sqrt(2 / pi) (g + 0.044715 g^3))).
+     */
+    static void gegluTanh(float[] gate, float[] up, int from, int to) {
+        float c = (float) Math.sqrt(2 / Math.PI);
+        int i = from;
+        for (int bound = from + F.loopBound(to - from); i < bound; i += F.length()) {
+            FloatVector g = FloatVector.fromArray(F, gate, i);
+            FloatVector inner = g.mul(g).mul(g).mul(0.044715f).add(g).mul(c);
+            g.mul(0.5f).mul(inner.lanewise(VectorOperators.TANH).add(1f)).mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
+        }
+        for (; i < to; i++) {
+            float g = gate[i];
+            gate[i] = 0.5f * g * (1 + (float) Math.tanh(c * (g + 0.044715f * g * g * g))) * up[i];
+        }
+    }
+
+    /** x = cap * tanh(x * scale / cap): scores squashed into (-cap, cap), as Gemma 2's logit softcapping. */
+    static void softcap(float[] x, int from, int to, float scale, float cap) {
+        float s = scale / cap;
+        int i = from;
+        for (int bound = from + F.loopBound(to - from); i < bound; i += F.length()) {
+            FloatVector.fromArray(F, x, i).mul(s).lanewise(VectorOperators.TANH).mul(cap).intoArray(x, i);
+        }
+        for (; i < to; i++) x[i] = cap * (float) Math.tanh(x[i] * s);
     }
 
     /**
