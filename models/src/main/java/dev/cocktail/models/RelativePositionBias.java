@@ -1,5 +1,7 @@
 package dev.cocktail.models;
 
+import dev.cocktail.engine.kernels.BiasedAttention;
+
 /**
  * T5's relative position bias: a learned [buckets x heads] table indexed by the bucket of key
  * position - query position, exact for short distances and logarithmic up to maxDistance.
@@ -24,13 +26,9 @@ record RelativePositionBias(float[] table, int heads, int buckets, int maxDistan
         return base + Math.min(large, n - 1);
     }
 
-    /**
-     * The bias of every (query, key) pair of queries at positions past .. past + queries - 1 and keys
-     * 0 .. keys - 1, by relative position: head h, key j, query position p read
-     * values[h * span(..) + j - p + past + queries - 1].
-     */
+    /** The bias of queries at positions past .. past + queries - 1 over keys 0 .. keys - 1, laid out as BiasedAttention reads it. */
     float[] values(int past, int queries, int keys) {
-        int offset = past + queries - 1, span = offset + keys;
+        int offset = past + queries - 1, span = BiasedAttention.biasSpan(past, queries, keys);
         float[] out = new float[heads * span];
         for (int i = 0; i < span; i++) {
             int b = bucket(i - offset, bidirectional, buckets, maxDistance);

@@ -32,15 +32,7 @@ public final class Seq2SeqScoring {
 
     /** The model's loss: the unweighted mean of the batch losses over consecutive batches of batchSize. */
     public static double loss(T5 model, List<Prepared> examples, int batchSize, Progress progress) {
-        double sum = 0;
-        int batches = 0;
-        for (int from = 0; from < examples.size(); from += batchSize) {
-            List<Prepared> batch = examples.subList(from, Math.min(examples.size(), from + batchSize));
-            sum += batchLoss(model, batch, from);
-            batches++;
-            progress.advance(batch.size());
-        }
-        return sum / batches;
+        return Losses.meanOverBatches(examples, batchSize, progress, (batch, from) -> batchLoss(model, batch, from));
     }
 
     /**

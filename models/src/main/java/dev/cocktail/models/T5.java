@@ -4,6 +4,7 @@ import dev.cocktail.engine.Checkpoint;
 import dev.cocktail.engine.CocktailException;
 import dev.cocktail.engine.ModelDir;
 import dev.cocktail.engine.Tensor;
+import dev.cocktail.engine.kernels.BiasedAttention;
 import dev.cocktail.engine.kernels.Kernels;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -133,7 +134,7 @@ public final class T5 implements AutoCloseable {
     public float[] encode(TokenBatch input) {
         int rows = input.rows(), n = input.seqLen();
         float[] x = embed(encoderEmbeddings, input.ids());
-        T5Attention self = new T5Attention(input.batch(), n, n, input.lengths(), config.heads(), config.dKv(), 0, false,
+        BiasedAttention self = new BiasedAttention(input.batch(), n, n, input.lengths(), config.heads(), config.dKv(), 0, false,
                 encoderBias.values(0, n, n));
         Scratch s = new Scratch(rows, config);
         for (Block b : encoder) {
@@ -174,9 +175,9 @@ public final class T5 implements AutoCloseable {
         float[] x = embed(decoderEmbeddings, target.ids());
         int[] all = new int[target.batch()];
         Arrays.fill(all, past + n);
-        T5Attention self = new T5Attention(target.batch(), n, past + n, all, config.heads(), config.dKv(), past, true,
+        BiasedAttention self = new BiasedAttention(target.batch(), n, past + n, all, config.heads(), config.dKv(), past, true,
                 decoderBias.values(past, n, past + n));
-        T5Attention cross = new T5Attention(target.batch(), n, memory.rows(), memory.lengths(), config.heads(), config.dKv(),
+        BiasedAttention cross = new BiasedAttention(target.batch(), n, memory.rows(), memory.lengths(), config.heads(), config.dKv(),
                 0, false, null);
         Scratch s = new Scratch(rows, config);
         for (int l = 0; l < decoder.size(); l++) {
@@ -184,7 +185,7 @@ public final class T5 implements AutoCloseable {
             selfAttention(b, x, rows, self, cache, l, s);
             kernels.rmsnorm(x, s.normed(), rows, d, b.crossNorm(), config.layerNormEps());
             kernels.matmul(s.normed(), rows, b.cross().q(), null, s.q());
-            cross.apply(s.q(), memory.keys()[l], memory.values()[l], s.att());
+            kernels.attention(s.q(), memory.keys()[l], memory.values()[l], s.att(), cross);
             kernels.matmul(s.att(), rows, b.cross().o(), null, s.y());
             kernels.add(x, s.y(), rows * d);
             feedForward(b, x, rows, s);
@@ -231,7 +232,7 @@ public final class T5 implements AutoCloseable {
     }
 
     /** x += o(attention(LN(x))), the keys and values those of x's rows (after the cached ones). */
-    private void selfAttention(Block b, float[] x, int rows, T5Attention shape, KvCache cache, int layer, Scratch s) {
+    private void selfAttention(Block b, float[] x, int rows, BiasedAttention shape, KvCache cache, int layer, Scratch s) {
         int d = config.dModel();
         Attention a = b.self();
         kernels.rmsnorm(x, s.normed(), rows, d, b.selfNorm(), config.layerNormEps());
@@ -239,10 +240,10 @@ public final class T5 implements AutoCloseable {
         kernels.matmul(s.normed(), rows, a.k(), null, s.k());
         kernels.matmul(s.normed(), rows, a.v(), null, s.v());
         if (cache == null) {
-            shape.apply(s.q(), s.k(), s.v(), s.att());
+            kernels.attention(s.q(), s.k(), s.v(), s.att(), shape);
         } else {
             cache.put(layer, s.k(), s.v(), rows);
-            shape.apply(s.q(), cache.keys(layer), cache.values(layer), s.att());
+            kernels.attention(s.q(), cache.keys(layer), cache.values(layer), s.att(), shape);
         }
         kernels.matmul(s.att(), rows, a.o(), null, s.y());
         kernels.add(x, s.y(), rows * d);

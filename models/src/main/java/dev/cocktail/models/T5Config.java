@@ -1,7 +1,9 @@
 package dev.cocktail.models;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cocktail.engine.Architecture;
 import dev.cocktail.engine.CocktailException;
+import dev.cocktail.engine.ForwardPass;
 import java.util.Locale;
 
 /**
@@ -35,8 +37,9 @@ public record T5Config(String modelType, int dModel, int dKv, int heads, int dFf
     public static T5Config parse(ObjectNode json, String where) {
         ConfigReader c = new ConfigReader(json, where);
         String type = c.text("model_type", null);
-        if (!"t5".equals(type) && !"mt5".equals(type)) {
-            throw new CocktailException(where + ": model_type '" + type + "' is not a T5 model (t5, mt5).");
+        if (Architecture.of(json).forwardPass() != ForwardPass.T5) {
+            throw new CocktailException(where + ": model_type '" + type + "' is not a T5 model ("
+                    + Architecture.typesRunBy(ForwardPass.T5) + ").");
         }
         // transformers' T5Config: "gated-gelu" is the tanh GELU; any other "[gated-]ACT" is ACT2FN[ACT]
         String proj = c.text("feed_forward_proj", "relu");

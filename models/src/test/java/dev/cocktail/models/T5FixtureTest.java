@@ -82,6 +82,37 @@ class T5FixtureTest {
         }
     }
 
+    /**
+     * tiny-flan-gated-v5config is tiny-flan-gated with another config.json layout: the same logits,
+     * bit for bit, however often and in whatever order they are computed (no timing-dependent
+     * arithmetic, no JIT-dependent math).
+     */
+    @Test
+    void sameWeightsGiveBitIdenticalLogits() {
+        float[] first = teacherForcedLogits("tiny-flan-gated");
+        for (int i = 0; i < 3; i++) {
+            assertArrayEquals(first, teacherForcedLogits("tiny-flan-gated-v5config"), "run " + i);
+            assertArrayEquals(first, teacherForcedLogits("tiny-flan-gated"), "run " + i);
+        }
+    }
+
+    private static float[] teacherForcedLogits(String name) {
+        try (Checkpoint ref = Checkpoint.openFile(TestData.path("t5/expected.safetensors"));
+             T5 model = T5.load(ModelDir.resolve(TestData.path("t5/" + name).toString()))) {
+            long[] shape = ref.require(name + ".input_ids").shape();
+            int[] ids = TestData.ints(ref, name + ".input_ids"), decoderIds = TestData.ints(ref, name + ".decoder_input_ids");
+            int batch = (int) shape[0], s = (int) shape[1], t = decoderIds.length / batch;
+            List<int[]> inputs = new ArrayList<>(), targets = new ArrayList<>();
+            for (int b = 0; b < batch; b++) {
+                inputs.add(Arrays.copyOfRange(ids, b * s, (b + 1) * s));
+                targets.add(Arrays.copyOfRange(decoderIds, b * t, (b + 1) * t));
+            }
+            TokenBatch input = TokenBatch.of(inputs, 0), target = TokenBatch.of(targets, 0);
+            float[] decoded = model.decode(target, model.memory(model.encode(input), input), null);
+            return model.logits(decoded, java.util.stream.IntStream.range(0, target.rows()).toArray());
+        }
+    }
+
     /** The bucket function against transformers' own tables for -160..160, both directions, every model's settings. */
     @Test
     void bucketsMatchTransformers() {
