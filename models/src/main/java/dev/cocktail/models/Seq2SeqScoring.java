@@ -63,6 +63,24 @@ public final class Seq2SeqScoring {
         return sum / labels.size();
     }
 
+    /** Logits [target length x vocab] of a teacher-forced target and its mean cross-entropy. */
+    public record TeacherForced(float[] logits, double loss) {}
+
+    /** The decoder's logits for every token of `target` given `input`, and the target's loss (labels = target). */
+    public static TeacherForced teacherForced(T5 model, int[] input, int[] target) {
+        int vocab = model.config().vocabSize();
+        for (int id : target) {
+            if (id < 0 || id >= vocab) throw new CocktailException("target id " + id + " is outside the vocabulary (" + vocab + " ids).");
+        }
+        TokenBatch in = TokenBatch.of(List.of(input), model.config().padId());
+        TokenBatch out = TokenBatch.of(List.of(decoderInput(target, model.config())), model.config().padId());
+        float[] logits = model.logits(model.decode(out, model.memory(model.encode(in), in), null),
+                java.util.stream.IntStream.range(0, target.length).toArray());
+        double sum = 0;
+        for (int t = 0; t < target.length; t++) sum += Losses.crossEntropy(logits, t * vocab, vocab, target[t]);
+        return new TeacherForced(logits, sum / target.length);
+    }
+
     /** The teacher-forced decoder input: [decoder start] + labels[:-1] (transformers' shift_tokens_right). */
     public static int[] decoderInput(int[] labels, T5Config config) {
         int[] ids = new int[labels.length];
