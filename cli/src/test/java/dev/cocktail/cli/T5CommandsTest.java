@@ -66,6 +66,26 @@ class T5CommandsTest {
         }
     }
 
+    /** --target tokenizes with the model's Unigram tokenizer (eos appended): example 0's loss alone. */
+    @Test
+    void forwardWithATargetText() throws IOException {
+        JsonNode ex = Json.readFile(CliRun.testdata("cocktail-seq2seq/expected.json")).get("examples").get(0);
+        StringJoiner ids = new StringJoiner(",");
+        ex.get("input_ids").forEach(i -> ids.add(i.asText()));
+        CliRun r = CliRun.of("forward", seq2seq("base"), "--ids", ids.toString(), "--target", "Paris is the capital of France.", "--json");
+        assertEquals(0, r.status(), r.err());
+        JsonNode j = Json.MAPPER.readTree(r.out());
+        assertEquals(ex.get("labels").size(), j.get("target_tokens").asInt());
+        try (Checkpoint ref = Checkpoint.openFile(CliRun.testdata("cocktail-seq2seq/expected.safetensors"))) {
+            Tensor nll = ref.require("base.ex0.token_nll");
+            float[] v = new float[(int) nll.elementCount()];
+            nll.toF32(0, v, 0, v.length);
+            double mean = 0;
+            for (float x : v) mean += x / v.length;
+            assertEquals(mean, j.get("loss").asDouble(), 1e-5);
+        }
+    }
+
     @Test
     void forwardErrorsAreOneSentence() {
         String t5 = CliRun.testdata("t5/tiny-flan-gated").toString();
@@ -113,6 +133,36 @@ class T5CommandsTest {
             assertTrue(Files.isRegularFile(out.resolve(f)), f);
         }
         assertFalse(Files.exists(out.resolve("modules.json")), "a T5 is no sentence-transformers model");
+    }
+
+    /**
+     * mix --data with the defaults, the type from config.json: LM-Cocktail's weights and merged
+     * values within 1e-6; eval of the merge gives the fixture's merged-model loss, and generates.
+     */
+    @Test
+    void mixWithDataThenEval(@TempDir Path tmp) throws IOException {
+        JsonNode merge = Json.readFile(CliRun.testdata("cocktail-seq2seq/expected.json")).get("merge");
+        Path out = tmp.resolve("mixed"), report = tmp.resolve("report.json");
+        String data = CliRun.testdata("cocktail-seq2seq/examples.jsonl").toString();
+        CliRun r = CliRun.of("mix", seq2seq("base"), seq2seq("ft-a"), seq2seq("ft-b"), "--data", data,
+                "--output", out.toString(), "--report", report.toString());
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("encoder-decoder scoring"), r.out());
+        JsonNode weights = Json.readFile(report).get("weights");
+        for (int i = 0; i < 3; i++) assertEquals(merge.get("weights").get(i).asDouble(), weights.get(i).asDouble(), 1e-6, "weight " + i);
+        try (Checkpoint ck = Checkpoint.open(out)) {
+            for (var e : merge.get("tensors").properties()) {
+                float[] v = new float[8];
+                ck.require(e.getKey()).toF32(0, v, 0, 8);
+                for (int i = 0; i < 8; i++) assertEquals(e.getValue().get("first8").get(i).asDouble(), v[i], 1e-6, e.getKey() + " " + i);
+            }
+        }
+        CliRun eval = CliRun.of("eval", out.toString(), "--data", data, "--generate", "--max-new-tokens", "4", "--json");
+        assertEquals(0, eval.status(), eval.err());
+        JsonNode j = Json.MAPPER.readTree(eval.out());
+        assertEquals(merge.get("merged_model_loss_default_settings").asDouble(), j.get("loss").asDouble(), 1e-5);
+        assertEquals(6, j.get("examples").asInt());
+        assertTrue(j.has("accuracy"), eval.out());
     }
 
     /** An original T5 (tied: shared.weight only, no lm_head, a stale cross-attention bias) stays so when merged or extrapolated. */

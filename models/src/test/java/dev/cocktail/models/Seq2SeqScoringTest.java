@@ -8,6 +8,7 @@ import dev.cocktail.engine.Checkpoint;
 import dev.cocktail.engine.Json;
 import dev.cocktail.engine.ModelDir;
 import dev.cocktail.engine.Progress;
+import dev.cocktail.tokenizer.Tokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -33,6 +34,40 @@ class Seq2SeqScoringTest {
 
     static T5 load(String name) {
         return T5.load(ModelDir.resolve(TestData.path("cocktail-seq2seq/" + name).toString()));
+    }
+
+    /** The base model's Unigram tokenizer gives LM-Cocktail's ids: `$A </s>`, truncated to the first max - 1 tokens then `</s>`. */
+    @Test
+    void idsAreLmCocktails() {
+        Tokenizer tokenizer = Tokenizer.load(TestData.path("cocktail-seq2seq/base"));
+        List<Examples.Decoder> texts = Examples.decoder(TestData.path("cocktail-seq2seq/examples.jsonl"));
+        List<Seq2SeqScoring.Prepared> prepared = Seq2SeqScoring.prepare(texts, tokenizer, 2048), want = examples();
+        for (int i = 0; i < want.size(); i++) {
+            assertArrayEquals(want.get(i).input(), prepared.get(i).input(), "input of example " + i);
+            assertArrayEquals(want.get(i).labels(), prepared.get(i).labels(), "labels of example " + i);
+        }
+        List<Seq2SeqScoring.Prepared> cut = Seq2SeqScoring.prepare(texts, tokenizer, 10);
+        for (int i = 0; i < want.size(); i++) {
+            int[] full = want.get(i).input(), input = cut.get(i).input();
+            int[] expectedInput = full.length <= 10 ? full : Arrays.copyOf(Arrays.copyOf(full, 9), 10);
+            if (full.length > 10) expectedInput[9] = 1;
+            assertArrayEquals(expectedInput, input, "input of example " + i + " cut to 10");
+        }
+    }
+
+    /** Scoring from the text examples, the type read from config.json: every case's losses and weights within 1e-6. */
+    @Test
+    void scoringFromTheTexts() {
+        List<ModelDir> models = MODELS.stream().map(m -> ModelDir.resolve(TestData.path("cocktail-seq2seq/" + m).toString())).toList();
+        for (JsonNode c : expected.get("cases")) {
+            Scoring.Result r = Scoring.score(models, TestData.path("cocktail-seq2seq/examples.jsonl"),
+                    new Scoring.Options(null, 5.0, c.get("batch_size").asInt(), c.get("max_input_length").asInt(), 7, 42), Progress.NONE);
+            assertEquals(Scoring.Type.ENCODER_DECODER, r.type());
+            for (int i = 0; i < MODELS.size(); i++) {
+                assertEquals(c.get("losses").get(MODELS.get(i)).asDouble(), r.losses()[i], 1e-6, MODELS.get(i));
+                assertEquals(c.get("weights").get("5.0").get(i).asDouble(), r.weights()[i], 1e-6, MODELS.get(i));
+            }
+        }
     }
 
     /** Our padded batches are LM-Cocktail's: inputs padded with 0 (mask 0), labels padded with -100. */
