@@ -165,10 +165,48 @@ class T5CommandsTest {
         assertTrue(j.has("accuracy"), eval.out());
     }
 
-    /** An original T5 (tied: shared.weight only, no lm_head, a stale cross-attention bias) stays so when merged or extrapolated. */
+    /** A mergekit recipe over T5s: every tensor merged (lm_head and shared kept apart), the result runs. */
     @Test
-    void tiedT5StaysTied(@TempDir Path tmp) {
-        String relu = CliRun.testdata("t5/tiny-t5-relu").toString();
+    void mergeRecipe(@TempDir Path tmp) throws IOException {
+        Path cfg = tmp.resolve("r.yml"), out = tmp.resolve("out");
+        Files.writeString(cfg, """
+                models:
+                  - model: %1$s/ft-a
+                    parameters: {weight: 0.5}
+                  - model: %1$s/ft-b
+                    parameters: {weight: 0.5}
+                merge_method: linear
+                dtype: float32
+                """.formatted(CliRun.testdata("cocktail-seq2seq")));
+        CliRun r = CliRun.of("merge", cfg.toString(), "--output", out.toString());
+        assertEquals(0, r.status(), r.err());
+        assertEquals(names(CliRun.testdata("cocktail-seq2seq/base")), names(out));
+        JsonNode inputs = Json.readFile(CliRun.testdata("cocktail-seq2seq/expected.json")).get("merge").get("tensors");
+        try (Checkpoint ck = Checkpoint.open(out)) {
+            for (String name : new String[] {"lm_head.weight", "shared.weight"}) {
+                float[] v = new float[8];
+                ck.require(name).toF32(0, v, 0, 8);
+                JsonNode in = inputs.get(name).get("inputs_first8");
+                for (int i = 0; i < 8; i++) {
+                    assertEquals((in.get("ft-a").get(i).asDouble() + in.get("ft-b").get(i).asDouble()) / 2, v[i], 1e-6, name + " " + i);
+                }
+            }
+        }
+        assertEquals(0, CliRun.of("forward", out.toString(), "--ids", "5,6,1", "--target-ids", "7,1").status());
+    }
+
+    /**
+     * An original T5 (tied: shared.weight only, no lm_head, a stale cross-attention bias) stays so
+     * when merged or extrapolated, and its SentencePiece model (spiece.model) goes with it.
+     */
+    @Test
+    void tiedT5StaysTied(@TempDir Path tmp) throws IOException {
+        Path copy = Files.createDirectories(tmp.resolve("tiny-t5-relu"));
+        try (var files = Files.list(CliRun.testdata("t5/tiny-t5-relu"))) {
+            for (Path f : (Iterable<Path>) files::iterator) Files.copy(f, copy.resolve(f.getFileName()));
+        }
+        Files.writeString(copy.resolve("spiece.model"), "stands for the SentencePiece model the slow T5Tokenizer reads");
+        String relu = copy.toString();
         Path mixed = tmp.resolve("mixed"), expo = tmp.resolve("expo");
         assertEquals(0, CliRun.of("mix", relu, relu, "--weights", "0.5,0.5", "--output", mixed.toString()).status());
         assertEquals(0, CliRun.of("extrapolate", "--base", relu, relu, "--alpha", "0.3", "--output", expo.toString()).status());
@@ -176,6 +214,7 @@ class T5CommandsTest {
         assertFalse(want.contains("lm_head.weight"));
         assertEquals(want, names(mixed));
         assertEquals(want, names(expo));
+        assertEquals(Files.readString(copy.resolve("spiece.model")), Files.readString(mixed.resolve("spiece.model")));
         CliRun f = CliRun.of("forward", mixed.toString(), "--ids", "5,6,7,1", "--target-ids", "8,9,1", "--json");
         CliRun g = CliRun.of("forward", relu, "--ids", "5,6,7,1", "--target-ids", "8,9,1", "--json");
         assertEquals(0, f.status(), f.err());
