@@ -47,7 +47,7 @@ final class ScoreReport {
         for (int i = 0; i < r.losses().length; i++) {
             out.printf("%-" + width + "s  %12.6f  %10.6f%n", r.models().get(i), r.losses()[i], r.weights()[i]);
         }
-        out.printf("%s scoring, temperature %s%n", r.type().name().toLowerCase(Locale.ROOT), r.temperature());
+        out.printf("%s scoring, temperature %s%n", r.type().name().toLowerCase(Locale.ROOT).replace('_', '-'), r.temperature());
     }
 
     /** Writes the report whole or not at all. */

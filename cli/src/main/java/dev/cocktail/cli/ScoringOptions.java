@@ -6,7 +6,7 @@ import picocli.CommandLine.Option;
 
 /** LM-Cocktail's scoring options, shared by `score` and `mix --data`; the batch options also by `eval`. */
 final class ScoringOptions {
-    @Option(names = "--type", paramLabel = "decoder|encoder", description = "Default: from the first model's config.json.")
+    @Option(names = "--type", paramLabel = "decoder|encoder|encoder-decoder", description = "Default: from the first model's config.json.")
     String type;
 
     @Option(names = "--temperature", defaultValue = "5.0", description = "T in softmax(-loss / T) (default ${DEFAULT-VALUE}).")

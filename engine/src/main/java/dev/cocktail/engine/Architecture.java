@@ -80,8 +80,8 @@ public record Architecture(String modelType, String head, ModelFamily family, Fo
             row("ernie", ModelFamily.ENCODER, ForwardPass.NONE),
             row("nomic_bert", ModelFamily.ENCODER, ForwardPass.NONE),
             row("new", ModelFamily.ENCODER, ForwardPass.NONE),
-            new Architecture("t5", null, ModelFamily.ENCODER_DECODER, ForwardPass.NONE, false, TensorNames.BLOCKS),
-            new Architecture("mt5", null, ModelFamily.ENCODER_DECODER, ForwardPass.NONE, false, TensorNames.BLOCKS));
+            new Architecture("t5", null, ModelFamily.ENCODER_DECODER, ForwardPass.T5, false, TensorNames.BLOCKS),
+            new Architecture("mt5", null, ModelFamily.ENCODER_DECODER, ForwardPass.T5, false, TensorNames.BLOCKS));
 
     private static Architecture row(String type, ModelFamily family, ForwardPass pass) {
         return new Architecture(type, null, family, pass, family == ModelFamily.ENCODER, TensorNames.LAYERS);

@@ -6,5 +6,7 @@ public enum ForwardPass {
     LLAMA,
     /** models.Bert: the BERT encoder. */
     BERT,
+    /** models.T5: the T5 encoder-decoder. */
+    T5,
     NONE
 }

@@ -22,7 +22,7 @@ public record ModelDir(Path path, String name) {
     public static final List<String> SIDE_FILES = List.of(
             "config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
             "special_tokens_map.json", "tokenizer.model", "vocab.txt", "merges.txt", "vocab.json",
-            "added_tokens.json", "chat_template.jinja");
+            "added_tokens.json", "chat_template.jinja", "spiece.model");
 
     private static final Pattern REPO_ID = Pattern.compile("([A-Za-z0-9][\\w.-]*)/([\\w.-]+)(?:@([\\w./-]+))?");
 

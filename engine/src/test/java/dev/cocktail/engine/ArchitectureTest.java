@@ -33,8 +33,9 @@ class ArchitectureTest {
         assertTrue(bert.sentenceTransformers());
         assertTrue(Architecture.of(config("xlm-roberta")).sentenceTransformers());
         assertEquals(ModelFamily.ENCODER_DECODER, Architecture.of(config("mt5")).family());
+        assertEquals(ForwardPass.T5, Architecture.of(config("mt5")).forwardPass());
         assertEquals("llama, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3", Architecture.typesRunBy(ForwardPass.LLAMA));
-        assertEquals("llama, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3 (decoder); bert (encoder)", Architecture.scorable());
+        assertEquals("llama, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3 (decoder); bert (encoder); t5, mt5 (encoder-decoder)", Architecture.scorable());
     }
 
     @Test

@@ -43,15 +43,7 @@ public final class DecoderScoring {
 
     /** The model's loss: the unweighted mean of the batch losses over consecutive batches of batchSize. */
     public static double loss(Llama model, List<Prepared> examples, int batchSize, Progress progress) {
-        double sum = 0;
-        int batches = 0;
-        for (int from = 0; from < examples.size(); from += batchSize) {
-            List<Prepared> batch = examples.subList(from, Math.min(examples.size(), from + batchSize));
-            sum += batchLoss(model, batch, from);
-            batches++;
-            progress.advance(batch.size());
-        }
-        return sum / batches;
+        return Losses.meanOverBatches(examples, batchSize, progress, (batch, from) -> batchLoss(model, batch, from));
     }
 
     /** Mean cross-entropy over every labelled position of the batch, where logits at t predict the label at t + 1. */

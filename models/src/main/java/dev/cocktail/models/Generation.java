@@ -25,6 +25,26 @@ public final class Generation {
         return Arrays.copyOf(out, n);
     }
 
+    /**
+     * The ids a T5 generates for an encoder input: the encoder runs once, then the decoder one
+     * token at a time from the decoder start id with a KV cache; greedy and stopping as above.
+     */
+    public static int[] greedy(T5 model, int[] input, int maxNew, int eosId) {
+        int pad = model.config().padId();
+        TokenBatch encoderInput = TokenBatch.of(java.util.List.of(input), pad);
+        T5.Memory memory = model.memory(model.encode(encoderInput), encoderInput);
+        KvCache cache = model.newCache(maxNew);
+        int[] out = new int[maxNew];
+        int n = 0, step = model.config().decoderStartId();
+        while (n < maxNew) {
+            float[] hidden = model.decode(TokenBatch.of(java.util.List.of(new int[] {step}), pad), memory, cache);
+            int next = argmax(model.logits(hidden, new int[] {0}));
+            if (next == eosId) break;
+            out[n++] = step = next;
+        }
+        return Arrays.copyOf(out, n);
+    }
+
     /** The index of the largest value, the first one on a tie. */
     static int argmax(float[] v) {
         int best = 0;

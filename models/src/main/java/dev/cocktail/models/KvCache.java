@@ -3,7 +3,7 @@ package dev.cocktail.models;
 import dev.cocktail.engine.CocktailException;
 
 /**
- * The keys and values (after RoPE) of every position seen so far, per layer, so that generating
+ * The keys and values (after RoPE, in a Llama) of every position seen so far, per layer, so that generating
  * one more token costs one token's forward pass instead of the whole sequence's.
  */
 public final class KvCache {
@@ -14,10 +14,15 @@ public final class KvCache {
     private int length;
 
     public KvCache(LlamaConfig config, int capacity) {
-        this.kvDim = config.kvHeads() * config.headDim();
+        this(config.layers(), config.kvHeads() * config.headDim(), capacity);
+    }
+
+    /** Room for `capacity` positions of `layers` layers of keys and values `kvDim` wide. */
+    public KvCache(int layers, int kvDim, int capacity) {
+        this.kvDim = kvDim;
         this.capacity = capacity;
-        this.keys = new float[config.layers()][capacity * kvDim];
-        this.values = new float[config.layers()][capacity * kvDim];
+        this.keys = new float[layers][capacity * kvDim];
+        this.values = new float[layers][capacity * kvDim];
     }
 
     /** Positions already cached. */

@@ -1,5 +1,8 @@
 package dev.cocktail.models;
 
+import dev.cocktail.engine.Progress;
+import java.util.List;
+
 /** Cross-entropy from logits, numerically stable: the max is subtracted and sums run in double. */
 public final class Losses {
     private Losses() {}
@@ -20,5 +23,23 @@ public final class Losses {
         double sum = 0;
         for (int t = 0; t + 1 < ids.length; t++) sum += crossEntropy(logits, t * vocab, vocab, ids[t + 1]);
         return sum / (ids.length - 1);
+    }
+
+    /** The loss of one batch of examples; firstExample (from 0) names them in messages. */
+    public interface BatchLoss<T> {
+        double of(List<T> batch, int firstExample);
+    }
+
+    /** LM-Cocktail's loss of a model: the unweighted mean of the losses of consecutive batches of batchSize. */
+    public static <T> double meanOverBatches(List<T> examples, int batchSize, Progress progress, BatchLoss<T> loss) {
+        double sum = 0;
+        int batches = 0;
+        for (int from = 0; from < examples.size(); from += batchSize) {
+            List<T> batch = examples.subList(from, Math.min(examples.size(), from + batchSize));
+            sum += loss.of(batch, from);
+            batches++;
+            progress.advance(batch.size());
+        }
+        return sum / batches;
     }
 }

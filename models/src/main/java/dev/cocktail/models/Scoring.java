@@ -18,13 +18,14 @@ public final class Scoring {
     private Scoring() {}
 
     public enum Type {
-        DECODER, ENCODER;
+        DECODER, ENCODER, ENCODER_DECODER;
 
         public static Type parse(String s) {
             return switch (s.toLowerCase(Locale.ROOT)) {
                 case "decoder" -> DECODER;
                 case "encoder" -> ENCODER;
-                default -> throw new CocktailException("--type '" + s + "' is neither decoder nor encoder.");
+                case "encoder-decoder" -> ENCODER_DECODER;
+                default -> throw new CocktailException("--type '" + s + "' is none of decoder, encoder, encoder-decoder.");
             };
         }
     }
@@ -83,6 +84,17 @@ public final class Scoring {
                     }
                 }
             }
+            case ENCODER_DECODER -> {
+                List<Seq2SeqScoring.Prepared> examples = Seq2SeqScoring.prepare(Examples.decoder(data), tokenizer, options.maxLength());
+                for (int i = 0; i < losses.length; i++) {
+                    progress.start("loss of " + models.get(i).name(), examples.size(), "examples");
+                    try (T5 model = T5.load(models.get(i))) {
+                        losses[i] = Seq2SeqScoring.loss(model, examples, options.batchSize(), progress);
+                    } finally {
+                        progress.finish();
+                    }
+                }
+            }
         }
         return new Result(type, models.stream().map(ModelDir::name).toList(), losses,
                 weights(losses, options.temperature()), options.temperature());
@@ -95,6 +107,7 @@ public final class Scoring {
         return switch (a.family()) {
             case DECODER -> Type.DECODER;
             case ENCODER -> Type.ENCODER;
+            case ENCODER_DECODER -> Type.ENCODER_DECODER;
             default -> throw new IllegalStateException(a.describe() + " has a forward pass but no scoring loss");
         };
     }

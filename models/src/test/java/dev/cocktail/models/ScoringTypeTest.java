@@ -30,13 +30,14 @@ class ScoringTypeTest {
             assertEquals(Scoring.Type.DECODER, Scoring.typeOf(model("{\"model_type\": \"" + t + "\"}")), t);
         }
         assertEquals(Scoring.Type.ENCODER, Scoring.typeOf(model("{\"model_type\": \"bert\", \"architectures\": [\"BertModel\"]}")));
+        assertEquals(Scoring.Type.ENCODER_DECODER, Scoring.typeOf(model("{\"model_type\": \"mt5\"}")));
     }
 
     @Test
     void othersSayWhatCanBeScored() throws IOException {
         String unknown = assertThrows(CocktailException.class, () -> Scoring.typeOf(model("{\"model_type\": \"gpt2\"}"))).getMessage();
         assertTrue(unknown.startsWith("m/config.json: model_type 'gpt2' is not in the table of architectures")
-                && unknown.endsWith("scoring works for llama, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3 (decoder); bert (encoder)."), unknown);
+                && unknown.endsWith("scoring works for llama, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3 (decoder); bert (encoder); t5, mt5 (encoder-decoder)."), unknown);
         String reranker = assertThrows(CocktailException.class, () -> Scoring.typeOf(
                 model("{\"model_type\": \"bert\", \"architectures\": [\"BertForSequenceClassification\"]}"))).getMessage();
         assertTrue(reranker.contains("BertForSequenceClassification (cross-encoder reranker) has no forward pass here yet"), reranker);

@@ -97,7 +97,7 @@ final class Activations {
             e.intoArray(x, i);
             sv = sv.add(e);
         }
-        float sum = sv.reduceLanes(VectorOperators.ADD);
+        float sum = Lanes.sum(sv);
         for (; i < to; i++) {
             x[i] = (float) Math.exp(x[i] - max);
             sum += x[i];

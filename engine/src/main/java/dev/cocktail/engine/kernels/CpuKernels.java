@@ -88,6 +88,12 @@ final class CpuKernels implements Kernels {
         });
     }
 
+    @Override
+    public void attention(float[] q, float[] k, float[] v, float[] out, BiasedAttention s) {
+        pool.run(s.batch() * s.heads(), (task, worker) -> BiasedAttentionKernel.head(q, k, v, out, s, task / s.heads(),
+                task % s.heads(), scratch(scoreScratch, worker, s.keyRows())));
+    }
+
     private interface Range {
         void run(int from, int to);
     }

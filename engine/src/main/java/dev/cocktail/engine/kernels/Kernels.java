@@ -55,4 +55,11 @@ public interface Kernels {
      * q and out are [rows x heads*headDim], k and v [batch * keyRows x kvHeads*headDim]; see AttentionShape.
      */
     void attention(float[] q, float[] k, float[] v, float[] out, AttentionShape shape);
+
+    /**
+     * softmax(q k^T + bias) v per head with no score scaling, queries and keys possibly differing in
+     * number (T5's self- and cross-attention): q and out are [batch * queries x heads*headDim], k and
+     * v [batch * keyRows x heads*headDim]; see BiasedAttention.
+     */
+    void attention(float[] q, float[] k, float[] v, float[] out, BiasedAttention shape);
 }
