@@ -1,16 +1,37 @@
 package dev.cocktail.models;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cocktail.engine.CocktailException;
 
-/** The config.json of a BERT encoder (model_type bert), with transformers' defaults for absent keys. */
+/**
+ * The config.json of a BERT-family encoder (model_type bert, roberta or xlm-roberta), with
+ * transformers' defaults for absent keys.
+ *
+ * @param robertaPositions position ids counted from padTokenId + 1 over the non-padding ids (RoBERTa, XLM-R),
+ *                         instead of 0, 1, 2, ... (BERT)
+ * @param head             the sequence-classification head named by `architectures`, or NONE
+ */
 public record BertConfig(int hiddenSize, int layers, int heads, int intermediateSize, int vocabSize,
-                         int maxPositions, int typeVocabSize, float layerNormEps) {
+                         int maxPositions, int typeVocabSize, float layerNormEps, boolean robertaPositions,
+                         int padTokenId, Head head) {
+
+    /** Which cross-encoder head sits on the encoder's first token; both are out(tanh(dense(h[:,0]))). */
+    public enum Head {
+        NONE,
+        /** BertForSequenceClassification: classifier(tanh(bert.pooler.dense(h[:,0]))). */
+        BERT,
+        /** (XLM)RobertaForSequenceClassification: classifier.out_proj(tanh(classifier.dense(h[:,0]))). */
+        ROBERTA
+    }
 
     public static BertConfig parse(ObjectNode json, String where) {
         ConfigReader c = new ConfigReader(json, where);
         String type = c.text("model_type", null);
-        if (!"bert".equals(type)) throw new CocktailException(where + ": model_type '" + type + "' is not bert.");
+        boolean roberta = "roberta".equals(type) || "xlm-roberta".equals(type);
+        if (!roberta && !"bert".equals(type)) {
+            throw new CocktailException(where + ": model_type '" + type + "' is not bert, roberta or xlm-roberta.");
+        }
         String act = c.text("hidden_act", "gelu");
         if (!act.equals("gelu")) {
             throw new CocktailException(where + ": hidden_act '" + act + "' is not supported; BERT here uses the exact erf GELU ('gelu').");
@@ -24,12 +45,47 @@ public record BertConfig(int hiddenSize, int layers, int heads, int intermediate
         if (hidden % heads != 0) {
             throw new CocktailException(where + ": hidden_size " + hidden + " is not a multiple of num_attention_heads " + heads + ".");
         }
+        int pad = c.nonNegativeInt("pad_token_id", roberta ? 1 : 0);
+        int maxPositions = c.positiveInt("max_position_embeddings", 512);
+        if (roberta && maxPositions < pad + 2) {
+            throw new CocktailException(where + ": max_position_embeddings " + maxPositions + " leaves no position after pad_token_id " + pad
+                    + " (RoBERTa positions start at pad_token_id + 1).");
+        }
         return new BertConfig(hidden, c.positiveInt("num_hidden_layers"), heads, c.positiveInt("intermediate_size"),
-                c.positiveInt("vocab_size"), c.positiveInt("max_position_embeddings", 512), c.positiveInt("type_vocab_size", 2),
-                (float) c.positiveNumber("layer_norm_eps", 1e-12));
+                c.positiveInt("vocab_size"), maxPositions, c.positiveInt("type_vocab_size", 2),
+                (float) c.positiveNumber("layer_norm_eps", 1e-12), roberta, pad, head(json, where));
+    }
+
+    /**
+     * The head of a *ForSequenceClassification architecture. Only num_labels 1 (a relevance logit, as
+     * bge-reranker and the ms-marco cross-encoders have) is scored; transformers takes num_labels from
+     * id2label, and 2 when neither is given.
+     */
+    private static Head head(ObjectNode json, String where) {
+        Head head = Head.NONE;
+        for (JsonNode a : json.path("architectures")) {
+            switch (a.asText("")) {
+                case "BertForSequenceClassification" -> head = Head.BERT;
+                case "RobertaForSequenceClassification", "XLMRobertaForSequenceClassification" -> head = Head.ROBERTA;
+                default -> {}
+            }
+        }
+        if (head == Head.NONE) return head;
+        JsonNode labels = json.get("id2label");
+        int n = json.path("num_labels").isInt() ? json.get("num_labels").intValue() : labels != null && labels.isObject() ? labels.size() : 2;
+        if (n != 1) {
+            throw new CocktailException(where + ": a sequence classifier with " + n
+                    + " labels; only rerankers with num_labels 1 (one relevance score per pair) are supported.");
+        }
+        return head;
     }
 
     public int headDim() {
         return hiddenSize / heads;
+    }
+
+    /** The longest sequence the position table holds: RoBERTa's first padTokenId + 1 rows are never a real token's. */
+    public int maxTokens() {
+        return robertaPositions ? maxPositions - padTokenId - 1 : maxPositions;
     }
 }

@@ -24,6 +24,15 @@ record ConfigReader(ObjectNode node, String where) {
         return has(key) ? positiveInt(key) : fallback;
     }
 
+    int nonNegativeInt(String key, int fallback) {
+        if (!has(key)) return fallback;
+        JsonNode v = node.get(key);
+        if (!v.canConvertToInt() || !v.isIntegralNumber() || v.intValue() < 0) {
+            throw new CocktailException(where + ": '" + key + "' is not a non-negative integer.");
+        }
+        return v.intValue();
+    }
+
     double positiveNumber(String key, double fallback) {
         return has(key) ? positiveNumber(key) : fallback;
     }
