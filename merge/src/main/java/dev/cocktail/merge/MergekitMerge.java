@@ -1,5 +1,6 @@
 package dev.cocktail.merge;
 
+import dev.cocktail.engine.Architecture;
 import dev.cocktail.engine.CocktailException;
 import dev.cocktail.engine.DType;
 import dev.cocktail.engine.ModelDir;
@@ -12,8 +13,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Runs a mergekit recipe. As mergekit plans it: the tensors before the layers (embeddings) come
@@ -27,7 +26,6 @@ public final class MergekitMerge {
     private MergekitMerge() {}
 
     public static final long DEFAULT_SEED = 42;
-    private static final Pattern LAYER = Pattern.compile("^(.*?\\.layers?\\.)(\\d+)\\.(.+)$");
 
     public record Request(Path config, Output output, long seed) {}
 
@@ -51,9 +49,10 @@ public final class MergekitMerge {
         for (var s : slices) for (var src : s.sources()) if (!names.contains(src.model())) names.add(src.model());
         if (cfg.baseModel() != null && !names.contains(cfg.baseModel())) names.add(cfg.baseModel());
         try (OpenModels models = OpenModels.open(names.stream().map(n -> locate(n, dir)).toList())) {
-            Planner p = new Planner(cfg, slices, names, models, r.config().toString());
-            List<PlannedTensor> plan = p.plan();
             int configModel = cfg.baseModel() != null ? names.indexOf(cfg.baseModel()) : 0;
+            Planner p = new Planner(cfg, slices, names, models, models.dir(configModel).architecture().tensors(),
+                    r.config().toString());
+            List<PlannedTensor> plan = p.plan();
             ModelDir tokenizer = cfg.tokenizerSource() == null || cfg.tokenizerSource().equals("base")
                     ? models.dir(configModel)
                     : names.contains(cfg.tokenizerSource()) ? models.dir(names.indexOf(cfg.tokenizerSource()))
@@ -85,16 +84,19 @@ public final class MergekitMerge {
         final List<MergekitConfig.Slice> slices;
         final List<String> names;
         final OpenModels models;
+        final Architecture.TensorNames tensorNames;
         final String where;
         final List<String> problems = new ArrayList<>();
         final List<PlannedTensor> out = new ArrayList<>();
         int layers;
 
-        Planner(MergekitConfig cfg, List<MergekitConfig.Slice> slices, List<String> names, OpenModels models, String where) {
+        Planner(MergekitConfig cfg, List<MergekitConfig.Slice> slices, List<String> names, OpenModels models,
+                Architecture.TensorNames tensorNames, String where) {
             this.cfg = cfg;
             this.slices = slices;
             this.names = names;
             this.models = models;
+            this.tensorNames = tensorNames;
             this.where = where;
         }
 
@@ -102,7 +104,7 @@ public final class MergekitMerge {
             for (var s : slices) checkInputs(s);
             MergekitConfig.Slice first = slices.getFirst(), last = slices.getLast();
             for (Tensor t : reference(first).tensors()) {
-                if (!LAYER.matcher(t.name()).matches() && t.name().contains("embed")) tensor(t.name(), t.name(), first, 0, 0);
+                if (tensorNames.layerOf(t.name()) == null && tensorNames.isEmbedding(t.name())) tensor(t.name(), t.name(), first, 0, 0);
             }
             for (var s : slices) {
                 int n = length(s);
@@ -110,15 +112,15 @@ public final class MergekitMerge {
                 for (int o = 0; o < n; o++) {
                     double t = n > 1 ? (double) o / (n - 1) : 1;
                     for (Tensor x : reference(s).tensors()) {
-                        Matcher m = LAYER.matcher(x.name());
-                        if (!m.matches() || Integer.parseInt(m.group(2)) != refStart + o) continue;
-                        tensor(m.group(1) + layers + "." + m.group(3), x.name(), s, o, t);
+                        Architecture.LayerTensor l = tensorNames.layerOf(x.name());
+                        if (l == null || l.index() != refStart + o) continue;
+                        tensor(l.inLayer(layers), x.name(), s, o, t);
                     }
                     layers++;
                 }
             }
             for (Tensor t : reference(last).tensors()) {
-                if (!LAYER.matcher(t.name()).matches() && !t.name().contains("embed")) tensor(t.name(), t.name(), last, 0, 1);
+                if (tensorNames.layerOf(t.name()) == null && !tensorNames.isEmbedding(t.name())) tensor(t.name(), t.name(), last, 0, 1);
             }
             if (!problems.isEmpty()) {
                 List<String> shown = problems.stream().limit(8).toList();
@@ -150,9 +152,8 @@ public final class MergekitMerge {
             List<MergekitConfig.Source> order = inputOrder(s);
             List<Tensor> inputs = new ArrayList<>();
             for (MergekitConfig.Source src : order) {
-                String name = refName;
-                Matcher m = LAYER.matcher(refName);
-                if (m.matches()) name = m.group(1) + (start(src) + o) + "." + m.group(3);
+                Architecture.LayerTensor l = tensorNames.layerOf(refName);
+                String name = l == null ? refName : l.inLayer(start(src) + o);
                 Tensor x = models.checkpoint(names.indexOf(src.model())).tensor(name);
                 if (x == null) {
                     problems.add(src.model() + " lacks tensor '" + name + "'");
@@ -240,8 +241,8 @@ public final class MergekitMerge {
             return layerCounts.computeIfAbsent(model, m -> {
                 int max = -1;
                 for (String n : models.checkpoint(names.indexOf(m)).names()) {
-                    Matcher x = LAYER.matcher(n);
-                    if (x.matches()) max = Math.max(max, Integer.parseInt(x.group(2)));
+                    Architecture.LayerTensor l = tensorNames.layerOf(n);
+                    if (l != null) max = Math.max(max, l.index());
                 }
                 return max + 1;
             });

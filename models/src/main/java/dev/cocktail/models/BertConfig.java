@@ -2,15 +2,18 @@ package dev.cocktail.models;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cocktail.engine.Architecture;
 import dev.cocktail.engine.CocktailException;
+import dev.cocktail.engine.ForwardPass;
+import dev.cocktail.engine.ModelFamily;
 
 /**
- * The config.json of a BERT-family encoder (model_type bert, roberta or xlm-roberta), with
- * transformers' defaults for absent keys.
+ * The config.json of a BERT-family encoder (model_type bert or xlm-roberta), with transformers'
+ * defaults for absent keys.
  *
- * @param robertaPositions position ids counted from padTokenId + 1 over the non-padding ids (RoBERTa, XLM-R),
+ * @param robertaPositions position ids counted from padTokenId + 1 over the non-padding ids (XLM-R),
  *                         instead of 0, 1, 2, ... (BERT)
- * @param head             the sequence-classification head named by `architectures`, or NONE
+ * @param head             the reranker head of a *ForSequenceClassification architecture, or NONE
  */
 public record BertConfig(int hiddenSize, int layers, int heads, int intermediateSize, int vocabSize,
                          int maxPositions, int typeVocabSize, float layerNormEps, boolean robertaPositions,
@@ -21,16 +24,16 @@ public record BertConfig(int hiddenSize, int layers, int heads, int intermediate
         NONE,
         /** BertForSequenceClassification: classifier(tanh(bert.pooler.dense(h[:,0]))). */
         BERT,
-        /** (XLM)RobertaForSequenceClassification: classifier.out_proj(tanh(classifier.dense(h[:,0]))). */
+        /** XLMRobertaForSequenceClassification: classifier.out_proj(tanh(classifier.dense(h[:,0]))). */
         ROBERTA
     }
 
     public static BertConfig parse(ObjectNode json, String where) {
         ConfigReader c = new ConfigReader(json, where);
-        String type = c.text("model_type", null);
-        boolean roberta = "roberta".equals(type) || "xlm-roberta".equals(type);
-        if (!roberta && !"bert".equals(type)) {
-            throw new CocktailException(where + ": model_type '" + type + "' is not bert, roberta or xlm-roberta.");
+        Architecture arch = Architecture.of(json);
+        if (arch.forwardPass() != ForwardPass.BERT) {
+            throw new CocktailException(where + ": " + arch.describe() + " is not run by the BERT encoder ("
+                    + Architecture.typesRunBy(ForwardPass.BERT) + ").");
         }
         String act = c.text("hidden_act", "gelu");
         if (!act.equals("gelu")) {
@@ -45,6 +48,7 @@ public record BertConfig(int hiddenSize, int layers, int heads, int intermediate
         if (hidden % heads != 0) {
             throw new CocktailException(where + ": hidden_size " + hidden + " is not a multiple of num_attention_heads " + heads + ".");
         }
+        boolean roberta = arch.modelType().equals("xlm-roberta");
         int pad = c.nonNegativeInt("pad_token_id", roberta ? 1 : 0);
         int maxPositions = c.positiveInt("max_position_embeddings", 512);
         if (roberta && maxPositions < pad + 2) {
@@ -53,26 +57,19 @@ public record BertConfig(int hiddenSize, int layers, int heads, int intermediate
         }
         return new BertConfig(hidden, c.positiveInt("num_hidden_layers"), heads, c.positiveInt("intermediate_size"),
                 c.positiveInt("vocab_size"), maxPositions, c.positiveInt("type_vocab_size", 2),
-                (float) c.positiveNumber("layer_norm_eps", 1e-12), roberta, pad, head(json, where));
+                (float) c.positiveNumber("layer_norm_eps", 1e-12), roberta, pad, head(arch, json, where));
     }
 
     /**
      * The head of a *ForSequenceClassification architecture. Only num_labels 1 (a relevance logit, as
-     * bge-reranker and the ms-marco cross-encoders have) is scored; transformers takes num_labels from
-     * id2label, and 2 when neither is given.
+     * bge-reranker and the ms-marco cross-encoders have) is scored; transformers counts the labels of
+     * id2label, else takes num_labels, else 2.
      */
-    private static Head head(ObjectNode json, String where) {
-        Head head = Head.NONE;
-        for (JsonNode a : json.path("architectures")) {
-            switch (a.asText("")) {
-                case "BertForSequenceClassification" -> head = Head.BERT;
-                case "RobertaForSequenceClassification", "XLMRobertaForSequenceClassification" -> head = Head.ROBERTA;
-                default -> {}
-            }
-        }
-        if (head == Head.NONE) return head;
+    private static Head head(Architecture arch, ObjectNode json, String where) {
+        if (arch.family() != ModelFamily.RERANKER) return Head.NONE;
+        Head head = arch.modelType().equals("bert") ? Head.BERT : Head.ROBERTA;
         JsonNode labels = json.get("id2label");
-        int n = json.path("num_labels").isInt() ? json.get("num_labels").intValue() : labels != null && labels.isObject() ? labels.size() : 2;
+        int n = labels != null && labels.isObject() ? labels.size() : json.path("num_labels").isInt() ? json.get("num_labels").intValue() : 2;
         if (n != 1) {
             throw new CocktailException(where + ": a sequence classifier with " + n
                     + " labels; only rerankers with num_labels 1 (one relevance score per pair) are supported.");

@@ -41,10 +41,12 @@ class XlmrFixtureTest {
             double cls = maxDiff(TestData.floats(ref, "encoder.cls_normalized"), Pooling.CLS.embed(bert, batch));
             double mean = maxDiff(TestData.floats(ref, "encoder.mean_pooled_normalized"), Pooling.MEAN.embed(states, batch, dim));
             double pooler = maxDiff(TestData.floats(ref, "encoder.pooler_output"), bert.pooled(batch));
-            System.out.printf("tiny-xlmr: last_hidden_state %.2e, cls_normalized %.2e, mean_pooled_normalized %.2e, pooler_output %.2e%n",
-                    h, cls, mean, pooler);
+            System.out.printf("tiny-xlmr: last_hidden_state %.2e (real rows alone %.2e), cls_normalized %.2e, mean_pooled_normalized %.2e, pooler_output %.2e%n",
+                    h, alone, cls, mean, pooler);
             assertTrue(h <= 1e-4, "last_hidden_state max diff " + h);
-            assertTrue(alone <= 1e-6, "the real tokens' states computed without the padded rows: max diff " + alone);
+            // a few float ulps of |h| up to 4.1 (sums in another order; the Vector API's EXP of the
+            // softmax also differs by an ulp between interpreted and compiled code)
+            assertTrue(alone <= 2e-6, "the real tokens' states computed without the padded rows: max diff " + alone);
             assertTrue(cls <= 1e-5, "cls_normalized max diff " + cls);
             assertTrue(mean <= 1e-5, "mean_pooled_normalized max diff " + mean);
             assertTrue(pooler <= 1e-5, "pooler_output max diff " + pooler);
@@ -86,6 +88,7 @@ class XlmrFixtureTest {
         json.remove("label2id");
         CocktailException e = assertThrows(CocktailException.class, () -> BertConfig.parse(json, "m/config.json"));
         assertTrue(e.getMessage().startsWith("m/config.json: a sequence classifier with 2 labels"), e.getMessage());
+        json.remove("id2label");
         json.put("num_labels", 1);
         assertEquals(BertConfig.Head.ROBERTA, BertConfig.parse(json, "m/config.json").head());
     }
