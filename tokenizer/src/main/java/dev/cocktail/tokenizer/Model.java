@@ -2,13 +2,21 @@ package dev.cocktail.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /** tokenizer.json "model": turns one word into token ids. */
-sealed interface Model permits Bpe, WordPiece {
+sealed interface Model permits Bpe, WordPiece, Unigram {
 
     /** Appends the ids of the word's tokens. */
     void tokenize(String word, IntList out);
+
+    /** Appends the ids of the word's tokens and their strings (the vocabulary's, unless the model says otherwise). */
+    default void tokenize(String word, IntList ids, List<String> tokens) {
+        int before = ids.size();
+        tokenize(word, ids);
+        for (int i = before; i < ids.size(); i++) tokens.add(idToToken(ids.get(i)));
+    }
 
     Vocab vocab();
 
@@ -33,6 +41,7 @@ sealed interface Model permits Bpe, WordPiece {
         return switch (type) {
             case "BPE" -> Bpe.fromJson(node);
             case "WordPiece" -> WordPiece.fromJson(node);
+            case "Unigram" -> Unigram.fromJson(node);
             default -> throw Json.unsupported("model", type);
         };
     }

@@ -28,6 +28,8 @@ sealed interface Normalizer {
                     // strip_accents null means "whatever lowercase is", as in BERT's original code
                     Json.isNull(node.get("strip_accents")) ? Json.bool(node, "lowercase", true) : Json.bool(node, "strip_accents", false),
                     Json.bool(node, "lowercase", true));
+            case "Precompiled" -> Json.isNull(node.get("precompiled_charsmap")) || Json.text(node, "precompiled_charsmap").isEmpty()
+                    ? NONE : new Precompiled(Charsmap.decode(Json.text(node, "precompiled_charsmap")));
             case "Sequence" -> new Sequence(Json.list(node, "normalizers", Normalizer::fromJson));
             default -> throw Json.unsupported("normalizer", type);
         };
@@ -59,6 +61,13 @@ sealed interface Normalizer {
             while (left && start < end && Chars.isWhitespace(s.codePointAt(start))) start += Character.charCount(s.codePointAt(start));
             while (right && end > start && Chars.isWhitespace(s.codePointBefore(end))) end -= Character.charCount(s.codePointBefore(end));
             return s.substring(start, end);
+        }
+    }
+
+    /** SentencePiece's own normalization table, as a Unigram tokenizer converted from SentencePiece carries it. */
+    record Precompiled(Charsmap charsmap) implements Normalizer {
+        public String normalize(String s) {
+            return charsmap.normalize(s);
         }
     }
 

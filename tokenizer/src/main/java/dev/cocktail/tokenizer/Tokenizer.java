@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.stream.IntStream;
@@ -32,6 +33,7 @@ public final class Tokenizer {
     /** The file's own truncation (max_length), or -1; an explicit maxLength overrides it. */
     private final int truncation;
     private final boolean truncateLeft;
+    private final Strategy truncationStrategy;
     private final OptionalInt bosId;
     private final OptionalInt eosId;
     private final OptionalInt padId;
@@ -45,6 +47,14 @@ public final class Tokenizer {
         JsonNode trunc = root.get("truncation");
         truncation = Json.isNull(trunc) ? -1 : Json.integer(trunc, "max_length", -1);
         truncateLeft = !Json.isNull(trunc) && "Left".equals(Json.optionalText(trunc, "direction"));
+        String strategy = Json.isNull(trunc) ? null : Json.optionalText(trunc, "strategy");
+        truncationStrategy = strategy == null ? Strategy.LONGEST_FIRST : switch (strategy) {
+            case "LongestFirst" -> Strategy.LONGEST_FIRST;
+            case "OnlyFirst" -> Strategy.ONLY_FIRST;
+            case "OnlySecond" -> Strategy.ONLY_SECOND;
+            default -> throw Json.invalid("unknown truncation strategy '" + strategy + "'");
+        };
+        if (model instanceof Unigram unigram) unigram.checkAddedTokens(root.get("added_tokens"));
 
         PostProcessor post = PostProcessor.fromJson(root.get("post_processor"));
         if (Json.isNull(root.get("post_processor")) && (config.addBos() || config.addEos())) {
@@ -58,7 +68,7 @@ public final class Tokenizer {
         PostProcessor.Template template = template(post);
         if (template != null) {
             List<PostProcessor.Template.Piece> pieces = template.single();
-            int text = IntStream.range(0, pieces.size()).filter(i -> pieces.get(i).sequence()).findFirst().orElse(-1);
+            int text = IntStream.range(0, pieces.size()).filter(i -> pieces.get(i).isText()).findFirst().orElse(-1);
             if (text > 0 && pieces.get(text - 1).ids().length == 1) bos = pieces.get(text - 1).ids()[0];
             if (text >= 0 && text + 1 < pieces.size() && pieces.get(text + 1).ids().length == 1) eos = pieces.get(text + 1).ids()[0];
         }
@@ -82,19 +92,28 @@ public final class Tokenizer {
         };
     }
 
-    /** The template transformers' Llama tokenizers build from add_bos_token / add_eos_token. */
+    /**
+     * The template transformers' Llama tokenizers build from add_bos_token / add_eos_token: bos A eos,
+     * and for pairs bos A eos bos B eos with the second half's type id 1.
+     */
     private PostProcessor bosEosTemplate(Config config) {
-        List<PostProcessor.Template.Piece> pieces = new ArrayList<>();
-        if (config.addBos()) pieces.add(special(config.bos(), "bos"));
-        pieces.add(new PostProcessor.Template.Piece(true, new int[0], List.of(), 0));
-        if (config.addEos()) pieces.add(special(config.eos(), "eos"));
-        return new PostProcessor.Template(List.copyOf(pieces));
+        List<PostProcessor.Template.Piece> single = new ArrayList<>();
+        List<PostProcessor.Template.Piece> pair = new ArrayList<>();
+        for (int sequence = 0; sequence < 2; sequence++) {
+            List<PostProcessor.Template.Piece> half = new ArrayList<>();
+            if (config.addBos()) half.add(special(config.bos(), "bos", sequence));
+            half.add(PostProcessor.Template.Piece.text(sequence, sequence));
+            if (config.addEos()) half.add(special(config.eos(), "eos", sequence));
+            if (sequence == 0) single.addAll(half);
+            pair.addAll(half);
+        }
+        return new PostProcessor.Template(List.copyOf(single), List.copyOf(pair));
     }
 
-    private PostProcessor.Template.Piece special(String token, String role) {
+    private PostProcessor.Template.Piece special(String token, String role, int typeId) {
         int id = token == null ? -1 : tokenToId(token);
         if (id < 0) throw Json.invalid("add_" + role + "_token is true but the " + role + " token is not in the vocabulary");
-        return new PostProcessor.Template.Piece(false, new int[] {id}, List.of(token), 0);
+        return PostProcessor.Template.Piece.special(new int[] {id}, List.of(token), typeId);
     }
 
     /**
@@ -168,15 +187,84 @@ public final class Tokenizer {
      * in the Rust crate, the text's own tokens are cut to leave room for the special tokens.
      */
     public Encoding encode(String text, boolean addSpecialTokens, int maxLength) {
+        Encoding first = tokens(text, 0);
+        if (maxLength >= 0) first = cut(first, room(maxLength, addSpecialTokens, false));
+        return postProcessor.apply(first, null, addSpecialTokens);
+    }
+
+    /** Encodes a pair of texts (a query and a passage), truncated as the tokenizer.json says. */
+    public Encoding encodePair(String first, String second, boolean addSpecialTokens) {
+        return encodePair(first, second, addSpecialTokens, truncation, truncationStrategy);
+    }
+
+    /**
+     * Encodes a pair of texts as the post-processor joins them (BERT's [CLS] A [SEP] B [SEP] with type ids
+     * 1 on the second part, RoBERTa's &lt;s&gt; A &lt;/s&gt;&lt;/s&gt; B &lt;/s&gt;), keeping at most maxLength
+     * tokens (-1 for no limit) by the Rust crate's LongestFirst rule: the longer text loses tokens first.
+     */
+    public Encoding encodePair(String first, String second, boolean addSpecialTokens, int maxLength) {
+        return encodePair(first, second, addSpecialTokens, maxLength, Strategy.LONGEST_FIRST);
+    }
+
+    private Encoding encodePair(String first, String second, boolean addSpecialTokens, int maxLength, Strategy strategy) {
+        Encoding a = tokens(first, 0);
+        Encoding b = tokens(second, 1);
+        if (maxLength >= 0) {
+            int room = room(maxLength, addSpecialTokens, true);
+            int total = a.length() + b.length();
+            if (total > room) {
+                int n1 = a.length();
+                int n2 = b.length();
+                switch (strategy) {
+                    case LONGEST_FIRST -> {
+                        int shorter = Math.min(n1, n2);
+                        int longer = shorter > room ? shorter : Math.max(shorter, room - shorter);
+                        if (shorter + longer > room) {
+                            shorter = room / 2;
+                            longer = shorter + room % 2;
+                        }
+                        n1 = a.length() > b.length() ? longer : shorter;
+                        n2 = a.length() > b.length() ? shorter : longer;
+                    }
+                    case ONLY_FIRST -> n1 -= total - room;
+                    case ONLY_SECOND -> n2 -= total - room;
+                }
+                if (n1 < 0 || n2 < 0) {
+                    throw new TokenizerException("cannot truncate the pair to " + maxLength + " tokens: the "
+                            + (n1 < 0 ? "first" : "second") + " text is too short to lose " + (total - room) + " tokens");
+                }
+                a = cut(a, n1);
+                b = cut(b, n2);
+            }
+        }
+        return postProcessor.apply(a, b, addSpecialTokens);
+    }
+
+    /** The file's truncation strategies; an explicit maxLength uses LongestFirst. */
+    private enum Strategy { LONGEST_FIRST, ONLY_FIRST, ONLY_SECOND }
+
+    /** How many of the texts' own tokens fit in maxLength once the special tokens are added. */
+    private int room(int maxLength, boolean addSpecialTokens, boolean pair) {
+        int special = addSpecialTokens ? postProcessor.addedTokens(pair) : 0;
+        if (maxLength < special) throw new TokenizerException("cannot truncate to " + maxLength + " tokens: the special tokens alone take " + special);
+        return maxLength - special;
+    }
+
+    /** The first (or, truncating from the left, the last) n tokens. */
+    private Encoding cut(Encoding e, int n) {
+        if (e.length() <= n) return e;
+        int from = truncateLeft ? e.length() - n : 0;
+        return new Encoding(Arrays.copyOfRange(e.ids(), from, from + n), e.tokens().subList(from, from + n),
+                Arrays.copyOfRange(e.typeIds(), from, from + n));
+    }
+
+    /** One text's tokens, before truncation and special tokens, all with the type id. */
+    private Encoding tokens(String text, int typeId) {
         IntList ids = new IntList(text.length() / 3 + 4);
         List<String> tokens = new ArrayList<>(text.length() / 3 + 4);
         added.split(text, normalizer, new AddedTokens.SegmentSink() {
             public void text(String piece, boolean atStart) {
-                preTokenizer.split(piece, atStart, (word, first) -> {
-                    int before = ids.size();
-                    model.tokenize(word, ids);
-                    for (int i = before; i < ids.size(); i++) tokens.add(model.idToToken(ids.get(i)));
-                });
+                preTokenizer.split(piece, atStart, (word, first) -> model.tokenize(word, ids, tokens));
             }
 
             public void token(int id, String content) {
@@ -184,18 +272,9 @@ public final class Tokenizer {
                 tokens.add(content);
             }
         });
-        int[] all = ids.toArray();
-        List<String> strings = tokens;
-        if (maxLength >= 0) {
-            int room = maxLength - (addSpecialTokens ? postProcessor.addedTokens() : 0);
-            if (room < 0) throw new TokenizerException("cannot truncate to " + maxLength + " tokens: the special tokens alone take " + postProcessor.addedTokens());
-            if (all.length > room) {
-                int from = truncateLeft ? all.length - room : 0;
-                all = java.util.Arrays.copyOfRange(all, from, from + room);
-                strings = tokens.subList(from, from + room);
-            }
-        }
-        return postProcessor.process(new Encoding(all, strings, new int[all.length]), addSpecialTokens);
+        int[] types = new int[ids.size()];
+        if (typeId != 0) Arrays.fill(types, typeId);
+        return new Encoding(ids.toArray(), tokens, types);
     }
 
     /** Encodes the texts in parallel; the result is in the texts' order. */

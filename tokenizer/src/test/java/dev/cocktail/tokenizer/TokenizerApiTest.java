@@ -32,8 +32,8 @@ class TokenizerApiTest {
     @ParameterizedTest
     @CsvSource({
             "pre_tokenizer, '{\"type\":\"UnicodeScripts\"}', unsupported pre_tokenizer type 'UnicodeScripts'",
-            "normalizer, '{\"type\":\"Precompiled\",\"precompiled_charsmap\":\"\"}', unsupported normalizer type 'Precompiled'",
-            "model, '{\"type\":\"Unigram\",\"vocab\":[]}', unsupported model type 'Unigram'",
+            "normalizer, '{\"type\":\"ByteLevel\"}', unsupported normalizer type 'ByteLevel'",
+            "model, '{\"type\":\"WordLevel\",\"vocab\":{}}', unsupported model type 'WordLevel'",
             "post_processor, '{\"type\":\"Chatty\"}', unsupported post_processor type 'Chatty'",
             "decoder, '{\"type\":\"CTC\"}', unsupported decoder type 'CTC'",
     })
