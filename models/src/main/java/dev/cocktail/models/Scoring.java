@@ -18,21 +18,22 @@ public final class Scoring {
     private Scoring() {}
 
     public enum Type {
-        DECODER, ENCODER;
+        DECODER, ENCODER, RERANKER;
 
         public static Type parse(String s) {
             return switch (s.toLowerCase(Locale.ROOT)) {
                 case "decoder" -> DECODER;
                 case "encoder" -> ENCODER;
-                default -> throw new CocktailException("--type '" + s + "' is neither decoder nor encoder.");
+                case "reranker" -> RERANKER;
+                default -> throw new CocktailException("--type '" + s + "' is not decoder, encoder or reranker.");
             };
         }
     }
 
     /**
      * @param type        null: from the first model's config.json
-     * @param maxLength   tokens per text at most (never beyond an encoder's max_position_embeddings)
-     * @param negNumber   negatives per encoder example
+     * @param maxLength   tokens per text (or reranker pair) at most (never beyond an encoder's positions)
+     * @param negNumber   negatives per encoder or reranker example
      * @param seed        of the negative sampling
      */
     public record Options(Type type, double temperature, int batchSize, int maxLength, int negNumber, long seed) {
@@ -69,10 +70,8 @@ public final class Scoring {
                 }
             }
             case ENCODER -> {
-                // LM-Cocktail pads and truncates with the tokenizer; positions past the model's table do not exist
-                int maxLength = Math.min(options.maxLength(), BertConfig.parse(first.config(), first.name() + "/config.json").maxPositions());
                 List<EncoderScoring.Prepared> batches = EncoderScoring.prepare(data.toString(), Examples.encoder(data), tokenizer,
-                        options.batchSize(), options.negNumber(), options.seed(), maxLength);
+                        options.batchSize(), options.negNumber(), options.seed(), maxTokens(first, options));
                 int queries = batches.stream().mapToInt(b -> b.queries().size()).sum();
                 for (int i = 0; i < losses.length; i++) {
                     progress.start("loss of " + models.get(i).name(), queries, "examples");
@@ -83,9 +82,30 @@ public final class Scoring {
                     }
                 }
             }
+            case RERANKER -> {
+                List<RerankerScoring.Prepared> batches = RerankerScoring.prepare(data.toString(), Examples.encoder(data), tokenizer,
+                        options.batchSize(), options.negNumber(), options.seed(), maxTokens(first, options));
+                int examples = batches.stream().mapToInt(RerankerScoring.Prepared::examples).sum();
+                for (int i = 0; i < losses.length; i++) {
+                    progress.start("loss of " + models.get(i).name(), examples, "examples");
+                    try (Reranker model = Reranker.load(models.get(i))) {
+                        losses[i] = RerankerScoring.loss(model, batches, progress);
+                    } finally {
+                        progress.finish();
+                    }
+                }
+            }
         }
         return new Result(type, models.stream().map(ModelDir::name).toList(), losses,
                 weights(losses, options.temperature()), options.temperature());
+    }
+
+    /**
+     * Tokens per text (or pair) at most: LM-Cocktail pads and truncates with the tokenizer, and
+     * positions past the encoder's table do not exist.
+     */
+    private static int maxTokens(ModelDir first, Options options) {
+        return Math.min(options.maxLength(), BertConfig.parse(first.config(), first.name() + "/config.json").maxTokens());
     }
 
     /** The scoring of the first model's family, from the table of architectures; --type does not add a forward pass. */
@@ -95,6 +115,7 @@ public final class Scoring {
         return switch (a.family()) {
             case DECODER -> Type.DECODER;
             case ENCODER -> Type.ENCODER;
+            case RERANKER -> Type.RERANKER;
             default -> throw new IllegalStateException(a.describe() + " has a forward pass but no scoring loss");
         };
     }

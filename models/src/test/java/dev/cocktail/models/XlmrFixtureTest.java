@@ -7,9 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.cocktail.engine.Checkpoint;
 import dev.cocktail.engine.CocktailException;
+import dev.cocktail.engine.Json;
 import dev.cocktail.engine.ModelDir;
+import dev.cocktail.tokenizer.Encoding;
+import dev.cocktail.tokenizer.Tokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -77,6 +81,30 @@ class XlmrFixtureTest {
                 List<int[]> types = typeIds ? List.of(Arrays.copyOfRange(batch.typeIds(), b * batch.seqLen(), b * batch.seqLen() + ids.length)) : null;
                 float alone = reranker.scores(TokenBatch.of(List.of(ids), types, reranker.config().padTokenId()))[0];
                 assertEquals(logits[b], alone, 1e-5, "pair " + b + " alone");
+            }
+        }
+    }
+
+    /** The fixture's texts and pairs through each model's own tokenizer.json give its token ids (pairs LongestFirst-truncated). */
+    @Test
+    void tokenizedTextsAndPairsGiveTheFixtureIds() {
+        JsonNode cases = Json.readFile(TestData.path("xlmr/expected.json")).get("cases");
+        try (Checkpoint ref = Checkpoint.openFile(TestData.path("xlmr/expected.safetensors"))) {
+            for (String name : List.of("tiny-xlmr", "tiny-xlmr-reranker", "tiny-bert-reranker")) {
+                JsonNode c = cases.get(name);
+                Tokenizer tokenizer = Tokenizer.load(TestData.path("xlmr/" + name));
+                int maxLength = c.get("max_length").asInt();
+                List<Encoding> encoded = new ArrayList<>();
+                for (JsonNode t : c.has("texts") ? c.get("texts") : c.get("pairs")) {
+                    encoded.add(t.isArray() ? tokenizer.encodePair(t.get(0).asText(), t.get(1).asText(), true, maxLength)
+                            : tokenizer.encode(t.asText(), true, maxLength));
+                }
+                String prefix = c.get("tensor_prefix").asText();
+                boolean bert = name.equals("tiny-bert-reranker");
+                TokenBatch want = batch(ref, prefix, bert ? 0 : 1, bert);
+                TokenBatch got = RerankerScoring.batch(encoded, bert ? 0 : 1);
+                assertArrayEquals(want.ids(), got.ids(), name + " ids");
+                if (bert) assertArrayEquals(want.typeIds(), got.typeIds(), name + " type ids");
             }
         }
     }
