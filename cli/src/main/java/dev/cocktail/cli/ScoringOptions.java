@@ -5,7 +5,7 @@ import picocli.CommandLine.Option;
 
 /** LM-Cocktail's scoring options, shared by `score` and `mix --data`. */
 final class ScoringOptions {
-    @Option(names = "--type", paramLabel = "decoder|encoder", description = "Default: from the first model's config.json.")
+    @Option(names = "--type", paramLabel = "decoder|encoder|reranker", description = "Default: from the first model's config.json.")
     String type;
 
     @Option(names = "--temperature", defaultValue = "5.0", description = "T in softmax(-loss / T) (default ${DEFAULT-VALUE}).")
@@ -14,10 +14,10 @@ final class ScoringOptions {
     @Option(names = "--batch-size", defaultValue = "2", description = "Examples per batch (default ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--max-length", defaultValue = "2048", description = "Tokens per text at most (default ${DEFAULT-VALUE}).")
+    @Option(names = "--max-length", defaultValue = "2048", description = "Tokens per text (reranker: per pair) at most (default ${DEFAULT-VALUE}).")
     int maxLength;
 
-    @Option(names = "--neg-number", defaultValue = "7", description = "Negatives per encoder example (default ${DEFAULT-VALUE}).")
+    @Option(names = "--neg-number", defaultValue = "7", description = "Negatives per encoder or reranker example (default ${DEFAULT-VALUE}).")
     int negNumber;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the negative sampling (default ${DEFAULT-VALUE}).")
