@@ -9,6 +9,7 @@ import dev.cocktail.tokenizer.Tokenizer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.ToDoubleFunction;
 
 /**
  * LM-Cocktail's example-driven weights: each model's loss on the same few-shot examples, tokenized
@@ -56,48 +57,50 @@ public final class Scoring {
         Type type = options.type() != null ? options.type() : typeOf(first);
         if (!first.hasTokenizer()) throw new CocktailException(first.name() + ": has no tokenizer.json, and the examples are tokenized with the first model's.");
         Tokenizer tokenizer = Tokenizer.load(first.path());
-        double[] losses = new double[models.size()];
-        switch (type) {
+        double[] losses = switch (type) {
             case DECODER -> {
                 List<DecoderScoring.Prepared> examples = DecoderScoring.prepare(Examples.decoder(data), tokenizer, options.maxLength());
-                for (int i = 0; i < losses.length; i++) {
-                    progress.start("loss of " + models.get(i).name(), examples.size(), "examples");
-                    try (Llama model = Llama.load(models.get(i))) {
-                        losses[i] = DecoderScoring.loss(model, examples, options.batchSize(), progress);
-                    } finally {
-                        progress.finish();
+                yield losses(models, examples.size(), progress, dir -> {
+                    try (Llama model = Llama.load(dir)) {
+                        return DecoderScoring.loss(model, examples, options.batchSize(), progress);
                     }
-                }
+                });
             }
             case ENCODER -> {
                 List<EncoderScoring.Prepared> batches = EncoderScoring.prepare(data.toString(), Examples.encoder(data), tokenizer,
                         options.batchSize(), options.negNumber(), options.seed(), maxTokens(first, options));
-                int queries = batches.stream().mapToInt(b -> b.queries().size()).sum();
-                for (int i = 0; i < losses.length; i++) {
-                    progress.start("loss of " + models.get(i).name(), queries, "examples");
-                    try (Bert model = Bert.load(models.get(i))) {
-                        losses[i] = EncoderScoring.loss(model, batches, progress);
-                    } finally {
-                        progress.finish();
+                yield losses(models, batches.stream().mapToInt(b -> b.queries().size()).sum(), progress, dir -> {
+                    try (Bert model = Bert.load(dir)) {
+                        return EncoderScoring.loss(model, batches, progress);
                     }
-                }
+                });
             }
             case RERANKER -> {
                 List<RerankerScoring.Prepared> batches = RerankerScoring.prepare(data.toString(), Examples.encoder(data), tokenizer,
                         options.batchSize(), options.negNumber(), options.seed(), maxTokens(first, options));
-                int examples = batches.stream().mapToInt(RerankerScoring.Prepared::examples).sum();
-                for (int i = 0; i < losses.length; i++) {
-                    progress.start("loss of " + models.get(i).name(), examples, "examples");
-                    try (Reranker model = Reranker.load(models.get(i))) {
-                        losses[i] = RerankerScoring.loss(model, batches, progress);
-                    } finally {
-                        progress.finish();
+                yield losses(models, batches.stream().mapToInt(RerankerScoring.Prepared::examples).sum(), progress, dir -> {
+                    try (Reranker model = Reranker.load(dir)) {
+                        return RerankerScoring.loss(model, batches, progress);
                     }
-                }
+                });
             }
-        }
+        };
         return new Result(type, models.stream().map(ModelDir::name).toList(), losses,
                 weights(losses, options.temperature()), options.temperature());
+    }
+
+    /** Each model's loss, one after another, each with its progress bar over `examples`. */
+    private static double[] losses(List<ModelDir> models, int examples, Progress progress, ToDoubleFunction<ModelDir> loss) {
+        double[] out = new double[models.size()];
+        for (int i = 0; i < out.length; i++) {
+            progress.start("loss of " + models.get(i).name(), examples, "examples");
+            try {
+                out[i] = loss.applyAsDouble(models.get(i));
+            } finally {
+                progress.finish();
+            }
+        }
+        return out;
     }
 
     /**
