@@ -43,7 +43,7 @@ class SentenceTransformersFilesTest {
     @Test
     void ownPoolingIsKept(@TempDir Path dir) throws IOException {
         Path out = dir.resolve("merged");
-        Mix.mix(new Mix.Request(models(dir, "1_Pooling"), new double[] {0.5, 0.5}, false, null, 0, null,
+        Mix.mix(new Mix.Request(TinyModels.dirs(models(dir, "1_Pooling")), new float[] {0.5f, 0.5f}, false, null, 0, null,
                 new Output(out, false, 5_000_000_000L, false)), Progress.NONE, "test");
         assertTrue(Json.readFile(out.resolve("1_Pooling/config.json")).get("pooling_mode_mean_tokens").asBoolean());
         assertTrue(Files.isRegularFile(out.resolve("modules.json")));
@@ -53,7 +53,7 @@ class SentenceTransformersFilesTest {
     void aDenseModuleIsRefusedBeforeAnythingIsWritten(@TempDir Path dir) throws IOException {
         Path out = dir.resolve("merged");
         List<String> models = models(dir, "1_Pooling", "2_Dense");
-        CocktailException e = assertThrows(CocktailException.class, () -> Mix.mix(new Mix.Request(models, new double[] {0.5, 0.5}, false,
+        CocktailException e = assertThrows(CocktailException.class, () -> Mix.mix(new Mix.Request(TinyModels.dirs(models), new float[] {0.5f, 0.5f}, false,
                 null, 0, null, new Output(out, false, 5_000_000_000L, false)), Progress.NONE, "test"));
         assertTrue(e.getMessage().contains("/2_Dense: the sentence-transformers module sentence_transformers.models.Dense has weights of its own "
                 + "(model.safetensors), which Cocktail does not merge"), e.getMessage());
