@@ -37,7 +37,7 @@ public class TokenizerBench {
     /** Text per operation, in MB of UTF-8. */
     static final double MEGABYTES = 2.0;
 
-    @Param({"llama3", "bert-base-uncased"})
+    @Param({"llama3", "bert-base-uncased", "xlmr-unigram"})
     String tokenizer;
 
     List<String> chunks;

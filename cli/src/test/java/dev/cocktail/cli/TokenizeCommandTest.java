@@ -55,6 +55,27 @@ class TokenizeCommandTest {
     }
 
     @Test
+    void pairsGetTheirTemplateAndTypeIds(@TempDir Path tmp) throws Exception {
+        Result pair = run("tokenize", tokenizerDir().toString(), "--text", "add 23", "--pair", "sort 9", "--json");
+        assertEquals(0, pair.status(), pair.err());
+        assertEquals("{\"ids\":[1,270,261,54,1,279,268],\"tokens\":[\"<s>\",\"add\",\"Ġ2\",\"3\",\"<s>\",\"sort\",\"Ġ9\"],"
+                + "\"type_ids\":[0,0,0,0,1,1,1]}\n", pair.out());
+
+        Path input = tmp.resolve("pairs.jsonl");
+        Files.writeString(input, "{\"text\": \"add 23\", \"text_pair\": \"sort 9\"}\n{\"text\": \"add 23\"}\n");
+        Result lines = run("tokenize", tokenizerDir().toString(), "--input", input.toString(), "--json");
+        assertEquals(0, lines.status(), lines.err());
+        assertEquals(pair.out() + "{\"ids\":[1,270,261,54],\"tokens\":[\"<s>\",\"add\",\"Ġ2\",\"3\"]}\n", lines.out());
+
+        Result readable = run("tokenize", tokenizerDir().toString(), "--text", "add", "--pair", "sort", "--no-special");
+        assertEquals("ids     [270,279]\ntokens  [\"add\",\"sort\"]\ntypes   [0,1]\n", readable.out());
+
+        Result misplaced = run("tokenize", tokenizerDir().toString(), "--input", input.toString(), "--pair", "x");
+        assertEquals(2, misplaced.status());
+        assertEquals("cocktail: --pair goes with --text; lines of --input carry their own \"text_pair\"\n", misplaced.err());
+    }
+
+    @Test
     void errorsAreOneSentenceWithStatusTwo(@TempDir Path tmp) throws Exception {
         Result missing = run("tokenize", tmp.toString(), "--text", "x");
         assertEquals(2, missing.status());

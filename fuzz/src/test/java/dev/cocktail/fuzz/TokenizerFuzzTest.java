@@ -35,6 +35,10 @@ class TokenizerFuzzTest {
                     if (id < 0) throw new AssertionError("negative id " + id);
                 }
                 t.decode(enc.ids(), false);
+                int half = text.length() / 2;
+                for (int id : t.encodePair(text.substring(0, half), text.substring(half), true, 24).ids()) {
+                    if (id < 0) throw new AssertionError("negative id " + id + " in a pair");
+                }
             } catch (TokenizerException e) {
                 if (e.getMessage() == null) throw new AssertionError("error without a message", e);
             }

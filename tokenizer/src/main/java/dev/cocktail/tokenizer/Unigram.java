@@ -93,6 +93,12 @@ final class Unigram implements Model {
         return vocab;
     }
 
+    /** Every piece counts, also one listed twice (Rust's get_vocab_size). */
+    @Override
+    public int vocabSize() {
+        return vocab.tokens().length;
+    }
+
     @Override
     public void tokenize(String word, IntList out) {
         if (!word.isEmpty()) out.addAll(tokens(word).ids());
@@ -209,7 +215,7 @@ final class Unigram implements Model {
         private int nodes = 1;
 
         PieceTrie(Map<String, Integer> pieces) {
-            int capacity = Integer.highestOneBit(Math.max(16, pieces.size() * 4)) * 2;
+            int capacity = Integer.highestOneBit(Math.max(16, pieces.size() * 2)) * 2;
             keys = new long[capacity];
             children = new int[capacity];
             java.util.Arrays.fill(keys, -1L);

@@ -26,13 +26,14 @@ import org.junit.jupiter.params.provider.ValueSource;
  * truncated LongestFirst, and decoding.
  */
 class UnigramParityTest {
-    private static final int RANDOM_TEXTS = 600;
+    private static final int RANDOM_TEXTS = 300;
 
     @TempDir
     Path dir;
 
     @ParameterizedTest
-    @ValueSource(strings = {"xlmr-unigram", "t5", "xlmr-older", "xlmr-roberta-processing", "bert-base-uncased", "llama3", "mistral"})
+    @ValueSource(strings = {"xlmr-unigram", "t5", "tiny-unigram", "xlmr-older", "xlmr-roberta-processing", "bert-base-uncased", "llama3", "mistral",
+            "whitespace-bert", "wordpiece-mix"})
     void sameAsRust(String variant) throws Exception {
         ObjectNode json = build(variant);
         Path file = dir.resolve("tokenizer.json");
@@ -99,7 +100,10 @@ class UnigramParityTest {
         }
     }
 
-    /** The reference tokenizers, and the XLM-R Unigram one rebuilt in the layouts of older checkpoints. */
+    /**
+     * The reference tokenizers (tiny-unigram: a hand-built three-key charsmap and byte_fallback), and the
+     * XLM-R Unigram one rebuilt in the layouts of older checkpoints.
+     */
     static ObjectNode build(String variant) {
         return switch (variant) {
             case "xlmr-older" -> {
@@ -117,6 +121,8 @@ class UnigramParityTest {
                 t.set("post_processor", node("{\"type\":\"RobertaProcessing\",\"sep\":[\"</s>\",2],\"cls\":[\"<s>\",0],\"trim_offsets\":true,\"add_prefix_space\":true}"));
                 yield t;
             }
+            // BertProcessing and RobertaProcessing on WordPiece, built by ComponentParityTest
+            case "whitespace-bert", "wordpiece-mix" -> ComponentParityTest.build(variant);
             default -> read(variant);
         };
     }

@@ -86,6 +86,8 @@ class UnigramReferenceTest {
                 assertEquals(Arrays.toString(wantIds), Arrays.toString(got.ids()), side + " " + i);
             }
         }
+        assertEquals(300, tokenizer.vocabSize());
+        assertEquals(6002, Fixtures.tokenizer("xlmr-unigram").vocabSize());
         // `$A </s>`, the extra ids as special added tokens, and `</s>` after each text of a pair
         assertEquals(299, tokenizer.tokenToId("<extra_id_0>"));
         Encoding masked = tokenizer.encode("x<extra_id_0>y", true);
@@ -94,6 +96,15 @@ class UnigramReferenceTest {
         Encoding pair = tokenizer.encodePair("a", "b", true);
         assertEquals(1, pair.ids()[pair.length() - 1]);
         assertEquals(2, Arrays.stream(pair.ids()).filter(id -> id == 1).count());
+    }
+
+    @Test
+    void handBuiltCharsmapRewritesAndDeletes() {
+        // keys: tab -> space, A -> a, B -> nothing (UnigramParityTest checks the same file against Rust)
+        Tokenizer tiny = Fixtures.tokenizer("tiny-unigram");
+        assertEquals(List.of("▁a", "▁", "x", "</s>"), tiny.encode("AB\tx", true).tokens());
+        // an unknown character falls back to its UTF-8 bytes where the vocabulary has them all
+        assertEquals(List.of("▁", "<0xC3>", "<0xA9>", "</s>"), tiny.encode("é", true).tokens());
     }
 
     @ParameterizedTest
