@@ -27,16 +27,21 @@ class ScoringTypeTest {
     void familiesWithAForwardPassAreScored() throws IOException {
         assertEquals(Scoring.Type.DECODER, Scoring.typeOf(model("{\"model_type\": \"mistral\"}")));
         assertEquals(Scoring.Type.ENCODER, Scoring.typeOf(model("{\"model_type\": \"bert\", \"architectures\": [\"BertModel\"]}")));
+        assertEquals(Scoring.Type.ENCODER, Scoring.typeOf(model("{\"model_type\": \"xlm-roberta\"}")));
+        assertEquals(Scoring.Type.RERANKER, Scoring.typeOf(
+                model("{\"model_type\": \"bert\", \"architectures\": [\"BertForSequenceClassification\"]}")));
+        assertEquals(Scoring.Type.RERANKER, Scoring.typeOf(
+                model("{\"model_type\": \"xlm-roberta\", \"architectures\": [\"XLMRobertaForSequenceClassification\"]}")));
     }
 
     @Test
     void othersSayWhatCanBeScored() throws IOException {
         String unknown = assertThrows(CocktailException.class, () -> Scoring.typeOf(model("{\"model_type\": \"gpt2\"}"))).getMessage();
         assertTrue(unknown.startsWith("m/config.json: model_type 'gpt2' is not in the table of architectures")
-                && unknown.endsWith("scoring works for llama, mistral, qwen2 (decoder); bert (encoder)."), unknown);
-        String reranker = assertThrows(CocktailException.class, () -> Scoring.typeOf(
-                model("{\"model_type\": \"bert\", \"architectures\": [\"BertForSequenceClassification\"]}"))).getMessage();
-        assertTrue(reranker.contains("BertForSequenceClassification (cross-encoder reranker) has no forward pass here yet"), reranker);
+                && unknown.endsWith("scoring works for llama, mistral, qwen2 (decoder); bert, xlm-roberta (encoder); "
+                + "BertForSequenceClassification, XLMRobertaForSequenceClassification (cross-encoder reranker)."), unknown);
+        String roberta = assertThrows(CocktailException.class, () -> Scoring.typeOf(model("{\"model_type\": \"roberta\"}"))).getMessage();
+        assertTrue(roberta.contains("model_type 'roberta' (encoder) has no forward pass here yet"), roberta);
     }
 
     @Test
@@ -44,6 +49,6 @@ class ScoringTypeTest {
         var e = assertThrows(CocktailException.class, () -> LlamaConfig.parse(LlamaConfigTest.base("gemma2"), "c"));
         assertTrue(e.getMessage().contains("'gemma2' is not a Llama-family model (llama, mistral, qwen2)"), e.getMessage());
         e = assertThrows(CocktailException.class, () -> BertConfig.parse(LlamaConfigTest.base("llama"), "c"));
-        assertTrue(e.getMessage().contains("model_type 'llama' (decoder) is not run by the BERT encoder (bert)"), e.getMessage());
+        assertTrue(e.getMessage().contains("model_type 'llama' (decoder) is not run by the BERT encoder (bert, xlm-roberta)"), e.getMessage());
     }
 }
