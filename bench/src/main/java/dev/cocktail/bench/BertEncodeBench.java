@@ -1,5 +1,6 @@
 package dev.cocktail.bench;
 
+import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import dev.cocktail.engine.ModelDir;
@@ -8,6 +9,7 @@ import dev.cocktail.models.OnnxBert;
 import dev.cocktail.models.Pooling;
 import dev.cocktail.models.TokenBatch;
 import dev.cocktail.tokenizer.Tokenizer;
+import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,8 +27,10 @@ import java.util.stream.Stream;
  * intra-op threads) runs the original export on the padded batch, and (2) pools and normalizes its CLS rows; its
  * one forward pass is the peer of both. All in the same JVM, alternating within each run so that both sides see
  * the same machine load. Prints sentences/s per run and the medians. Tokenizing is left out on both sides.
+ * With `xlmr`, the same on an XLM-RoBERTa of that shape (XlmrVariant: a 250,002-row word table, RoBERTa
+ * positions), whose word table ONNX Runtime is given in place of the export's.
  * <p>
- * Run: java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar dev.cocktail.bench.BertEncodeBench [runs]
+ * Run: java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar dev.cocktail.bench.BertEncodeBench [runs] [xlmr]
  */
 public final class BertEncodeBench {
     static final int SENTENCES = 32;
@@ -55,6 +59,7 @@ public final class BertEncodeBench {
 
     public static void main(String[] args) throws Exception {
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 7;
+        boolean xlmr = args.length > 1 && args[1].equals("xlmr");
         Path dir = Files.createTempDirectory("bert-encode-bench");
         try {
             OnnxBert.Export export = OnnxBert.export("bge-small-en-v1.5", dir);
@@ -65,14 +70,18 @@ public final class BertEncodeBench {
                 int from = s * (words.length - WORDS) / (SENTENCES - 1);
                 ids.add(tokenizer.encode(String.join(" ", Arrays.asList(words).subList(from, from + WORDS)), true).ids());
             }
-            TokenBatch batch = TokenBatch.of(ids, 0);
+            XlmrVariant variant = xlmr ? XlmrVariant.of(dir, Files.createDirectory(dir.resolve("xlmr"))) : null;
+            TokenBatch batch = TokenBatch.of(ids, xlmr ? XlmrVariant.PAD : 0);
             IntSummary lengths = IntSummary.of(batch.lengths());
-            System.out.printf("bge-small-en-v1.5, batch of %d sentences, %d to %d tokens (mean %.1f), padded to %d; %d cores%n",
+            System.out.printf((xlmr ? "XLM-R of bge-small's shape (vocab 250002)" : "bge-small-en-v1.5") + ", batch of %d sentences, %d to %d tokens (mean %.1f), padded to %d; %d cores%n",
                     SENTENCES, lengths.min(), lengths.max(), lengths.mean(), batch.seqLen(), Runtime.getRuntime().availableProcessors());
             OrtEnvironment env = OrtEnvironment.getEnvironment();
-            try (Bert bert = Bert.load(ModelDir.resolve(dir.toString()));
-                 OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+            try (Bert bert = Bert.load(ModelDir.resolve((xlmr ? variant.dir() : dir).toString()));
+                 OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+                 OnnxTensor wordTable = xlmr ? OnnxTensor.createTensor(env, FloatBuffer.wrap(variant.words()),
+                         new long[] {XlmrVariant.VOCAB, bert.config().hiddenSize()}) : null) {
                 options.setIntraOpNumThreads(2);
+                if (xlmr) options.addInitializer("embeddings.word_embeddings.weight", wordTable);
                 try (OrtSession session = env.createSession(export.onnx(), options)) {
                     // Both sides must compute the same thing for the comparison to mean anything.
                     float[] ours = bert.tokenStates(batch), theirs = OnnxBert.runtimeHidden(env, session, batch);

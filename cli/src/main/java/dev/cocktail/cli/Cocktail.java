@@ -31,6 +31,7 @@ public final class Cocktail implements Runnable {
             ScoreCommand.class,
             ForwardCommand.class,
             EmbedCommand.class,
+            RerankCommand.class,
             TokenizeCommand.class,
             LoraCommand.class);
 

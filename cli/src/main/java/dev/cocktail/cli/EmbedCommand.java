@@ -18,9 +18,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "embed", description = "Normalized sentence embeddings of texts with a BERT model.")
+@Command(name = "embed", description = "Normalized sentence embeddings of texts with a BERT or XLM-RoBERTa model.")
 final class EmbedCommand implements Runnable {
-    @Parameters(paramLabel = "MODEL", description = "BERT model directory or Hugging Face repo id in the local cache.")
+    @Parameters(paramLabel = "MODEL", description = "BERT or XLM-RoBERTa model directory or Hugging Face repo id in the local cache.")
     String model;
 
     static final class Input {

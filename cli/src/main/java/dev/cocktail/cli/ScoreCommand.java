@@ -18,7 +18,7 @@ final class ScoreCommand implements Runnable {
     List<String> models;
 
     @Option(names = "--data", required = true, paramLabel = "FILE",
-            description = "Examples, JSON Lines or a JSON array: {\"input\",\"output\"} for decoders, {\"query\",\"pos\",\"neg\"} for encoders.")
+            description = "Examples, JSON Lines or a JSON array: {\"input\",\"output\"} for decoders, {\"query\",\"pos\",\"neg\"} for encoders and rerankers.")
     Path data;
 
     @Mixin

@@ -6,7 +6,7 @@ import picocli.CommandLine.Option;
 
 /** LM-Cocktail's scoring options, shared by `score` and `mix --data`; the batch options also by `eval`. */
 final class ScoringOptions {
-    @Option(names = "--type", paramLabel = "decoder|encoder|encoder-decoder", description = "Default: from the first model's config.json.")
+    @Option(names = "--type", paramLabel = "decoder|encoder|reranker|encoder-decoder", description = "Default: from the first model's config.json.")
     String type;
 
     @Option(names = "--temperature", defaultValue = "5.0", description = "T in softmax(-loss / T) (default ${DEFAULT-VALUE}).")
@@ -15,7 +15,7 @@ final class ScoringOptions {
     @Mixin
     BatchOptions batch;
 
-    @Option(names = "--neg-number", defaultValue = "7", description = "Negatives per encoder example (default ${DEFAULT-VALUE}).")
+    @Option(names = "--neg-number", defaultValue = "7", description = "Negatives per encoder or reranker example (default ${DEFAULT-VALUE}).")
     int negNumber;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the negative sampling (default ${DEFAULT-VALUE}).")

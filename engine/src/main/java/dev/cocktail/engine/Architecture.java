@@ -65,10 +65,10 @@ public record Architecture(String modelType, String head, ModelFamily family, Fo
             row("gemma2", ModelFamily.DECODER, ForwardPass.LLAMA),
             row("gemma3_text", ModelFamily.DECODER, ForwardPass.LLAMA),
             row("phi3", ModelFamily.DECODER, ForwardPass.LLAMA),
-            reranker("bert", "BertForSequenceClassification", ForwardPass.NONE),
-            reranker("xlm-roberta", "XLMRobertaForSequenceClassification", ForwardPass.NONE),
+            reranker("bert", "BertForSequenceClassification", ForwardPass.BERT),
+            reranker("xlm-roberta", "XLMRobertaForSequenceClassification", ForwardPass.BERT),
             row("bert", ModelFamily.ENCODER, ForwardPass.BERT),
-            row("xlm-roberta", ModelFamily.ENCODER, ForwardPass.NONE),
+            row("xlm-roberta", ModelFamily.ENCODER, ForwardPass.BERT),
             // embedders LM-Cocktail saves as sentence-transformers models; merged, never scored here
             row("roberta", ModelFamily.ENCODER, ForwardPass.NONE),
             row("distilbert", ModelFamily.ENCODER, ForwardPass.NONE),

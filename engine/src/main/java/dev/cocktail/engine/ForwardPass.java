@@ -4,7 +4,7 @@ package dev.cocktail.engine;
 public enum ForwardPass {
     /** models.Llama: the Llama-style causal LMs (Llama, Mistral, Qwen2/3, Gemma 2/3, Phi-3). */
     LLAMA,
-    /** models.Bert: the BERT encoder. */
+    /** models.Bert: the BERT encoder (XLM-RoBERTa's too), and models.Reranker on it. */
     BERT,
     /** models.T5: the T5 encoder-decoder. */
     T5,

@@ -35,7 +35,7 @@ class ArchitectureTest {
         assertEquals(ModelFamily.ENCODER_DECODER, Architecture.of(config("mt5")).family());
         assertEquals(ForwardPass.T5, Architecture.of(config("mt5")).forwardPass());
         assertEquals("llama, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3", Architecture.typesRunBy(ForwardPass.LLAMA));
-        assertEquals("llama, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3 (decoder); bert (encoder); t5, mt5 (encoder-decoder)", Architecture.scorable());
+        assertEquals("llama, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3 (decoder); bert, xlm-roberta (encoder); BertForSequenceClassification, XLMRobertaForSequenceClassification (cross-encoder reranker); t5, mt5 (encoder-decoder)", Architecture.scorable());
     }
 
     @Test
@@ -45,6 +45,7 @@ class ArchitectureTest {
             Architecture a = Architecture.of(c);
             assertEquals(ModelFamily.RERANKER, a.family());
             assertFalse(a.sentenceTransformers(), "a cross-encoder is not a sentence-transformers embedder");
+            assertEquals(ForwardPass.BERT, a.forwardPass());
         }
     }
 
@@ -55,7 +56,7 @@ class ArchitectureTest {
         assertEquals(ForwardPass.NONE, gpt2.forwardPass());
         assertEquals(Architecture.TensorNames.LAYERS, gpt2.tensors());
         String m = gpt2.cannotScore("x/config.json").getMessage();
-        assertTrue(m.startsWith("x/config.json: model_type 'gpt2'") && m.contains("llama, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3 (decoder); bert (encoder)"), m);
+        assertTrue(m.startsWith("x/config.json: model_type 'gpt2'") && m.contains("llama, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3 (decoder); bert, xlm-roberta (encoder); BertForSequenceClassification, XLMRobertaForSequenceClassification (cross-encoder reranker); t5, mt5 (encoder-decoder)"), m);
         m = Architecture.of(config("roberta")).cannotScore("p").getMessage();
         assertTrue(m.contains("'roberta' (encoder) has no forward pass here yet"), m);
     }

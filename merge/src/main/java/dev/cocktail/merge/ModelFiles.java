@@ -33,6 +33,37 @@ public record ModelFiles(ModelDir configFrom, ModelDir tokenizerFrom, DType dtyp
     private static final List<String> ST_FILES = List.of("modules.json", "sentence_bert_config.json",
             "config_sentence_transformers.json");
 
+    /** Weights of a sentence-transformers module of its own (Dense, LayerNorm, ...), in its folder. */
+    private static final List<String> WEIGHT_SUFFIXES = List.of(".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".h5", ".msgpack");
+
+    public ModelFiles {
+        refuseModuleWeights(configFrom);
+    }
+
+    /**
+     * A sentence-transformers module folder with weights (a Dense projection after the pooling)
+     * would be copied from one model while the rest is merged: refused before anything is written.
+     */
+    private static void refuseModuleWeights(ModelDir model) {
+        Path modules = model.path().resolve("modules.json");
+        if (!model.hasConfig() || !Files.isRegularFile(modules) || !Architecture.of(model.config()).sentenceTransformers()) return;
+        for (var module : Json.readFile(modules)) {
+            String p = module.path("path").asText("");
+            Path dir = model.path().resolve(p);
+            if (p.isEmpty() || !Files.isDirectory(dir)) continue;
+            try (Stream<Path> files = Files.walk(dir)) {
+                Path weights = files.filter(f -> WEIGHT_SUFFIXES.stream().anyMatch(f.getFileName().toString()::endsWith)).findFirst().orElse(null);
+                if (weights != null) {
+                    throw new CocktailException(model.name() + "/" + p + ": the sentence-transformers module " + module.path("type").asText("")
+                            + " has weights of its own (" + dir.relativize(weights) + "), which Cocktail does not merge; a merge would copy one model's "
+                            + "unchanged, so remove the module from modules.json or merge it separately.");
+                }
+            } catch (IOException e) {
+                throw new CocktailException(dir + ": cannot be read (" + e.getMessage() + ").", e);
+            }
+        }
+    }
+
     /** Writes the files into dir; weights are the inputs' weights files as the card lists them. */
     void write(Path dir, List<List<ModelCard.WeightsFile>> weights) {
         try {

@@ -13,8 +13,9 @@ import java.util.List;
 /**
  * Hugging Face BertModel's encoder (post-LN): word + position + token-type embeddings and LayerNorm;
  * per layer, bidirectional self-attention over the real tokens, output dense + residual + LayerNorm,
- * exact GELU feed-forward + residual + LayerNorm. Tensor names may carry a `bert.` prefix (as in
- * BertForMaskedLM checkpoints); heads and the pooler are not used.
+ * exact GELU feed-forward + residual + LayerNorm. XLM-RoBERTa (and RoBERTa) is the same network with
+ * other position ids (see BertConfig.robertaPositions). Tensor names may carry a `bert.` or `roberta.`
+ * prefix (as in the checkpoints of models with a head); the pooler is optional, heads are Reranker's.
  */
 public final class Bert implements AutoCloseable {
 
@@ -29,6 +30,8 @@ public final class Bert implements AutoCloseable {
     private final Tensor types;
     private final float[] embedNorm;
     private final float[] embedNormBias;
+    private final Tensor pooler;
+    private final float[] poolerBias;
     private final List<Layer> layers = new ArrayList<>();
     private final Kernels kernels;
 
@@ -36,13 +39,15 @@ public final class Bert implements AutoCloseable {
         this.config = config;
         this.checkpoint = checkpoint;
         this.kernels = kernels;
-        TensorLookup w = new TensorLookup(checkpoint, checkpoint.tensor("bert.embeddings.word_embeddings.weight") != null ? "bert." : "");
+        TensorLookup w = new TensorLookup(checkpoint, prefix(checkpoint));
         int h = config.hiddenSize(), inter = config.intermediateSize();
         words = w.require("embeddings.word_embeddings.weight", config.vocabSize(), h);
         positions = w.require("embeddings.position_embeddings.weight", config.maxPositions(), h);
         types = w.require("embeddings.token_type_embeddings.weight", config.typeVocabSize(), h);
         embedNorm = w.vector("embeddings.LayerNorm.weight", h);
         embedNormBias = w.vector("embeddings.LayerNorm.bias", h);
+        pooler = w.has("pooler.dense.weight") ? w.require("pooler.dense.weight", h, h) : null;
+        poolerBias = pooler != null ? w.vector("pooler.dense.bias", h) : null;
         for (int i = 0; i < config.layers(); i++) {
             String p = "encoder.layer." + i + ".";
             layers.add(new Layer(
@@ -55,6 +60,19 @@ public final class Bert implements AutoCloseable {
                     w.require(p + "output.dense.weight", h, inter), w.vector(p + "output.dense.bias", h),
                     w.vector(p + "output.LayerNorm.weight", h), w.vector(p + "output.LayerNorm.bias", h)));
         }
+    }
+
+    /** The encoder's tensors are the checkpoint's own, or those of the `bert.` or `roberta.` base model under a head. */
+    private static String prefix(Checkpoint checkpoint) {
+        for (String p : new String[] {"bert.", "roberta."}) {
+            if (checkpoint.tensor(p + "embeddings.word_embeddings.weight") != null) return p;
+        }
+        return "";
+    }
+
+    /** The tensors of the head, which are named without the encoder's prefix. */
+    TensorLookup headTensors() {
+        return new TensorLookup(checkpoint, "");
     }
 
     public static Bert load(ModelDir dir) {
@@ -91,27 +109,58 @@ public final class Bert implements AutoCloseable {
         return encode(batch, Rows.FIRST);
     }
 
+    /**
+     * pooler_output [batch x hidden]: tanh(pooler.dense(h[:,0])), BertModel's second output (and
+     * the first half of BertForSequenceClassification's head).
+     */
+    public float[] pooled(TokenBatch batch) {
+        if (pooler == null) throw new CocktailException(checkpoint.where() + ": has no pooler (pooler.dense.weight).");
+        return denseTanh(clsStates(batch), batch.batch(), pooler, poolerBias);
+    }
+
+    /** tanh(w x + bias) for each of the n rows of x. */
+    float[] denseTanh(float[] x, int n, Tensor w, float[] bias) {
+        float[] y = linear(x, n, w, bias);
+        for (int i = 0; i < y.length; i++) y[i] = (float) Math.tanh(y[i]);
+        return y;
+    }
+
+    /** w x + bias for each of the n rows of x, w [out x in] as nn.Linear stores it. */
+    float[] linear(float[] x, int n, Tensor w, float[] bias) {
+        float[] y = new float[Math.toIntExact(n * w.shape()[0])];
+        kernels.matmul(x, n, w, bias, y);
+        return y;
+    }
+
     private float[] encode(TokenBatch batch, Rows out) {
-        if (batch.seqLen() > config.maxPositions()) {
-            throw new CocktailException(batch.seqLen() + " tokens are more than the " + config.maxPositions()
+        if (batch.seqLen() > config.maxTokens()) {
+            throw new CocktailException(batch.seqLen() + " tokens are more than the " + config.maxTokens()
                     + " positions of " + checkpoint.where() + ".");
         }
         AttentionShape shape = shape(batch, out == Rows.FIRST ? Rows.PACKED : out);
         int rows = 0, h = config.hiddenSize();
         for (int b = 0; b < batch.batch(); b++) rows += shape.queryRows(b);
-        float[] x = new float[rows * h], row = new float[h], type = new float[h];
-        types.toF32(0, type, 0, h);
+        float[] x = new float[rows * h], row = new float[h];
         for (int b = 0, r = 0; b < batch.batch(); b++) {
+            int real = 0; // ids that are not padding so far
             for (int t = 0; t < shape.queryRows(b); t++, r++) {
-                int id = batch.ids()[b * batch.seqLen() + t];
+                int at = b * batch.seqLen() + t, id = batch.ids()[at], type = batch.typeIds() == null ? 0 : batch.typeIds()[at];
                 if (id < 0 || id >= config.vocabSize()) {
                     throw new CocktailException("token id " + id + " is outside the vocabulary of " + checkpoint.where()
                             + " (" + config.vocabSize() + " ids).");
                 }
+                if (type < 0 || type >= config.typeVocabSize()) {
+                    throw new CocktailException("token type " + type + " is outside the " + config.typeVocabSize() + " types of "
+                            + checkpoint.where() + ".");
+                }
+                // RoBERTa: cumsum(ids != pad) * (ids != pad) + pad, from the ids as transformers does
+                int position = t;
+                if (config.robertaPositions()) position = id == config.padTokenId() ? config.padTokenId() : config.padTokenId() + ++real;
                 words.toF32((long) id * h, x, r * h, h);
-                positions.toF32((long) t * h, row, 0, h);
+                positions.toF32((long) position * h, row, 0, h);
                 for (int j = 0; j < h; j++) x[r * h + j] += row[j];
-                for (int j = 0; j < h; j++) x[r * h + j] += type[j];
+                types.toF32((long) type * h, row, 0, h);
+                for (int j = 0; j < h; j++) x[r * h + j] += row[j];
             }
         }
         kernels.layernorm(x, x, rows, h, embedNorm, embedNormBias, config.layerNormEps());

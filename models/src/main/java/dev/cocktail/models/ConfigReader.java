@@ -24,8 +24,8 @@ record ConfigReader(ObjectNode node, String where) {
         return has(key) ? positiveInt(key) : fallback;
     }
 
-    /** A count that may be 0 (max_window_layers). */
-    int positiveIntOrZero(String key, int fallback) {
+    /** A count that may be 0 (max_window_layers, pad_token_id). */
+    int nonNegativeInt(String key, int fallback) {
         if (!has(key)) return fallback;
         JsonNode v = node.get(key);
         if (!v.canConvertToInt() || !v.isIntegralNumber() || v.intValue() < 0) {

@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-/** Sentence embeddings of texts with a BERT model and its own tokenizer. */
+/** Sentence embeddings of texts with a BERT-family (BERT, XLM-RoBERTa) model and its own tokenizer. */
 public final class Embeddings {
     private Embeddings() {}
 
@@ -26,9 +26,9 @@ public final class Embeddings {
             for (int from = 0; from < texts.size(); from += BATCH) {
                 List<int[]> ids = new ArrayList<>();
                 for (String t : texts.subList(from, Math.min(texts.size(), from + BATCH))) {
-                    ids.add(tokenizer.encode(t, true, bert.config().maxPositions()).ids());
+                    ids.add(tokenizer.encode(t, true, bert.config().maxTokens()).ids());
                 }
-                TokenBatch batch = TokenBatch.of(ids, 0);
+                TokenBatch batch = TokenBatch.of(ids, bert.config().padTokenId());
                 float[] e = pooling.embed(bert, batch);
                 for (int b = 0; b < ids.size(); b++) out.add(Arrays.copyOfRange(e, b * dim, (b + 1) * dim));
                 progress.advance(ids.size());

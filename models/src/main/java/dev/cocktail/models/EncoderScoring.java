@@ -35,19 +35,26 @@ public final class EncoderScoring {
         for (int from = 0; from < examples.size(); from += batchSize) {
             List<int[]> queries = new ArrayList<>(), passages = new ArrayList<>();
             for (int i = from; i < Math.min(examples.size(), from + batchSize); i++) {
-                Examples.Encoder e = examples.get(i);
-                if (e.pos().isEmpty()) throw new CocktailException(source + ": example " + (i + 1) + " has no positive passage.");
-                if (e.neg().size() < negNumber) {
-                    throw new CocktailException(source + ": example " + (i + 1) + " has " + e.neg().size() + " negatives, fewer than --neg-number "
-                            + negNumber + ".");
-                }
-                queries.add(tokenizer.encode(e.query(), true, maxLength).ids());
-                passages.add(tokenizer.encode(e.pos().getFirst(), true, maxLength).ids());
-                for (String neg : sample(e.neg(), negNumber, random)) passages.add(tokenizer.encode(neg, true, maxLength).ids());
+                queries.add(tokenizer.encode(examples.get(i).query(), true, maxLength).ids());
+                for (String p : group(source, examples, i, negNumber, random)) passages.add(tokenizer.encode(p, true, maxLength).ids());
             }
             out.add(new Prepared(queries, passages));
         }
         return out;
+    }
+
+    /** Example i's passages: pos[0], then negNumber of its negatives drawn by `random`. */
+    static List<String> group(String source, List<Examples.Encoder> examples, int i, int negNumber, Random random) {
+        Examples.Encoder e = examples.get(i);
+        if (e.pos().isEmpty()) throw new CocktailException(source + ": example " + (i + 1) + " has no positive passage.");
+        if (e.neg().size() < negNumber) {
+            throw new CocktailException(source + ": example " + (i + 1) + " has " + e.neg().size() + " negatives, fewer than --neg-number "
+                    + negNumber + ".");
+        }
+        List<String> group = new ArrayList<>(1 + negNumber);
+        group.add(e.pos().getFirst());
+        group.addAll(sample(e.neg(), negNumber, random));
+        return group;
     }
 
     /** n items without replacement, in draw order (a partial Fisher-Yates shuffle). */
@@ -86,7 +93,7 @@ public final class EncoderScoring {
 
     /** Normalized CLS embeddings of the texts, run as one batch (of their real tokens only). */
     static float[] embed(Bert model, List<int[]> texts) {
-        TokenBatch batch = TokenBatch.of(texts, 0);
+        TokenBatch batch = TokenBatch.of(texts, model.config().padTokenId());
         return Pooling.CLS.embed(model, batch);
     }
 }

@@ -21,6 +21,9 @@ public final class Examples {
     /** An encoder example: a query, its relevant passages, and irrelevant ones. */
     public record Encoder(String query, List<String> pos, List<String> neg) {}
 
+    /** A (query, passage) pair for a reranker. */
+    public record Pair(String query, String passage) {}
+
     public static List<Decoder> decoder(Path file) {
         List<Decoder> out = new ArrayList<>();
         for (Located e : read(file)) out.add(new Decoder(e.text("input"), e.text("output")));
@@ -30,6 +33,13 @@ public final class Examples {
     public static List<Encoder> encoder(Path file) {
         List<Encoder> out = new ArrayList<>();
         for (Located e : read(file)) out.add(new Encoder(e.text("query"), e.texts("pos"), e.texts("neg")));
+        return out;
+    }
+
+    /** Pairs to rerank: objects with "query" and "passage". */
+    public static List<Pair> pairs(Path file) {
+        List<Pair> out = new ArrayList<>();
+        for (Located e : read(file)) out.add(new Pair(e.text("query"), e.text("passage")));
         return out;
     }
 

@@ -182,7 +182,7 @@ public record LlamaConfig(String modelType, Family family, int hiddenSize, int l
             }
             return sliding;
         }
-        int firstWindowLayer = c.positiveIntOrZero("max_window_layers", 28);
+        int firstWindowLayer = c.nonNegativeInt("max_window_layers", 28);
         int pattern = c.positiveInt("sliding_window_pattern", 6);
         for (int i = 0; i < layers; i++) {
             sliding[i] = switch (family) {

@@ -9,6 +9,7 @@ import dev.cocktail.tokenizer.Tokenizer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.ToDoubleFunction;
 
 /**
  * LM-Cocktail's example-driven weights: each model's loss on the same few-shot examples, tokenized
@@ -18,22 +19,23 @@ public final class Scoring {
     private Scoring() {}
 
     public enum Type {
-        DECODER, ENCODER, ENCODER_DECODER;
+        DECODER, ENCODER, RERANKER, ENCODER_DECODER;
 
         public static Type parse(String s) {
             return switch (s.toLowerCase(Locale.ROOT)) {
                 case "decoder" -> DECODER;
                 case "encoder" -> ENCODER;
+                case "reranker" -> RERANKER;
                 case "encoder-decoder" -> ENCODER_DECODER;
-                default -> throw new CocktailException("--type '" + s + "' is none of decoder, encoder, encoder-decoder.");
+                default -> throw new CocktailException("--type '" + s + "' is none of decoder, encoder, reranker, encoder-decoder.");
             };
         }
     }
 
     /**
      * @param type        null: from the first model's config.json
-     * @param maxLength   tokens per text at most (never beyond an encoder's max_position_embeddings)
-     * @param negNumber   negatives per encoder example
+     * @param maxLength   tokens per text (or reranker pair) at most (never beyond an encoder's positions)
+     * @param negNumber   negatives per encoder or reranker example
      * @param seed        of the negative sampling
      */
     public record Options(Type type, double temperature, int batchSize, int maxLength, int negNumber, long seed) {
@@ -56,48 +58,66 @@ public final class Scoring {
         Type type = options.type() != null ? options.type() : typeOf(first);
         if (!first.hasTokenizer()) throw new CocktailException(first.name() + ": has no tokenizer.json, and the examples are tokenized with the first model's.");
         Tokenizer tokenizer = Tokenizer.load(first.path());
-        double[] losses = new double[models.size()];
-        switch (type) {
+        double[] losses = switch (type) {
             case DECODER -> {
                 List<DecoderScoring.Prepared> examples = DecoderScoring.prepare(Examples.decoder(data), tokenizer, options.maxLength());
-                for (int i = 0; i < losses.length; i++) {
-                    progress.start("loss of " + models.get(i).name(), examples.size(), "examples");
-                    try (Llama model = Llama.load(models.get(i))) {
-                        losses[i] = DecoderScoring.loss(model, examples, options.batchSize(), progress);
-                    } finally {
-                        progress.finish();
+                yield losses(models, examples.size(), progress, dir -> {
+                    try (Llama model = Llama.load(dir)) {
+                        return DecoderScoring.loss(model, examples, options.batchSize(), progress);
                     }
-                }
+                });
             }
             case ENCODER -> {
-                // LM-Cocktail pads and truncates with the tokenizer; positions past the model's table do not exist
-                int maxLength = Math.min(options.maxLength(), BertConfig.parse(first.config(), first.name() + "/config.json").maxPositions());
                 List<EncoderScoring.Prepared> batches = EncoderScoring.prepare(data.toString(), Examples.encoder(data), tokenizer,
-                        options.batchSize(), options.negNumber(), options.seed(), maxLength);
-                int queries = batches.stream().mapToInt(b -> b.queries().size()).sum();
-                for (int i = 0; i < losses.length; i++) {
-                    progress.start("loss of " + models.get(i).name(), queries, "examples");
-                    try (Bert model = Bert.load(models.get(i))) {
-                        losses[i] = EncoderScoring.loss(model, batches, progress);
-                    } finally {
-                        progress.finish();
+                        options.batchSize(), options.negNumber(), options.seed(), maxTokens(first, options));
+                yield losses(models, batches.stream().mapToInt(b -> b.queries().size()).sum(), progress, dir -> {
+                    try (Bert model = Bert.load(dir)) {
+                        return EncoderScoring.loss(model, batches, progress);
                     }
-                }
+                });
+            }
+            case RERANKER -> {
+                List<RerankerScoring.Prepared> batches = RerankerScoring.prepare(data.toString(), Examples.encoder(data), tokenizer,
+                        options.batchSize(), options.negNumber(), options.seed(), maxTokens(first, options));
+                yield losses(models, batches.stream().mapToInt(RerankerScoring.Prepared::examples).sum(), progress, dir -> {
+                    try (Reranker model = Reranker.load(dir)) {
+                        return RerankerScoring.loss(model, batches, progress);
+                    }
+                });
             }
             case ENCODER_DECODER -> {
                 List<Seq2SeqScoring.Prepared> examples = Seq2SeqScoring.prepare(Examples.decoder(data), tokenizer, options.maxLength());
-                for (int i = 0; i < losses.length; i++) {
-                    progress.start("loss of " + models.get(i).name(), examples.size(), "examples");
-                    try (T5 model = T5.load(models.get(i))) {
-                        losses[i] = Seq2SeqScoring.loss(model, examples, options.batchSize(), progress);
-                    } finally {
-                        progress.finish();
+                yield losses(models, examples.size(), progress, dir -> {
+                    try (T5 model = T5.load(dir)) {
+                        return Seq2SeqScoring.loss(model, examples, options.batchSize(), progress);
                     }
-                }
+                });
             }
-        }
+        };
         return new Result(type, models.stream().map(ModelDir::name).toList(), losses,
                 weights(losses, options.temperature()), options.temperature());
+    }
+
+    /** Each model's loss, one after another, each with its progress bar over `examples`. */
+    private static double[] losses(List<ModelDir> models, int examples, Progress progress, ToDoubleFunction<ModelDir> loss) {
+        double[] out = new double[models.size()];
+        for (int i = 0; i < out.length; i++) {
+            progress.start("loss of " + models.get(i).name(), examples, "examples");
+            try {
+                out[i] = loss.applyAsDouble(models.get(i));
+            } finally {
+                progress.finish();
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Tokens per text (or pair) at most: LM-Cocktail pads and truncates with the tokenizer, and
+     * positions past the encoder's table do not exist.
+     */
+    private static int maxTokens(ModelDir first, Options options) {
+        return Math.min(options.maxLength(), BertConfig.parse(first.config(), first.name() + "/config.json").maxTokens());
     }
 
     /** The scoring of the first model's family, from the table of architectures; --type does not add a forward pass. */
@@ -107,6 +127,7 @@ public final class Scoring {
         return switch (a.family()) {
             case DECODER -> Type.DECODER;
             case ENCODER -> Type.ENCODER;
+            case RERANKER -> Type.RERANKER;
             case ENCODER_DECODER -> Type.ENCODER_DECODER;
             default -> throw new IllegalStateException(a.describe() + " has a forward pass but no scoring loss");
         };

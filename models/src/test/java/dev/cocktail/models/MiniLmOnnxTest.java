@@ -70,7 +70,7 @@ class MiniLmOnnxTest {
              OrtSession.SessionOptions options = new OrtSession.SessionOptions();
              OrtSession session = env.createSession(export.onnx(), options)) {
             BertConfig c = bert.config();
-            assertEquals(new BertConfig(384, 6, 12, 1536, 30522, 512, 2, 1e-12f), c, "config.json read from the graph");
+            assertEquals(new BertConfig(384, 6, 12, 1536, 30522, 512, 2, 1e-12f, false, 0, BertConfig.Head.NONE), c, "config.json read from the graph");
             int h = c.hiddenSize();
             for (int from = 0; from < TEXTS.size(); from += BATCH, batches++) {
                 List<int[]> ids = new ArrayList<>();

@@ -31,16 +31,20 @@ class ScoringTypeTest {
         }
         assertEquals(Scoring.Type.ENCODER, Scoring.typeOf(model("{\"model_type\": \"bert\", \"architectures\": [\"BertModel\"]}")));
         assertEquals(Scoring.Type.ENCODER_DECODER, Scoring.typeOf(model("{\"model_type\": \"mt5\"}")));
+        assertEquals(Scoring.Type.ENCODER, Scoring.typeOf(model("{\"model_type\": \"xlm-roberta\"}")));
+        assertEquals(Scoring.Type.RERANKER, Scoring.typeOf(
+                model("{\"model_type\": \"bert\", \"architectures\": [\"BertForSequenceClassification\"]}")));
+        assertEquals(Scoring.Type.RERANKER, Scoring.typeOf(
+                model("{\"model_type\": \"xlm-roberta\", \"architectures\": [\"XLMRobertaForSequenceClassification\"]}")));
     }
 
     @Test
     void othersSayWhatCanBeScored() throws IOException {
         String unknown = assertThrows(CocktailException.class, () -> Scoring.typeOf(model("{\"model_type\": \"gpt2\"}"))).getMessage();
         assertTrue(unknown.startsWith("m/config.json: model_type 'gpt2' is not in the table of architectures")
-                && unknown.endsWith("scoring works for llama, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3 (decoder); bert (encoder); t5, mt5 (encoder-decoder)."), unknown);
-        String reranker = assertThrows(CocktailException.class, () -> Scoring.typeOf(
-                model("{\"model_type\": \"bert\", \"architectures\": [\"BertForSequenceClassification\"]}"))).getMessage();
-        assertTrue(reranker.contains("BertForSequenceClassification (cross-encoder reranker) has no forward pass here yet"), reranker);
+                && unknown.endsWith("scoring works for llama, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3 (decoder); bert, xlm-roberta (encoder); BertForSequenceClassification, XLMRobertaForSequenceClassification (cross-encoder reranker); t5, mt5 (encoder-decoder)."), unknown);
+        String roberta = assertThrows(CocktailException.class, () -> Scoring.typeOf(model("{\"model_type\": \"roberta\"}"))).getMessage();
+        assertTrue(roberta.contains("model_type 'roberta' (encoder) has no forward pass here yet"), roberta);
     }
 
     @Test
@@ -48,6 +52,6 @@ class ScoringTypeTest {
         var e = assertThrows(CocktailException.class, () -> LlamaConfig.parse(LlamaConfigTest.base("bert"), "c"));
         assertTrue(e.getMessage().contains("'bert' is not a Llama-style decoder (llama, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3)"), e.getMessage());
         e = assertThrows(CocktailException.class, () -> BertConfig.parse(LlamaConfigTest.base("llama"), "c"));
-        assertTrue(e.getMessage().contains("model_type 'llama' (decoder) is not run by the BERT encoder (bert)"), e.getMessage());
+        assertTrue(e.getMessage().contains("model_type 'llama' (decoder) is not run by the BERT encoder (bert, xlm-roberta)"), e.getMessage());
     }
 }
