@@ -27,6 +27,10 @@ final class EvalCommand implements Runnable {
     @Option(names = "--max-new-tokens", defaultValue = "16", description = "Tokens generated per input at most (default ${DEFAULT-VALUE}).")
     int maxNewTokens;
 
+    @Option(names = "--parallel", defaultValue = "8", paramLabel = "N",
+            description = "With --generate, examples decoded together, each weight read once per step for all of them; the output is the same for any N (default ${DEFAULT-VALUE}).")
+    int parallel;
+
     @Option(names = "--batch-size", defaultValue = "2", description = "Examples per loss batch (default ${DEFAULT-VALUE}).")
     int batchSize;
 
@@ -43,9 +47,10 @@ final class EvalCommand implements Runnable {
     public void run() {
         if (batchSize < 1) throw new CocktailException("--batch-size must be at least 1, not " + batchSize + ".");
         if (maxNewTokens < 1) throw new CocktailException("--max-new-tokens must be at least 1, not " + maxNewTokens + ".");
+        if (parallel < 1) throw new CocktailException("--parallel must be at least 1, not " + parallel + ".");
         if (maxLength < 2) throw new CocktailException("--max-length must be at least 2, not " + maxLength + ".");
         Evaluation.Result r = Evaluation.run(ModelDir.resolve(model), data, batchSize, maxLength, maxNewTokens, generate,
-                TerminalProgress.forTerminal());
+                parallel, TerminalProgress.forTerminal());
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             ObjectNode o = Json.MAPPER.createObjectNode();

@@ -20,8 +20,9 @@ public final class Evaluation {
     public record Result(String model, int examples, double loss, double perplexity, OptionalDouble accuracy,
                          List<String> generated) {}
 
+    /** `parallel`: how many examples decode together (see Generation). */
     public static Result run(ModelDir dir, Path data, int batchSize, int maxLength, int maxNewTokens, boolean generate,
-                             Progress progress) {
+                             int parallel, Progress progress) {
         if (!dir.hasTokenizer()) throw new CocktailException(dir.name() + ": has no tokenizer.json, which evaluation needs.");
         Tokenizer tokenizer = Tokenizer.load(dir.path());
         List<Examples.Decoder> examples = Examples.decoder(data);
@@ -37,19 +38,21 @@ public final class Evaluation {
             if (!generate) return new Result(dir.name(), examples.size(), loss, Math.exp(loss), OptionalDouble.empty(), List.of());
             int eos = tokenizer.eosId().orElseThrow(() -> new CocktailException(
                     dir.name() + ": the tokenizer names no eos token, which greedy decoding stops at."));
-            List<String> generated = new ArrayList<>();
-            int hits = 0;
+            List<int[]> prompts = new ArrayList<>();
+            for (Examples.Decoder e : examples) prompts.add(tokenizer.encode(e.input(), true, maxLength).ids());
+            List<int[]> continuations;
             progress.start("generating with " + dir.name(), examples.size(), "examples");
             try {
-                for (Examples.Decoder e : examples) {
-                    int[] prompt = tokenizer.encode(e.input(), true, maxLength).ids();
-                    String text = tokenizer.decode(Generation.greedy(model, prompt, maxNewTokens, eos), true);
-                    generated.add(text);
-                    if (text.strip().equals(e.output())) hits++;
-                    progress.advance(1);
-                }
+                continuations = Generation.greedy(model, prompts, maxNewTokens, eos, parallel, i -> progress.advance(1));
             } finally {
                 progress.finish();
+            }
+            List<String> generated = new ArrayList<>();
+            int hits = 0;
+            for (int i = 0; i < examples.size(); i++) {
+                String text = tokenizer.decode(continuations.get(i), true);
+                generated.add(text);
+                if (text.strip().equals(examples.get(i).output())) hits++;
             }
             return new Result(dir.name(), examples.size(), loss, Math.exp(loss),
                     OptionalDouble.of((double) hits / examples.size()), generated);

@@ -93,54 +93,122 @@ public final class Llama implements AutoCloseable {
 
     /**
      * With a cache, the batch is one sequence that continues the cached positions: its rows attend
-     * to the cache and to each other, and their keys and values join the cache.
+     * to the cache and to each other, and their keys and values join the cache. An empty cache takes
+     * the rows in one pass; a cache that holds positions already takes them one decoding step each.
      */
     public float[] hidden(TokenBatch batch, KvCache cache) {
         if (cache != null && batch.batch() != 1) throw new IllegalArgumentException("a cache continues one sequence, not " + batch.batch());
-        int past = cache == null ? 0 : cache.length();
-        int rows = batch.rows(), h = config.hiddenSize(), hd = config.headDim();
-        int qDim = config.heads() * hd, kvDim = config.kvHeads() * hd, inter = config.intermediateSize();
-        float[] x = new float[rows * h], y = new float[rows * h];
-        float[] q = new float[rows * qDim], k = new float[rows * kvDim], v = new float[rows * kvDim], att = new float[rows * qDim];
-        float[] gate = new float[rows * inter], up = new float[rows * inter];
+        if (cache != null && cache.length() > 0) return continued(batch.ids(), cache);
+        int rows = batch.rows();
+        StepBuffers b = new StepBuffers(config, rows, false);
+        embed(batch.ids(), rows, b.x);
+        Rope rope = Rope.tables(config, 0, batch.seqLen());
+        layers(b, rows, rope.cos(), rope.sin(), batch.seqLen(), batch, cache, null);
+        if (cache != null) cache.advance(rows);
+        return b.x;
+    }
+
+    /** The hidden states of rows that continue a cached sequence, a decoding step per row. */
+    private float[] continued(int[] ids, KvCache cache) {
+        int h = config.hiddenSize();
+        StepBuffers b = new StepBuffers(config, 1, false);
+        KvCache[] caches = {cache};
+        float[] out = new float[ids.length * h];
+        for (int r = 0; r < ids.length; r++) {
+            b.ids[0] = ids[r];
+            step(b, 1, caches);
+            System.arraycopy(b.x, 0, out, r * h, h);
+        }
+        return out;
+    }
+
+    /**
+     * One decoding step of `rows` sequences at once: row r's token b.ids[r] follows the positions of
+     * caches[r] (all of one capacity), and its key and value join them. Leaves the rows' final hidden
+     * states in b.x and, when b has room for them, their logits in b.logits. Every product runs
+     * through Kernels.matvec, so each row's bits are those it gets decoded alone.
+     */
+    void step(StepBuffers b, int rows, KvCache[] caches) {
+        int half = config.headDim() / 2;
         for (int r = 0; r < rows; r++) {
-            int id = batch.ids()[r];
+            if (caches[r].stride() != caches[0].stride()) throw new IllegalArgumentException("caches of different capacities");
+            b.positions[r] = caches[r].length();
+            Rope rope = Rope.tables(config, b.positions[r], 1);
+            System.arraycopy(rope.cos(), 0, b.cos, r * half, half);
+            System.arraycopy(rope.sin(), 0, b.sin, r * half, half);
+        }
+        embed(b.ids, rows, b.x);
+        layers(b, rows, b.cos, b.sin, rows, null, null, caches);
+        for (int r = 0; r < rows; r++) caches[r].advance(1);
+        if (b.logits != null) kernels.matvec(b.x, rows, lmHead, null, b.logits);
+    }
+
+    /** x[r] = the embedding of ids[r], for r < rows. */
+    private void embed(int[] ids, int rows, float[] x) {
+        int h = config.hiddenSize();
+        for (int r = 0; r < rows; r++) {
+            int id = ids[r];
             if (id < 0 || id >= config.vocabSize()) {
                 throw new CocktailException("token id " + id + " is outside the vocabulary of " + checkpoint.where()
                         + " (" + config.vocabSize() + " ids).");
             }
             embeddings.toF32((long) id * h, x, r * h, h);
         }
-        Rope rope = Rope.tables(config, past, batch.seqLen());
+    }
+
+    /**
+     * The decoder layers and the final norm over b.x. Row r is at row r % ropeRows of the cos/sin
+     * tables. Either a prefill (batch set: attention within the batch, whose keys and values also
+     * fill `prefill` when it is set) or a decoding step (caches set: row r attends over caches[r]).
+     */
+    private void layers(StepBuffers b, int rows, float[] cos, float[] sin, int ropeRows, TokenBatch batch, KvCache prefill,
+                        KvCache[] caches) {
+        boolean decoding = caches != null;
+        int h = config.hiddenSize(), hd = config.headDim(), kvDim = config.kvHeads() * hd, inter = config.intermediateSize();
+        float[] x = b.x, y = b.y, q = b.q, k = b.k, v = b.v, att = b.att, gate = b.gate, up = b.up;
         float scale = (float) (1 / Math.sqrt(hd));
         for (int i = 0; i < layers.size(); i++) {
             Layer l = layers.get(i);
             kernels.rmsnorm(x, y, rows, h, l.inputNorm(), config.rmsNormEps());
-            kernels.matmul(y, rows, l.q(), l.qBias(), q);
-            kernels.matmul(y, rows, l.k(), l.kBias(), k);
-            kernels.matmul(y, rows, l.v(), l.vBias(), v);
-            kernels.rope(q, rows, batch.seqLen(), config.heads(), hd, rope.cos(), rope.sin());
-            kernels.rope(k, rows, batch.seqLen(), config.kvHeads(), hd, rope.cos(), rope.sin());
-            AttentionShape shape = new AttentionShape(batch.batch(), batch.seqLen(), batch.lengths(),
-                    config.heads(), config.kvHeads(), hd, scale, true, config.window(i), past);
-            if (cache == null) {
-                kernels.attention(q, k, v, att, shape);
+            product(decoding, y, rows, l.q(), l.qBias(), q);
+            product(decoding, y, rows, l.k(), l.kBias(), k);
+            product(decoding, y, rows, l.v(), l.vBias(), v);
+            kernels.rope(q, rows, ropeRows, config.heads(), hd, cos, sin);
+            kernels.rope(k, rows, ropeRows, config.kvHeads(), hd, cos, sin);
+            if (decoding) {
+                for (int r = 0; r < rows; r++) {
+                    caches[r].put(i, k, r * kvDim, v, r * kvDim, 1);
+                    b.keys[r] = caches[r].keys(i);
+                    b.values[r] = caches[r].values(i);
+                }
+                AttentionShape shape = new AttentionShape(b.ones.length, 1, b.ones, config.heads(), config.kvHeads(), hd, scale,
+                        true, config.window(i));
+                kernels.cachedAttention(q, att, rows, b.keys, b.values, caches[0].stride(), b.positions, shape);
             } else {
-                cache.put(i, k, v, rows);
-                kernels.attention(q, cache.keys(i), cache.values(i), att, shape);
+                AttentionShape shape = new AttentionShape(batch.batch(), batch.seqLen(), batch.lengths(),
+                        config.heads(), config.kvHeads(), hd, scale, true, config.window(i));
+                kernels.attention(q, k, v, att, shape);
+                if (prefill != null) prefill.put(i, k, 0, v, 0, rows);
             }
-            kernels.matmul(att, rows, l.o(), l.oBias(), y);
+            product(decoding, att, rows, l.o(), l.oBias(), y);
             kernels.add(x, y, rows * h);
             kernels.rmsnorm(x, y, rows, h, l.postNorm(), config.rmsNormEps());
-            kernels.matmul(y, rows, l.gate(), l.gateBias(), gate);
-            kernels.matmul(y, rows, l.up(), l.upBias(), up);
+            product(decoding, y, rows, l.gate(), l.gateBias(), gate);
+            product(decoding, y, rows, l.up(), l.upBias(), up);
             kernels.swiglu(gate, up, rows * inter);
-            kernels.matmul(gate, rows, l.down(), l.downBias(), y);
+            product(decoding, gate, rows, l.down(), l.downBias(), y);
             kernels.add(x, y, rows * h);
         }
         kernels.rmsnorm(x, x, rows, h, finalNorm, config.rmsNormEps());
-        if (cache != null) cache.advance(rows);
-        return x;
+    }
+
+    /** A decoding step's products keep each row's bits whatever the rows beside it; a prefill's take the fastest kernel. */
+    private void product(boolean decoding, float[] x, int rows, Tensor w, float[] bias, float[] out) {
+        if (decoding) {
+            kernels.matvec(x, rows, w, bias, out);
+        } else {
+            kernels.matmul(x, rows, w, bias, out);
+        }
     }
 
     /** Logits [n x vocab] of every position of one sequence of n ids. */
