@@ -128,7 +128,7 @@ public final class Llama implements AutoCloseable {
      * states in b.x and, when b has room for them, their logits in b.logits. Every product runs
      * through Kernels.matvec, so each row's bits are those it gets decoded alone.
      */
-    void step(StepBuffers b, int rows, KvCache[] caches) {
+    public void step(StepBuffers b, int rows, KvCache[] caches) {
         int half = config.headDim() / 2;
         for (int r = 0; r < rows; r++) {
             if (caches[r].stride() != caches[0].stride()) throw new IllegalArgumentException("caches of different capacities");

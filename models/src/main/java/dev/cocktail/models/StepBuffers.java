@@ -4,20 +4,21 @@ import java.util.Arrays;
 
 /**
  * The activations of a forward pass of up to `rows` rows, allocated once: a decoding loop reuses
- * them from step to step, so that a new token allocates nothing.
+ * them from step to step (Llama.step), so that a new token allocates nothing.
  */
-final class StepBuffers {
+public final class StepBuffers {
     final float[] x, y, q, k, v, att, gate, up;
     /** The step's logits [rows x vocab], null when the pass needs none. */
-    final float[] logits;
-    /** A step's token per row, its position, its RoPE tables [rows x headDim/2]. */
-    final int[] ids, positions;
+    public final float[] logits;
+    /** A step's token per row (the caller's input), its position, its RoPE tables [rows x headDim/2]. */
+    public final int[] ids;
+    final int[] positions;
     final float[] cos, sin;
     /** A step's cached keys and values of the current layer, per row, and a length of 1 per row. */
     final float[][] keys, values;
     final int[] ones;
 
-    StepBuffers(LlamaConfig c, int rows, boolean logits) {
+    public StepBuffers(LlamaConfig c, int rows, boolean logits) {
         int hd = c.headDim(), qDim = c.heads() * hd, kvDim = c.kvHeads() * hd;
         x = new float[rows * c.hiddenSize()];
         y = new float[rows * c.hiddenSize()];
