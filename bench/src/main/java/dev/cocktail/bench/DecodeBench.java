@@ -1,5 +1,6 @@
 package dev.cocktail.bench;
 
+import dev.cocktail.engine.DType;
 import dev.cocktail.engine.ModelDir;
 import dev.cocktail.models.Generation;
 import dev.cocktail.models.KvCache;
@@ -19,7 +20,8 @@ import java.util.SplittableRandom;
  * steps, the first on the prompt's last id, each greedy on the last; one warm-up run first; prints one
  * JSON line with the seconds of each run's NEW steps;
  * eval DIR EXAMPLES PROMPT NEW PARALLEL RUNS: Generation.greedy of EXAMPLES random prompts of 1 to PROMPT ids,
- * NEW ids each (no eos), PARALLEL at a time, timed whole, prefills included.
+ * NEW ids each (no eos), PARALLEL at a time, timed whole, prefills included;
+ * bytes DTYPE: the weight bytes one decoding step reads (every matrix of the layers and the lm_head).
  */
 public final class DecodeBench {
     private DecodeBench() {}
@@ -29,7 +31,10 @@ public final class DecodeBench {
             case "run" -> run(Path.of(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]));
             case "eval" -> eval(Path.of(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]),
                     Integer.parseInt(args[5]), Integer.parseInt(args[6]));
-            default -> throw new IllegalArgumentException("usage: run DIR PROMPT NEW RUNS | eval DIR EXAMPLES PROMPT NEW PARALLEL RUNS");
+            case "bytes" -> System.out.println((PrefillModel.layerWeightsPerToken() + (long) PrefillModel.VOCAB * PrefillModel.HIDDEN)
+                    * DType.fromOption(args[1]).byteSize());
+            default -> throw new IllegalArgumentException(
+                    "usage: run DIR PROMPT NEW RUNS | eval DIR EXAMPLES PROMPT NEW PARALLEL RUNS | bytes DTYPE");
         }
     }
 

@@ -170,9 +170,8 @@ public final class Llama implements AutoCloseable {
         for (int i = 0; i < layers.size(); i++) {
             Layer l = layers.get(i);
             kernels.rmsnorm(x, y, rows, h, l.inputNorm(), config.rmsNormEps());
-            product(decoding, y, rows, l.q(), l.qBias(), q);
-            product(decoding, y, rows, l.k(), l.kBias(), k);
-            product(decoding, y, rows, l.v(), l.vBias(), v);
+            products(decoding, y, rows, new Tensor[] {l.q(), l.k(), l.v()}, new float[][] {l.qBias(), l.kBias(), l.vBias()},
+                    new float[][] {q, k, v});
             kernels.rope(q, rows, ropeRows, config.heads(), hd, cos, sin);
             kernels.rope(k, rows, ropeRows, config.kvHeads(), hd, cos, sin);
             if (decoding) {
@@ -190,24 +189,27 @@ public final class Llama implements AutoCloseable {
                 kernels.attention(q, k, v, att, shape);
                 if (prefill != null) prefill.put(i, k, 0, v, 0, rows);
             }
-            product(decoding, att, rows, l.o(), l.oBias(), y);
+            products(decoding, att, rows, new Tensor[] {l.o()}, new float[][] {l.oBias()}, new float[][] {y});
             kernels.add(x, y, rows * h);
             kernels.rmsnorm(x, y, rows, h, l.postNorm(), config.rmsNormEps());
-            product(decoding, y, rows, l.gate(), l.gateBias(), gate);
-            product(decoding, y, rows, l.up(), l.upBias(), up);
+            products(decoding, y, rows, new Tensor[] {l.gate(), l.up()}, new float[][] {l.gateBias(), l.upBias()},
+                    new float[][] {gate, up});
             kernels.swiglu(gate, up, rows * inter);
-            product(decoding, gate, rows, l.down(), l.downBias(), y);
+            products(decoding, gate, rows, new Tensor[] {l.down()}, new float[][] {l.downBias()}, new float[][] {y});
             kernels.add(x, y, rows * h);
         }
         kernels.rmsnorm(x, x, rows, h, finalNorm, config.rmsNormEps());
     }
 
-    /** A decoding step's products keep each row's bits whatever the rows beside it; a prefill's take the fastest kernel. */
-    private void product(boolean decoding, float[] x, int rows, Tensor w, float[] bias, float[] out) {
+    /**
+     * outs[m] = x ws[m]^T (+ biases[m]): a decoding step's products in one job (each row's bits whatever
+     * the rows beside it), a prefill's each through the fastest kernel.
+     */
+    private void products(boolean decoding, float[] x, int rows, Tensor[] ws, float[][] biases, float[][] outs) {
         if (decoding) {
-            kernels.matvec(x, rows, w, bias, out);
+            kernels.matvec(x, rows, ws, biases, outs);
         } else {
-            kernels.matmul(x, rows, w, bias, out);
+            for (int m = 0; m < ws.length; m++) kernels.matmul(x, rows, ws[m], biases[m], outs[m]);
         }
     }
 

@@ -49,16 +49,34 @@ final class CpuKernels implements Kernels {
         }
     }
 
-    /** Contiguous ranges of whole MatVec groups of weight rows, four per worker, taken as they come. */
     @Override
     public void matvec(float[] x, int rows, Tensor w, float[] bias, float[] out) {
-        requireMatrix(w);
-        int n = w.dim(0), k = w.dim(1), groups = (n + MatVec.GROUP - 1) / MatVec.GROUP;
-        int parts = (long) rows * n * k < PARALLEL_WORK ? 1 : Math.min(groups, 4 * pool.size());
+        matvec(x, rows, new Tensor[] {w}, new float[][] {bias}, new float[][] {out});
+    }
+
+    /**
+     * The weight rows of all the matrices, in whole MatVec groups, cut into contiguous ranges, four per
+     * worker, taken as they come: one job for the products that share an input.
+     */
+    @Override
+    public void matvec(float[] x, int rows, Tensor[] ws, float[][] biases, float[][] outs) {
+        int[] firstGroup = new int[ws.length + 1];
+        long work = 0;
+        for (int m = 0; m < ws.length; m++) {
+            requireMatrix(ws[m]);
+            firstGroup[m + 1] = firstGroup[m] + (ws[m].dim(0) + MatVec.GROUP - 1) / MatVec.GROUP;
+            work += (long) rows * ws[m].dim(0) * ws[m].dim(1);
+        }
+        int groups = firstGroup[ws.length], parts = work < PARALLEL_WORK ? 1 : Math.min(groups, 4 * pool.size());
         pool.run(parts, (task, worker) -> {
-            int n0 = (int) ((long) groups * task / parts) * MatVec.GROUP;
-            int n1 = Math.min(n, (int) ((long) groups * (task + 1) / parts) * MatVec.GROUP);
-            MatVec.rows(x, rows, w, n0, n1, bias, out, bytes(worker, MatVec.scratchBytes(w)));
+            int g0 = (int) ((long) groups * task / parts), g1 = (int) ((long) groups * (task + 1) / parts);
+            for (int m = 0; m < ws.length; m++) {
+                int from = Math.max(g0, firstGroup[m]), to = Math.min(g1, firstGroup[m + 1]);
+                if (from >= to) continue;
+                int n = ws[m].dim(0);
+                MatVec.rows(x, rows, ws[m], (from - firstGroup[m]) * MatVec.GROUP, Math.min(n, (to - firstGroup[m]) * MatVec.GROUP),
+                        biases[m], outs[m], bytes(worker, MatVec.scratchBytes(ws[m])));
+            }
         });
     }
 

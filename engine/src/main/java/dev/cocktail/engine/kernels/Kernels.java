@@ -28,6 +28,9 @@ public interface Kernels {
      */
     void matvec(float[] x, int rows, Tensor w, float[] bias, float[] out);
 
+    /** matvec of several matrices on the same input at once: outs[m] = x ws[m]^T (+ biases[m]). */
+    void matvec(float[] x, int rows, Tensor[] ws, float[][] biases, float[][] outs);
+
     /** Each row of dim: out = x / sqrt(mean(x^2) + eps) * weight (out may be x). */
     void rmsnorm(float[] x, float[] out, int rows, int dim, float[] weight, float eps);
 

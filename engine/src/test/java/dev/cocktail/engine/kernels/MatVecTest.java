@@ -7,6 +7,7 @@ import dev.cocktail.engine.DType;
 import dev.cocktail.engine.Tensor;
 import java.util.Arrays;
 import java.util.Random;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -44,6 +45,23 @@ class MatVecTest {
                 double error = Math.abs(alone[j] - ref) / ((Math.sqrt(k) + 2) * 0x1p-24 * magnitude);
                 assertTrue(error < 1, dtype + " " + n + "x" + k + " row " + t + " column " + j + ": error " + error + " of the bound");
             }
+        }
+    }
+
+    @Test
+    void matricesOnOneInputGetTheBitsTheyGetOneByOne() {
+        Random rnd = new Random(5);
+        int k = 300, rows = 3;
+        Tensor[] ws = {GemmTest.weight(DType.BF16, 129, k, rnd), GemmTest.weight(DType.F32, 7, k, rnd), GemmTest.weight(DType.F16, 64, k, rnd)};
+        float[] x = new float[rows * k];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+        float[][] biases = {null, new float[] {1, 2, 3, 4, 5, 6, 7}, null}, outs = new float[3][];
+        for (int m = 0; m < 3; m++) outs[m] = new float[rows * ws[m].dim(0)];
+        Kernels.cpu().matvec(x, rows, ws, biases, outs);
+        for (int m = 0; m < 3; m++) {
+            float[] one = new float[outs[m].length];
+            Kernels.cpu().matvec(x, rows, ws[m], biases[m], one);
+            assertArrayEquals(one, outs[m], "matrix " + m);
         }
     }
 }
