@@ -56,7 +56,7 @@ public class StreamBench {
     @OperationsPerInvocation(N * 12)
     public void triad() {
         for (int i = 0; i < N; i += F.length()) {
-            FloatVector.fromArray(F, c, i).fma(3f, FloatVector.fromArray(F, b, i)).intoArray(a, i);
+            FloatVector.fromArray(F, c, i).mul(3f).add(FloatVector.fromArray(F, b, i)).intoArray(a, i);
         }
     }
 
