@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "forward", description = "Run a causal LM on token ids: next-token loss, and optionally every position's logits.")
 final class ForwardCommand implements Runnable {
-    @Parameters(paramLabel = "MODEL", description = "Llama-family model directory or Hugging Face repo id in the local cache.")
+    @Parameters(paramLabel = "MODEL", description = "Decoder model directory (llama, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3) or Hugging Face repo id in the local cache.")
     String model;
 
     @Option(names = "--ids", required = true, paramLabel = "ID,...", description = "Token ids, comma-separated.")

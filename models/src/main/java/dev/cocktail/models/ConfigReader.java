@@ -24,6 +24,38 @@ record ConfigReader(ObjectNode node, String where) {
         return has(key) ? positiveInt(key) : fallback;
     }
 
+    /** A count that may be 0 (max_window_layers). */
+    int positiveIntOrZero(String key, int fallback) {
+        if (!has(key)) return fallback;
+        JsonNode v = node.get(key);
+        if (!v.canConvertToInt() || !v.isIntegralNumber() || v.intValue() < 0) {
+            throw new CocktailException(where + ": '" + key + "' is not a non-negative integer.");
+        }
+        return v.intValue();
+    }
+
+    /** A feature that an explicit null turns off (0), with a default when the key is absent (softcapping). */
+    double optionalPositive(String key, double absent) {
+        if (!node.has(key)) return absent;
+        return has(key) ? positiveNumber(key) : 0;
+    }
+
+    /** A list of exactly `length` positive numbers (longrope's factors). */
+    double[] positiveNumbers(String key, int length) {
+        JsonNode v = node.get(key);
+        if (v == null || !v.isArray() || v.size() != length) {
+            throw new CocktailException(where + ": '" + key + "' is not a list of " + length + " numbers (one per rotary frequency).");
+        }
+        double[] out = new double[length];
+        for (int i = 0; i < length; i++) {
+            if (!v.get(i).isNumber() || !(v.get(i).doubleValue() > 0)) {
+                throw new CocktailException(where + ": '" + key + "' holds " + v.get(i) + ", not a positive number.");
+            }
+            out[i] = v.get(i).doubleValue();
+        }
+        return out;
+    }
+
     double positiveNumber(String key, double fallback) {
         return has(key) ? positiveNumber(key) : fallback;
     }

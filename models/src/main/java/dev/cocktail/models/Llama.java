@@ -11,21 +11,27 @@ import java.util.List;
 import java.util.stream.IntStream;
 
 /**
- * The causal LM forward pass of the Llama family (llama, mistral, qwen2) with Hugging Face
- * semantics: embeddings; per layer x += o_proj(attention(rmsnorm(x))) and
- * x += down(silu(gate(h)) * up(h)) with h = rmsnorm(x); final rmsnorm; lm_head, or the embedding
- * matrix when the embeddings are tied. The matrices stay in the memory map in their file dtype.
+ * The causal LM forward pass of the Llama-style decoders (llama, mistral, qwen2, qwen3, gemma2,
+ * gemma3_text, phi3) with Hugging Face semantics: embeddings (Gemma: times sqrt(hidden)); per layer
+ * x += attention(norm(x)) and x += down(act(gate(h)) * up(h)) with h = norm(x), Gemma also norming
+ * each branch's output; final norm; lm_head, or the embedding matrix when the embeddings are tied
+ * (Gemma: logits softcapped). What differs between the families is read from LlamaConfig here and
+ * nowhere else. The matrices stay in the memory map in their file dtype.
  */
 public final class Llama implements AutoCloseable {
 
-    /** One decoder layer's weights; biases are null when the model has none. */
+    /**
+     * One decoder layer's weights; biases, q/k norms and the norms of the branch outputs (Gemma) are
+     * null when the model has none. mlpNorm is Llama's post_attention_layernorm, Gemma's pre_feedforward_layernorm.
+     */
     record Layer(float[] inputNorm, Tensor q, Tensor k, Tensor v, Tensor o, float[] qBias, float[] kBias, float[] vBias,
-                 float[] oBias, float[] postNorm, Tensor gate, Tensor up, Tensor down, float[] gateBias, float[] upBias,
-                 float[] downBias) {}
+                 float[] oBias, float[] qNorm, float[] kNorm, float[] attentionOutNorm, float[] mlpNorm, Tensor gate,
+                 Tensor up, Tensor down, float[] gateBias, float[] upBias, float[] downBias, float[] mlpOutNorm) {}
 
     private final LlamaConfig config;
     private final Checkpoint checkpoint;
     private final Tensor embeddings;
+    private final float embeddingScale;
     private final List<Layer> layers;
     private final float[] finalNorm;
     private final Tensor lmHead;
@@ -36,34 +42,56 @@ public final class Llama implements AutoCloseable {
         this.checkpoint = checkpoint;
         this.kernels = kernels;
         TensorLookup w = new TensorLookup(checkpoint, "");
-        int h = config.hiddenSize(), qDim = config.heads() * config.headDim(), kvDim = config.kvHeads() * config.headDim();
+        int h = config.hiddenSize(), hd = config.headDim(), qDim = config.heads() * hd, kvDim = config.kvHeads() * hd;
         int inter = config.intermediateSize();
         embeddings = w.require("model.embed_tokens.weight", config.vocabSize(), h);
+        embeddingScale = config.embeddingScale(embeddings.dtype());
+        boolean gemma = config.family().gemma(), qkNorm = config.family().qkNorm();
         layers = new ArrayList<>();
         for (int i = 0; i < config.layers(); i++) {
             String p = "model.layers." + i + ".";
             boolean qkvBias = config.attentionBias() || config.qkvBias();
             boolean mlpBias = config.mlpBias();
+            Tensor[] qkv = config.family().fused()
+                    ? w.split(p + "self_attn.qkv_proj.weight", h, qDim, kvDim, kvDim)
+                    : new Tensor[] {w.require(p + "self_attn.q_proj.weight", qDim, h),
+                            w.require(p + "self_attn.k_proj.weight", kvDim, h), w.require(p + "self_attn.v_proj.weight", kvDim, h)};
+            Tensor[] gateUp = config.family().fused()
+                    ? w.split(p + "mlp.gate_up_proj.weight", h, inter, inter)
+                    : new Tensor[] {w.require(p + "mlp.gate_proj.weight", inter, h), w.require(p + "mlp.up_proj.weight", inter, h)};
             layers.add(new Layer(
-                    w.vector(p + "input_layernorm.weight", h),
-                    w.require(p + "self_attn.q_proj.weight", qDim, h),
-                    w.require(p + "self_attn.k_proj.weight", kvDim, h),
-                    w.require(p + "self_attn.v_proj.weight", kvDim, h),
+                    norm(w, p + "input_layernorm.weight", h),
+                    qkv[0], qkv[1], qkv[2],
                     w.require(p + "self_attn.o_proj.weight", h, qDim),
                     qkvBias ? w.vector(p + "self_attn.q_proj.bias", qDim) : null,
                     qkvBias ? w.vector(p + "self_attn.k_proj.bias", kvDim) : null,
                     qkvBias ? w.vector(p + "self_attn.v_proj.bias", kvDim) : null,
                     config.attentionBias() ? w.vector(p + "self_attn.o_proj.bias", h) : null,
-                    w.vector(p + "post_attention_layernorm.weight", h),
-                    w.require(p + "mlp.gate_proj.weight", inter, h),
-                    w.require(p + "mlp.up_proj.weight", inter, h),
+                    qkNorm ? norm(w, p + "self_attn.q_norm.weight", hd) : null,
+                    qkNorm ? norm(w, p + "self_attn.k_norm.weight", hd) : null,
+                    gemma ? norm(w, p + "post_attention_layernorm.weight", h) : null,
+                    norm(w, p + (gemma ? "pre_feedforward_layernorm.weight" : "post_attention_layernorm.weight"), h),
+                    gateUp[0], gateUp[1],
                     w.require(p + "mlp.down_proj.weight", h, inter),
                     mlpBias ? w.vector(p + "mlp.gate_proj.bias", inter) : null,
                     mlpBias ? w.vector(p + "mlp.up_proj.bias", inter) : null,
-                    mlpBias ? w.vector(p + "mlp.down_proj.bias", h) : null));
+                    mlpBias ? w.vector(p + "mlp.down_proj.bias", h) : null,
+                    gemma ? norm(w, p + "post_feedforward_layernorm.weight", h) : null));
         }
-        finalNorm = w.vector("model.norm.weight", h);
+        finalNorm = norm(w, "model.norm.weight", h);
         lmHead = config.tieWordEmbeddings() ? embeddings : w.require("lm_head.weight", config.vocabSize(), h);
+    }
+
+    /**
+     * An RMSNorm weight as the kernel multiplies by it: Gemma stores w centred on 0 and multiplies by
+     * 1 + w, which float32 addition here gives exactly as transformers computes it.
+     */
+    private float[] norm(TensorLookup w, String name, int length) {
+        float[] v = w.vector(name, length);
+        if (config.family().gemma()) {
+            for (int i = 0; i < length; i++) v[i] = 1f + v[i];
+        }
+        return v;
     }
 
     /** Opens the model's weights (memory-mapped) and checks every tensor against config.json. */
@@ -102,8 +130,9 @@ public final class Llama implements AutoCloseable {
         int rows = batch.rows();
         StepBuffers b = new StepBuffers(config, rows, false);
         embed(batch.ids(), rows, b.x);
-        Rope rope = Rope.tables(config, 0, batch.seqLen());
-        layers(b, rows, rope.cos(), rope.sin(), batch.seqLen(), batch, cache, null);
+        Rope global = Rope.tables(config.rope(), 0, batch.seqLen());
+        Rope local = config.localRope() == null ? null : Rope.tables(config.localRope(), 0, batch.seqLen());
+        layers(b, rows, global, local, batch.seqLen(), batch, cache, null);
         if (cache != null) cache.advance(rows);
         return b.x;
     }
@@ -129,18 +158,30 @@ public final class Llama implements AutoCloseable {
      * through Kernels.matvec, so each row's bits are those it gets decoded alone.
      */
     public void step(StepBuffers b, int rows, KvCache[] caches) {
-        int half = config.headDim() / 2;
         for (int r = 0; r < rows; r++) {
             if (caches[r].stride() != caches[0].stride()) throw new IllegalArgumentException("caches of different capacities");
             b.positions[r] = caches[r].length();
-            Rope rope = Rope.tables(config, b.positions[r], 1);
-            System.arraycopy(rope.cos(), 0, b.cos, r * half, half);
-            System.arraycopy(rope.sin(), 0, b.sin, r * half, half);
         }
+        Rope global = rowTables(config.rope(), b.positions, rows, b.cos, b.sin);
+        Rope local = config.localRope() == null ? null : rowTables(config.localRope(), b.positions, rows, b.localCos, b.localSin);
         embed(b.ids, rows, b.x);
-        layers(b, rows, b.cos, b.sin, rows, null, null, caches);
+        layers(b, rows, global, local, rows, null, null, caches);
         for (int r = 0; r < rows; r++) caches[r].advance(1);
-        if (b.logits != null) kernels.matvec(b.x, rows, lmHead, null, b.logits);
+        if (b.logits != null) {
+            kernels.matvec(b.x, rows, lmHead, null, b.logits);
+            softcap(b.logits, rows * config.vocabSize());
+        }
+    }
+
+    /** RoPE tables with row r for position positions[r], as that position's own decoding step builds them. */
+    private static Rope rowTables(LlamaConfig.Rotary rotary, int[] positions, int rows, float[] cos, float[] sin) {
+        int half = rotary.dims() / 2;
+        for (int r = 0; r < rows; r++) {
+            Rope one = Rope.tables(rotary, positions[r], 1);
+            System.arraycopy(one.cos(), 0, cos, r * half, half);
+            System.arraycopy(one.sin(), 0, sin, r * half, half);
+        }
+        return new Rope(cos, sin, rotary.dims());
     }
 
     /** x[r] = the embedding of ids[r], for r < rows. */
@@ -154,51 +195,66 @@ public final class Llama implements AutoCloseable {
             }
             embeddings.toF32((long) id * h, x, r * h, h);
         }
+        if (embeddingScale != 1f) {
+            for (int i = 0; i < rows * h; i++) x[i] *= embeddingScale;
+        }
     }
 
     /**
-     * The decoder layers and the final norm over b.x. Row r is at row r % ropeRows of the cos/sin
-     * tables. Either a prefill (batch set: attention within the batch, whose keys and values also
-     * fill `prefill` when it is set) or a decoding step (caches set: row r attends over caches[r]).
+     * The decoder layers and the final norm over b.x. Row r is at row r % ropeRows of the RoPE
+     * tables (local: Gemma 3's sliding layers, else null). Either a prefill (batch set: attention
+     * within the batch, whose keys and values also fill `prefill` when it is set) or a decoding step
+     * (caches set: row r attends over caches[r]).
      */
-    private void layers(StepBuffers b, int rows, float[] cos, float[] sin, int ropeRows, TokenBatch batch, KvCache prefill,
+    private void layers(StepBuffers b, int rows, Rope global, Rope local, int ropeRows, TokenBatch batch, KvCache prefill,
                         KvCache[] caches) {
         boolean decoding = caches != null;
         int h = config.hiddenSize(), hd = config.headDim(), kvDim = config.kvHeads() * hd, inter = config.intermediateSize();
         float[] x = b.x, y = b.y, q = b.q, k = b.k, v = b.v, att = b.att, gate = b.gate, up = b.up;
-        float scale = (float) (1 / Math.sqrt(hd));
+        float eps = config.rmsNormEps();
         for (int i = 0; i < layers.size(); i++) {
             Layer l = layers.get(i);
-            kernels.rmsnorm(x, y, rows, h, l.inputNorm(), config.rmsNormEps());
+            kernels.rmsnorm(x, y, rows, h, l.inputNorm(), eps);
             products(decoding, y, rows, new Tensor[] {l.q(), l.k(), l.v()}, new float[][] {l.qBias(), l.kBias(), l.vBias()},
                     new float[][] {q, k, v});
-            kernels.rope(q, rows, ropeRows, config.heads(), hd, cos, sin);
-            kernels.rope(k, rows, ropeRows, config.kvHeads(), hd, cos, sin);
+            if (l.qNorm() != null) {
+                kernels.rmsnorm(q, q, rows * config.heads(), hd, l.qNorm(), eps);
+                kernels.rmsnorm(k, k, rows * config.kvHeads(), hd, l.kNorm(), eps);
+            }
+            Rope rope = config.rotary(i) == config.rope() ? global : local;
+            kernels.rope(q, rows, ropeRows, config.heads(), hd, rope.dims(), rope.cos(), rope.sin());
+            kernels.rope(k, rows, ropeRows, config.kvHeads(), hd, rope.dims(), rope.cos(), rope.sin());
+            AttentionShape shape = decoding
+                    ? new AttentionShape(b.ones.length, 1, b.ones, config.heads(), config.kvHeads(), hd, config.attentionScale(),
+                            true, config.window(i), 0, AttentionShape.Rows.PADDED, config.attentionSoftcap())
+                    : new AttentionShape(batch.batch(), batch.seqLen(), batch.lengths(), config.heads(), config.kvHeads(), hd,
+                            config.attentionScale(), true, config.window(i), 0, AttentionShape.Rows.PADDED, config.attentionSoftcap());
             if (decoding) {
                 for (int r = 0; r < rows; r++) {
                     caches[r].put(i, k, r * kvDim, v, r * kvDim, 1);
                     b.keys[r] = caches[r].keys(i);
                     b.values[r] = caches[r].values(i);
                 }
-                AttentionShape shape = new AttentionShape(b.ones.length, 1, b.ones, config.heads(), config.kvHeads(), hd, scale,
-                        true, config.window(i));
                 kernels.cachedAttention(q, att, rows, b.keys, b.values, caches[0].stride(), b.positions, shape);
             } else {
-                AttentionShape shape = new AttentionShape(batch.batch(), batch.seqLen(), batch.lengths(),
-                        config.heads(), config.kvHeads(), hd, scale, true, config.window(i));
                 kernels.attention(q, k, v, att, shape);
                 if (prefill != null) prefill.put(i, k, 0, v, 0, rows);
             }
             products(decoding, att, rows, new Tensor[] {l.o()}, new float[][] {l.oBias()}, new float[][] {y});
+            if (l.attentionOutNorm() != null) kernels.rmsnorm(y, y, rows, h, l.attentionOutNorm(), eps);
             kernels.add(x, y, rows * h);
-            kernels.rmsnorm(x, y, rows, h, l.postNorm(), config.rmsNormEps());
+            kernels.rmsnorm(x, y, rows, h, l.mlpNorm(), eps);
             products(decoding, y, rows, new Tensor[] {l.gate(), l.up()}, new float[][] {l.gateBias(), l.upBias()},
                     new float[][] {gate, up});
-            kernels.swiglu(gate, up, rows * inter);
+            switch (config.activation()) {
+                case SILU -> kernels.swiglu(gate, up, rows * inter);
+                case GELU_TANH -> kernels.gegluTanh(gate, up, rows * inter);
+            }
             products(decoding, gate, rows, new Tensor[] {l.down()}, new float[][] {l.downBias()}, new float[][] {y});
+            if (l.mlpOutNorm() != null) kernels.rmsnorm(y, y, rows, h, l.mlpOutNorm(), eps);
             kernels.add(x, y, rows * h);
         }
-        kernels.rmsnorm(x, x, rows, h, finalNorm, config.rmsNormEps());
+        kernels.rmsnorm(x, x, rows, h, finalNorm, eps);
     }
 
     /**
@@ -218,14 +274,23 @@ public final class Llama implements AutoCloseable {
         return logits(hidden(TokenBatch.of(List.of(ids), 0)), IntStream.range(0, ids.length).toArray());
     }
 
-    /** Logits [rows.length x vocab] of the chosen rows of `hidden`. */
+    /** Logits [rows.length x vocab] of the chosen rows of `hidden`, softcapped when the config says so (Gemma). */
     public float[] logits(float[] hidden, int[] rows) {
         int h = config.hiddenSize();
         float[] picked = new float[rows.length * h];
         for (int i = 0; i < rows.length; i++) System.arraycopy(hidden, rows[i] * h, picked, i * h, h);
         float[] logits = new float[rows.length * config.vocabSize()];
         kernels.matmul(picked, rows.length, lmHead, null, logits);
+        softcap(logits, logits.length);
         return logits;
+    }
+
+    /** Gemma's final logit softcapping of logits[0..n), when the config has it. */
+    private void softcap(float[] logits, int n) {
+        float cap = config.finalSoftcap();
+        if (cap > 0) {
+            for (int i = 0; i < n; i++) logits[i] = cap * (float) Math.tanh(logits[i] / cap);
+        }
     }
 
     @Override

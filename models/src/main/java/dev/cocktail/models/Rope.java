@@ -2,38 +2,39 @@ package dev.cocktail.models;
 
 /**
  * RoPE (rotary position embedding) tables as transformers builds them, but in double precision:
- * inv_freq_j = theta^(-2j/d) for j < d/2, rescaled by rope_scaling, and cos/sin of position * inv_freq_j
- * for the positions of the rows, rounded to F32 at the end.
+ * inv_freq_j = theta^(-2j/d) for j < d/2 (d the rotary dims), rescaled by rope_scaling, and cos/sin
+ * of position * inv_freq_j (times longrope's attention factor) for the positions of the rows,
+ * rounded to F32 at the end.
  */
-public record Rope(float[] cos, float[] sin) {
-
-    public static Rope tables(LlamaConfig c, int seqLen) {
-        return tables(c, 0, seqLen);
-    }
+public record Rope(float[] cos, float[] sin, int dims) {
 
     /** Tables for positions past..past+seqLen-1: the rows that follow `past` cached ones. */
-    public static Rope tables(LlamaConfig c, int past, int seqLen) {
-        double[] inv = inverseFrequencies(c, past + seqLen);
+    public static Rope tables(LlamaConfig.Rotary r, int past, int seqLen) {
+        double[] inv = inverseFrequencies(r, past + seqLen);
+        double a = r.scaling() == null ? 1 : r.scaling().attentionFactor();
         int half = inv.length;
         float[] cos = new float[seqLen * half], sin = new float[seqLen * half];
         for (int p = 0; p < seqLen; p++) {
             for (int j = 0; j < half; j++) {
                 double angle = (double) (past + p) * inv[j];
-                cos[p * half + j] = (float) Math.cos(angle);
-                sin[p * half + j] = (float) Math.sin(angle);
+                cos[p * half + j] = (float) (Math.cos(angle) * a);
+                sin[p * half + j] = (float) (Math.sin(angle) * a);
             }
         }
-        return new Rope(cos, sin);
+        return new Rope(cos, sin, r.dims());
     }
 
-    /** inv_freq for a batch whose longest sequence has seqLen positions (dynamic scaling depends on it). */
-    static double[] inverseFrequencies(LlamaConfig c, int seqLen) {
-        int d = c.headDim();
-        LlamaConfig.RopeScaling s = c.ropeScaling();
-        double base = c.ropeTheta();
-        if (s != null && s.type().equals("dynamic") && seqLen > c.maxPositions()) {
+    /**
+     * inv_freq for a sequence of seqLen positions (the longest of a batch, or the cached ones and
+     * the new ones): dynamic scaling and longrope's choice of factors depend on it.
+     */
+    static double[] inverseFrequencies(LlamaConfig.Rotary r, int seqLen) {
+        int d = r.dims();
+        LlamaConfig.RopeScaling s = r.scaling();
+        double base = r.theta();
+        if (s != null && s.type().equals("dynamic") && seqLen > s.originalMaxPositions()) {
             // dynamic NTK: the base grows with the length once it passes max_position_embeddings
-            base *= Math.pow(s.factor() * seqLen / c.maxPositions() - (s.factor() - 1), d / (d - 2.0));
+            base *= Math.pow(s.factor() * seqLen / s.originalMaxPositions() - (s.factor() - 1), d / (d - 2.0));
         }
         double[] inv = new double[d / 2];
         for (int j = 0; j < inv.length; j++) inv[j] = 1 / Math.pow(base, 2.0 * j / d);
@@ -43,6 +44,11 @@ public record Rope(float[] cos, float[] sin) {
                 for (int j = 0; j < inv.length; j++) inv[j] /= s.factor();
             }
             case "llama3" -> llama3(inv, s);
+            case "longrope" -> {
+                // transformers switches to the long factors only once the sequence outgrows the original context
+                double[] ext = seqLen > s.originalMaxPositions() ? s.longFactor() : s.shortFactor();
+                for (int j = 0; j < inv.length; j++) inv[j] /= ext[j];
+            }
             default -> { } // dynamic: done above
         }
         return inv;

@@ -10,10 +10,10 @@ public final class StepBuffers {
     final float[] x, y, q, k, v, att, gate, up;
     /** The step's logits [rows x vocab], null when the pass needs none. */
     public final float[] logits;
-    /** A step's token per row (the caller's input), its position, its RoPE tables [rows x headDim/2]. */
+    /** A step's token per row (the caller's input), its position, its RoPE tables [rows x headDim/2] (local: Gemma 3's sliding layers). */
     public final int[] ids;
     final int[] positions;
-    final float[] cos, sin;
+    final float[] cos, sin, localCos, localSin;
     /** A step's cached keys and values of the current layer, per row, and a length of 1 per row. */
     final float[][] keys, values;
     final int[] ones;
@@ -33,6 +33,8 @@ public final class StepBuffers {
         positions = new int[rows];
         cos = new float[rows * hd / 2];
         sin = new float[rows * hd / 2];
+        localCos = new float[rows * hd / 2];
+        localSin = new float[rows * hd / 2];
         keys = new float[rows][];
         values = new float[rows][];
         ones = new int[rows];

@@ -31,6 +31,29 @@ record TensorLookup(Checkpoint checkpoint, String prefix) {
         return v;
     }
 
+    /**
+     * The consecutive row blocks of a fused matrix [sum(rows) x cols] (Phi-3's qkv_proj, gate_up_proj)
+     * as matrices of their own, views of the same memory.
+     */
+    Tensor[] split(String name, long cols, long... rows) {
+        Tensor t = checkpoint.require(prefix + name);
+        long total = Arrays.stream(rows).sum();
+        if (t.rank() != 2 || t.shape()[0] != total || t.shape()[1] != cols) {
+            throw new CocktailException(checkpoint.where() + ": fused tensor '" + t.name() + "' has shape " + t.shapeString()
+                    + ", but its parts " + Arrays.toString(rows) + " from config.json add up to [" + total + ", " + cols + "].");
+        }
+        require(name, total, cols);
+        Tensor[] parts = new Tensor[rows.length];
+        long bytesPerRow = cols * t.dtype().byteSize(), at = 0;
+        for (int i = 0; i < rows.length; i++) {
+            long from = at * bytesPerRow, size = rows[i] * bytesPerRow;
+            parts[i] = new Tensor(t.name() + "[" + at + ":" + (at + rows[i]) + "]", t.dtype(), new long[] {rows[i], cols},
+                    t.data().asSlice(from, size), t.file(), t.position() + from);
+            at += rows[i];
+        }
+        return parts;
+    }
+
     boolean has(String name) {
         return checkpoint.tensor(prefix + name) != null;
     }

@@ -76,7 +76,8 @@ class GenerationTest {
      */
     @ParameterizedTest
     @ValueSource(strings = {"llama/tiny-mha-f32", "llama/tiny-gqa-bf16", "llama/tiny-rope-llama3", "llama/tiny-sharded",
-            "llama/tiny-tied-f16", "cocktail-decoder/base", "demo:base", "demo:ft-sort"})
+            "llama/tiny-tied-f16", "cocktail-decoder/base", "demo:base", "demo:ft-sort", "decoders/tiny-gemma2",
+            "decoders/tiny-gemma3", "decoders/tiny-mistral-window", "decoders/tiny-phi3", "decoders/tiny-qwen3"})
     void promptsDecodedTogetherGetTheIdsTheyGetAlone(String name) {
         Path path = name.startsWith("demo:")
                 ? TestData.path("").getParent().resolve("examples").resolve("models").resolve(name.substring(5))

@@ -3,6 +3,7 @@ package dev.cocktail.tokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -49,36 +50,19 @@ final class Bpe implements Model {
         for (int b = 0; b < 256; b++) byteIds[b] = vocab.getOrDefault(String.format("<0x%02X>", b), -1);
     }
 
-    static Bpe fromJson(JsonNode node) {
+    /** The model's fields, with its vocab and merges (in rank order) read apart from the tree. */
+    static Bpe fromJson(JsonNode node, Map<String, Integer> vocab, List<String[]> list) {
         JsonNode dropout = node.get("dropout");
         if (!Json.isNull(dropout) && dropout.asDouble() != 0.0) {
             throw Json.invalid("BPE dropout " + dropout + " is not supported (it makes tokenization random)");
         }
-        Map<String, Integer> vocab = Model.vocab(node);
         String prefix = Json.optionalText(node, "continuing_subword_prefix");
-        JsonNode list = node.get("merges");
-        if (list == null || !list.isArray()) throw Json.invalid("the BPE model's \"merges\" must be a list");
+        if (list == null) throw Json.invalid("the BPE model's \"merges\" must be a list");
         PairMap merges = new PairMap(list.size());
-        int rank = 0;
-        for (JsonNode merge : list) {
-            String left;
-            String right;
-            if (merge.isTextual()) {
-                // the older "a b" form; "#version" lines are comments carried over from merges.txt
-                if (merge.asText().startsWith("#version")) continue;
-                String[] parts = merge.asText().split(" ", -1);
-                if (parts.length != 2) throw Json.invalid("merge " + (rank + 1) + " '" + merge.asText() + "' is not two tokens separated by a space");
-                left = parts[0];
-                right = parts[1];
-            } else if (merge.isArray() && merge.size() == 2 && merge.get(0).isTextual() && merge.get(1).isTextual()) {
-                left = merge.get(0).asText();
-                right = merge.get(1).asText();
-            } else {
-                throw Json.invalid("merge " + (rank + 1) + " " + Json.brief(merge) + " is neither \"a b\" nor [\"a\", \"b\"]");
-            }
+        for (int rank = 0; rank < list.size(); rank++) {
+            String left = list.get(rank)[0], right = list.get(rank)[1];
             String joined = left + (prefix != null && right.startsWith(prefix) ? right.substring(prefix.length()) : right);
             merges.put(idOf(vocab, left), idOf(vocab, right), rank, idOf(vocab, joined));
-            rank++;
         }
         return new Bpe(vocab, merges, Json.optionalText(node, "unk_token"), Json.bool(node, "fuse_unk", false),
                 Json.bool(node, "byte_fallback", false), Json.bool(node, "ignore_merges", false),

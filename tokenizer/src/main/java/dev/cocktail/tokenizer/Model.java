@@ -1,7 +1,6 @@
 package dev.cocktail.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.util.HashMap;
 import java.util.Map;
 
 /** tokenizer.json "model": turns one word into token ids. */
@@ -26,29 +25,17 @@ sealed interface Model permits Bpe, WordPiece {
         return vocab().size();
     }
 
-    static Model fromJson(JsonNode node) {
+    /** The file's "model", its vocab and merges read apart from the tree. */
+    static Model fromJson(TokenizerJson file) {
+        JsonNode node = file.root().get("model");
         if (Json.isNull(node)) throw Json.invalid("no \"model\"");
         // Very old files leave out the model's type; BPE is the only one with merges.
-        String type = node.has("type") ? Json.type(node, "model") : node.has("merges") ? "BPE" : "WordPiece";
+        String type = node.has("type") ? Json.type(node, "model") : file.merges() != null ? "BPE" : "WordPiece";
         return switch (type) {
-            case "BPE" -> Bpe.fromJson(node);
-            case "WordPiece" -> WordPiece.fromJson(node);
+            case "BPE" -> Bpe.fromJson(node, file.requireVocab(), file.merges());
+            case "WordPiece" -> WordPiece.fromJson(node, file.requireVocab());
             default -> throw Json.unsupported("model", type);
         };
-    }
-
-    /** The "vocab" object: token to id. */
-    static Map<String, Integer> vocab(JsonNode node) {
-        JsonNode vocab = node.get("vocab");
-        if (vocab == null || !vocab.isObject()) throw Json.invalid("the model's \"vocab\" must be an object of token: id");
-        Map<String, Integer> out = HashMap.newHashMap(vocab.size());
-        for (Map.Entry<String, JsonNode> e : vocab.properties()) {
-            if (!e.getValue().canConvertToInt() || e.getValue().asInt() < 0) {
-                throw Json.invalid("vocab entry '" + e.getKey() + "' has no valid id");
-            }
-            out.put(e.getKey(), e.getValue().asInt());
-        }
-        return out;
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.cocktail.tokenizer;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -36,10 +37,11 @@ public final class Tokenizer {
     private final OptionalInt eosId;
     private final OptionalInt padId;
 
-    private Tokenizer(JsonNode root, Config config) {
+    private Tokenizer(TokenizerJson file, Config config) {
+        JsonNode root = file.root();
         normalizer = Normalizer.fromJson(root.get("normalizer"));
         preTokenizer = PreTokenizer.fromJson(root.get("pre_tokenizer"));
-        model = Model.fromJson(root.get("model"));
+        model = Model.fromJson(file);
         added = new AddedTokens(AddedTokens.fromJson(root.get("added_tokens"), model), normalizer);
         decoder = Json.isNull(root.get("decoder")) ? null : Decoder.fromJson(root.get("decoder"));
         JsonNode trunc = root.get("truncation");
@@ -104,12 +106,21 @@ public final class Tokenizer {
      */
     public static Tokenizer load(Path path) {
         Path file = Files.isDirectory(path) ? path.resolve("tokenizer.json") : path;
-        JsonNode root = readJson(file);
-        if (root == null) throw new TokenizerException(describe(file) + ": no such file");
-        if (!root.isObject()) throw new TokenizerException(describe(file) + ": not a JSON object");
+        TokenizerJson json;
+        try (JsonParser parser = JSON.createParser(file.toFile())) {
+            json = TokenizerJson.read(JSON, parser);
+        } catch (Json.Invalid e) {
+            throw new TokenizerException(describe(file) + ": " + e.getMessage());
+        } catch (JacksonException e) {
+            throw new TokenizerException(describe(file) + ": invalid JSON (" + e.getOriginalMessage() + ")", e);
+        } catch (NoSuchFileException | java.io.FileNotFoundException e) {
+            throw new TokenizerException(describe(file) + ": no such file");
+        } catch (IOException e) {
+            throw new TokenizerException(describe(file) + ": cannot be read (" + e.getMessage() + ")", e);
+        }
         Config config = Config.read(file.toAbsolutePath().getParent());
         try {
-            return new Tokenizer(root, config);
+            return new Tokenizer(json, config);
         } catch (Json.Invalid e) {
             throw new TokenizerException(describe(file) + ": " + e.getMessage());
         }

@@ -21,10 +21,10 @@ final class WordPiece implements Model {
         this.maxChars = maxChars;
     }
 
-    static WordPiece fromJson(JsonNode node) {
+    static WordPiece fromJson(JsonNode node, Map<String, Integer> vocab) {
         String prefix = Json.optionalText(node, "continuing_subword_prefix");
         String unk = Json.optionalText(node, "unk_token");
-        return new WordPiece(Model.vocab(node), unk == null ? "[UNK]" : unk, prefix == null ? "##" : prefix,
+        return new WordPiece(vocab, unk == null ? "[UNK]" : unk, prefix == null ? "##" : prefix,
                 Json.integer(node, "max_input_chars_per_word", 100));
     }
 

@@ -34,7 +34,16 @@ class ComponentParityTest {
     @ParameterizedTest
     @ValueSource(strings = {"wordpiece-mix", "metaspace-first", "split-behaviours", "whitespace-bert", "bytelevel-prefix", "pair-merges"})
     void sameIdsAsRust(String variant) throws Exception {
-        ObjectNode json = build(variant);
+        assertSameAsRust(variant, build(variant), dir, List.of(" [MASK]  is [MASK]", "singing ing ing_ xing",
+                "Hello World hello world HELLO WORLD", "a<s>b </s> <s>"), RandomText::next);
+    }
+
+    /**
+     * Ids (with special tokens) and their decoding, ours against the Rust library's for the tokenizer.json
+     * `json`, on the corpus, the extra texts and RANDOM_TEXTS texts drawn with a seed from the name.
+     */
+    static void assertSameAsRust(String name, ObjectNode json, Path dir, List<String> extra,
+                                 java.util.function.Function<Random, String> randomText) throws Exception {
         Path file = dir.resolve("tokenizer.json");
         Files.writeString(file, json.toString());
         Tokenizer ours = Tokenizer.load(file);
@@ -48,9 +57,9 @@ class ComponentParityTest {
         }
         try (rust) {
             List<String> texts = new ArrayList<>(Fixtures.corpus());
-            texts.addAll(List.of(" [MASK]  is [MASK]", "singing ing ing_ xing", "Hello World hello world HELLO WORLD", "a<s>b </s> <s>"));
-            Random random = new Random(7L + variant.hashCode());
-            for (int i = 0; i < RANDOM_TEXTS; i++) texts.add(RandomText.next(random));
+            texts.addAll(extra);
+            Random random = new Random(7L + name.hashCode());
+            for (int i = 0; i < RANDOM_TEXTS; i++) texts.add(randomText.apply(random));
             List<String> failures = new ArrayList<>();
             for (String text : texts) {
                 long[] want = rust.encode(text, true, false).getIds();
@@ -62,16 +71,16 @@ class ComponentParityTest {
                 String gotText = ours.decode(got, false);
                 if (!wantText.equals(gotText)) failures.add(ReferenceCorpusTest.quote(text) + ": Rust decodes to " + ReferenceCorpusTest.quote(wantText) + ", ours to " + ReferenceCorpusTest.quote(gotText));
             }
-            assertTrue(failures.isEmpty(), variant + ": " + failures.size() + " mismatches over " + texts.size() + " texts:\n"
+            assertTrue(failures.isEmpty(), name + ": " + failures.size() + " mismatches over " + texts.size() + " texts:\n"
                     + String.join("\n", failures.subList(0, Math.min(15, failures.size()))));
         }
     }
 
-    private static ObjectNode read(String name) {
+    static ObjectNode read(String name) {
         return (ObjectNode) Fixtures.json(Fixtures.dir(name).resolve("tokenizer.json"));
     }
 
-    private static JsonNode node(String json) {
+    static JsonNode node(String json) {
         try {
             return Fixtures.JSON.readTree(json);
         } catch (Exception e) {
@@ -79,7 +88,7 @@ class ComponentParityTest {
         }
     }
 
-    private static void addToken(ObjectNode t, int id, String content, boolean single, boolean lstrip, boolean rstrip, boolean normalized, boolean special) {
+    static void addToken(ObjectNode t, int id, String content, boolean single, boolean lstrip, boolean rstrip, boolean normalized, boolean special) {
         ((ArrayNode) t.get("added_tokens")).add(node(String.format(
                 "{\"id\":%d,\"content\":%s,\"single_word\":%b,\"lstrip\":%b,\"rstrip\":%b,\"normalized\":%b,\"special\":%b}",
                 id, Fixtures.JSON.valueToTree(content).toString(), single, lstrip, rstrip, normalized, special)));

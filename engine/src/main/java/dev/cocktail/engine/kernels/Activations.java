@@ -5,7 +5,7 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-/** Element-wise kernels over [from, to): residual add, SwiGLU, exact GELU, scaled softmax. */
+/** Element-wise kernels over [from, to): residual add, SwiGLU, GeGLU (tanh GELU), exact GELU, softcapping, scaled softmax. */
 final class Activations {
     private Activations() {}
 
@@ -32,6 +32,34 @@ final class Activations {
     }
 
     /**
+     * gate = gelu_tanh(gate) * up with PyTorch's tanh approximation (gelu_pytorch_tanh):
+     * 0.5 g (1 + tanh(sqrt(2 / pi) (g + 0.044715 g^3))).
+     */
+    static void gegluTanh(float[] gate, float[] up, int from, int to) {
+        float c = (float) Math.sqrt(2 / Math.PI);
+        int i = from;
+        for (int bound = from + F.loopBound(to - from); i < bound; i += F.length()) {
+            FloatVector g = FloatVector.fromArray(F, gate, i);
+            FloatVector inner = g.mul(g).mul(g).mul(0.044715f).add(g).mul(c);
+            g.mul(0.5f).mul(inner.lanewise(VectorOperators.TANH).add(1f)).mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
+        }
+        for (; i < to; i++) {
+            float g = gate[i];
+            gate[i] = 0.5f * g * (1 + (float) Math.tanh(c * (g + 0.044715f * g * g * g))) * up[i];
+        }
+    }
+
+    /** x = cap * tanh(x * scale / cap): scores squashed into (-cap, cap), as Gemma 2's logit softcapping. */
+    static void softcap(float[] x, int from, int to, float scale, float cap) {
+        float s = scale / cap;
+        int i = from;
+        for (int bound = from + F.loopBound(to - from); i < bound; i += F.length()) {
+            FloatVector.fromArray(F, x, i).mul(s).lanewise(VectorOperators.TANH).mul(cap).intoArray(x, i);
+        }
+        for (; i < to; i++) x[i] = cap * (float) Math.tanh(x[i] * s);
+    }
+
+    /**
      * x = x Phi(x), Phi(x) = 0.5 erfc(-x / sqrt 2): 0.5 erfc(|x| / sqrt 2) for negative x, so the tail
      * keeps its relative accuracy (1 + erf would cancel), and 1 - 0.5 erfc(x / sqrt 2) for positive x;
      * the last partial vector under a mask.
@@ -50,6 +78,16 @@ final class Activations {
     private static FloatVector gelu(FloatVector v) {
         FloatVector tail = Erf.gaussianTail(v);
         return v.mul(tail.blend(tail.neg().add(1f), v.compare(VectorOperators.GE, 0f)));
+    }
+
+    /** Attention scores x[from..to) to probabilities: scaled, softcapped when softcap > 0 (Gemma 2), softmax. */
+    static void probabilities(float[] x, int from, int to, float scale, float softcap) {
+        if (softcap > 0) {
+            softcap(x, from, to, scale, softcap);
+            softmax(x, from, to, 1f);
+        } else {
+            softmax(x, from, to, scale);
+        }
     }
 
     /** x[from..to) = softmax(scale * x): x = scale * x, then exp(x - max) / sum exp(x - max). */

@@ -6,12 +6,13 @@ package dev.cocktail.engine.kernels;
  * other, which BERT's padded outputs need), unless `rows` leaves the padded rows out. Causal masks
  * keys after the query; window, when positive, also masks keys at or before query - window
  * (Mistral's sliding window).
- * Query head h reads kv head h / (heads / kvHeads). Scores are scaled by `scale`.
+ * Query head h reads kv head h / (heads / kvHeads). Scores are scaled by `scale`, then, when softcap
+ * is positive, squashed to softcap * tanh(score / softcap) before the mask (Gemma 2).
  * With `past` > 0 (one sequence continuing cached ones, as in generation), the keys and values hold
  * past + seqLen rows and query row i sits at position past + i.
  */
 public record AttentionShape(int batch, int seqLen, int[] lengths, int heads, int kvHeads, int headDim,
-                             float scale, boolean causal, int window, int past, Rows rows) {
+                             float scale, boolean causal, int window, int past, Rows rows, float softcap) {
 
     /** Which rows the queries, keys and values have. */
     public enum Rows {
@@ -21,6 +22,12 @@ public record AttentionShape(int batch, int seqLen, int[] lengths, int heads, in
         PACKED,
         /** Keys and values packed; the only queries are each sequence's first token, at row b (an encoder's CLS). */
         FIRST
+    }
+
+    /** Without softcapping. */
+    public AttentionShape(int batch, int seqLen, int[] lengths, int heads, int kvHeads, int headDim,
+                          float scale, boolean causal, int window, int past, Rows rows) {
+        this(batch, seqLen, lengths, heads, kvHeads, headDim, scale, causal, window, past, rows, 0f);
     }
 
     /** Attention within the padded rows of the batch, nothing cached. */
@@ -41,6 +48,7 @@ public record AttentionShape(int batch, int seqLen, int[] lengths, int heads, in
         for (int len : lengths) {
             if (len < 1 || len > seqLen) throw new IllegalArgumentException("sequence length " + len + " outside 1.." + seqLen);
         }
+        if (!(softcap >= 0)) throw new IllegalArgumentException("softcap " + softcap);
         if (heads % kvHeads != 0) throw new IllegalArgumentException(heads + " heads not a multiple of " + kvHeads + " kv heads");
     }
 

@@ -26,8 +26,8 @@ final class CachedAttention {
 
     /**
      * The query heads of kv head g for query row r, at position `position` (its own key and value
-     * already cached): out row r's heads = softmax(scale * q . keys) . values over the positions its
-     * window sees. scores holds at least `stride` floats.
+     * already cached): out row r's heads = softmax(scale * q . keys, softcapped when the shape says)
+     * . values over the positions its window sees. scores holds at least `stride` floats.
      */
     static void group(float[] q, float[] out, int r, int g, float[] keys, float[] values, int stride, int position,
                       AttentionShape s, float[] scores) {
@@ -53,7 +53,7 @@ final class CachedAttention {
             }
             java.util.Arrays.fill(scores, lo, from, 0f);
             java.util.Arrays.fill(scores, to, hi, 0f);
-            Activations.softmax(scores, from, to, s.scale());
+            Activations.probabilities(scores, from, to, s.scale(), s.softcap());
             for (int d = 0; d < hd; d++) out[qo + d] = dot(scores, lo, values, (g * hd + d) * stride + lo, hi - lo);
         }
     }

@@ -105,13 +105,18 @@ final class CpuKernels implements Kernels {
     }
 
     @Override
+    public void gegluTanh(float[] gate, float[] up, int n) {
+        byRows(n, 1, (from, to) -> Activations.gegluTanh(gate, up, from, to));
+    }
+
+    @Override
     public void gelu(float[] x, int n) {
         byRows(n, 1, (from, to) -> Activations.gelu(x, from, to));
     }
 
     @Override
-    public void rope(float[] x, int rows, int seqLen, int heads, int headDim, float[] cos, float[] sin) {
-        byRows(rows, heads * headDim, (from, to) -> Rope.apply(x, from, to, seqLen, heads, headDim, cos, sin));
+    public void rope(float[] x, int rows, int seqLen, int heads, int headDim, int rotary, float[] cos, float[] sin) {
+        byRows(rows, heads * headDim, (from, to) -> Rope.apply(x, from, to, seqLen, heads, headDim, rotary, cos, sin));
     }
 
     @Override

@@ -43,6 +43,9 @@ public interface Kernels {
     /** gate[i] = silu(gate[i]) * up[i] for i < n, silu(g) = g / (1 + exp(-g)). */
     void swiglu(float[] gate, float[] up, int n);
 
+    /** gate[i] = gelu_tanh(gate[i]) * up[i] for i < n, with PyTorch's tanh approximation of GELU (Gemma). */
+    void gegluTanh(float[] gate, float[] up, int n);
+
     /** x[i] = 0.5 x (1 + erf(x / sqrt 2)) for i < n: the exact GELU. */
     void gelu(float[] x, int n);
 
@@ -50,7 +53,12 @@ public interface Kernels {
      * RoPE (rotary position embedding) in the rotate_half layout on rows of `heads` heads of headDim: dimension j
      * pairs with j + headDim/2. Row r is at position r % seqLen; cos and sin are [seqLen x headDim/2].
      */
-    void rope(float[] x, int rows, int seqLen, int heads, int headDim, float[] cos, float[] sin);
+    default void rope(float[] x, int rows, int seqLen, int heads, int headDim, float[] cos, float[] sin) {
+        rope(x, rows, seqLen, heads, headDim, headDim, cos, sin);
+    }
+
+    /** RoPE on the first `rotary` dimensions of each head only (cos and sin [seqLen x rotary/2]); the rest pass through. */
+    void rope(float[] x, int rows, int seqLen, int heads, int headDim, int rotary, float[] cos, float[] sin);
 
     /**
      * Scaled dot-product attention over batch x seqLen rows (sequences padded on the right):

@@ -4,18 +4,19 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Rotary position embedding in Hugging Face's rotate_half layout: within a head, dimension j pairs
- * with j + d/2 and the pair turns by the angle of frequency j at the row's position:
- * (x1, x2) -> (x1 cos - x2 sin, x2 cos + x1 sin).
+ * Rotary position embedding in Hugging Face's rotate_half layout: within the first `rotary`
+ * dimensions of a head, dimension j pairs with j + rotary/2 and the pair turns by the angle of
+ * frequency j at the row's position: (x1, x2) -> (x1 cos - x2 sin, x2 cos + x1 sin); the dimensions
+ * past `rotary` (Phi-3's partial rotary factor) pass through.
  */
 final class Rope {
     private Rope() {}
 
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
-    /** Rows [from, to); row r is at position r % seqLen; cos and sin are [seqLen x headDim/2]. */
-    static void apply(float[] x, int from, int to, int seqLen, int heads, int headDim, float[] cos, float[] sin) {
-        int half = headDim / 2;
+    /** Rows [from, to); row r is at position r % seqLen; cos and sin are [seqLen x rotary/2]. */
+    static void apply(float[] x, int from, int to, int seqLen, int heads, int headDim, int rotary, float[] cos, float[] sin) {
+        int half = rotary / 2;
         for (int r = from; r < to; r++) {
             int c = (r % seqLen) * half;
             for (int h = 0; h < heads; h++) {

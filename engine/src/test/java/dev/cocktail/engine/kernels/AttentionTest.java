@@ -8,24 +8,26 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Attention against a direct double-precision reference, with padding, GQA, causal and window masks, and every tail
+ * Attention against a direct double-precision reference, with padding, GQA, causal and window masks, softcapping, and every tail
  * of the 6-row x 2-vector blocks; the packed layout (no padded rows) against the padded one.
  */
 class AttentionTest {
 
     @ParameterizedTest
     @CsvSource({
-            "true, 0, 4, 2, 16, 13", "true, 0, 6, 6, 8, 13", "false, 0, 4, 1, 12, 13", "true, 3, 4, 2, 16, 13", "true, 0, 8, 4, 9, 13",
-            "false, 0, 2, 2, 32, 35", "true, 0, 4, 1, 64, 53", "true, 7, 2, 1, 40, 38", "false, 0, 1, 1, 24, 3",
+            "true, 0, 4, 2, 16, 13, 0", "true, 0, 6, 6, 8, 13, 0", "false, 0, 4, 1, 12, 13, 0", "true, 3, 4, 2, 16, 13, 0", "true, 0, 8, 4, 9, 13, 0",
+            "false, 0, 2, 2, 32, 35, 0", "true, 0, 4, 1, 64, 53, 0", "true, 7, 2, 1, 40, 38, 0", "false, 0, 1, 1, 24, 3, 0",
+            "true, 5, 4, 2, 16, 21, 1.5", "false, 0, 2, 1, 24, 13, 0.75",
     })
-    void matchesReference(boolean causal, int window, int heads, int kvHeads, int hd, int seqLen) {
+    void matchesReference(boolean causal, int window, int heads, int kvHeads, int hd, int seqLen, float softcap) {
         int batch = 3;
         int[] lengths = {seqLen, Math.max(1, seqLen / 2 - 1), 1};
         Random rnd = new Random(heads * 31 + hd);
         float[] q = random(batch * seqLen * heads * hd, rnd), k = random(batch * seqLen * kvHeads * hd, rnd);
         float[] v = random(k.length, rnd), out = new float[q.length];
         float scale = (float) (1 / Math.sqrt(hd));
-        Kernels.cpu().attention(q, k, v, out, new AttentionShape(batch, seqLen, lengths, heads, kvHeads, hd, scale, causal, window));
+        Kernels.cpu().attention(q, k, v, out, new AttentionShape(batch, seqLen, lengths, heads, kvHeads, hd, scale, causal, window,
+                0, AttentionShape.Rows.PADDED, softcap));
         double worst = 0;
         for (int b = 0; b < batch; b++) {
             for (int h = 0; h < heads; h++) {
@@ -41,7 +43,7 @@ class AttentionTest {
                         any = true;
                         double s = 0;
                         for (int d = 0; d < hd; d++) s += (double) q[((b * seqLen + i) * heads + h) * hd + d] * k[((b * seqLen + j) * kvHeads + g) * hd + d];
-                        p[j] = s * scale;
+                        p[j] = softcap > 0 ? softcap * Math.tanh(s * scale / softcap) : s * scale;
                         max = Math.max(max, p[j]);
                     }
                     double sum = 0;
@@ -56,7 +58,7 @@ class AttentionTest {
         }
         assertTrue(worst < 2e-6, "max error " + worst);
         for (AttentionShape.Rows rows : new AttentionShape.Rows[] {AttentionShape.Rows.PACKED, AttentionShape.Rows.FIRST}) {
-            assertLayoutMatchesPadded(q, k, v, out, new AttentionShape(batch, seqLen, lengths, heads, kvHeads, hd, scale, causal, window, 0, rows));
+            assertLayoutMatchesPadded(q, k, v, out, new AttentionShape(batch, seqLen, lengths, heads, kvHeads, hd, scale, causal, window, 0, rows, softcap));
         }
     }
 

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** Norms, SwiGLU, softmax and RoPE against scalar double references, on widths with tails. */
+/** Norms, SwiGLU, GeGLU, softcapping, softmax and RoPE against scalar double references, on widths with tails. */
 class ElementwiseTest {
     final Random rnd = new Random(11);
     final int rows = 5, dim = 37;
@@ -49,26 +49,51 @@ class ElementwiseTest {
     }
 
     @Test
+    void gegluTanhAndSoftcap() {
+        float[] g = AttentionTest.random(dim, rnd), u = AttentionTest.random(dim, rnd);
+        for (int i = 0; i < dim; i++) g[i] *= 3; // reach the tails of tanh
+        float[] gated = g.clone(), capped = g.clone();
+        Kernels.cpu().gegluTanh(gated, u, dim);
+        Activations.softcap(capped, 2, dim, 0.5f, 1.5f);
+        for (int i = 0; i < dim; i++) {
+            double x = g[i], gelu = 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
+            assertTrue(Math.abs(gelu * u[i] - gated[i]) < 1e-5, "geglu " + i);
+            double cap = i < 2 ? x : 1.5 * Math.tanh(x * 0.5 / 1.5);
+            assertTrue(Math.abs(cap - capped[i]) < 1e-6, "softcap " + i);
+        }
+    }
+
+    @Test
     void ropeRotatesHalvesByPosition() {
-        int heads = 2, hd = 22, seqLen = 3, half = hd / 2;
+        rope(22, 22);
+    }
+
+    /** Phi-3's partial rotary factor: only the first dims of each head turn, the rest pass through. */
+    @Test
+    void ropeOnLeadingDimsLeavesTheRest() {
+        rope(22, 14);
+    }
+
+    private void rope(int hd, int rotary) {
+        int heads = 2, seqLen = 3, half = rotary / 2;
         float[] x = AttentionTest.random(2 * seqLen * heads * hd, rnd), y = x.clone();
         float[] cos = new float[seqLen * half], sin = new float[seqLen * half];
         for (int p = 0; p < seqLen; p++) {
             for (int j = 0; j < half; j++) {
-                double angle = p * Math.pow(10000, -2.0 * j / hd);
+                double angle = p * Math.pow(10000, -2.0 * j / rotary);
                 cos[p * half + j] = (float) Math.cos(angle);
                 sin[p * half + j] = (float) Math.sin(angle);
             }
         }
-        Kernels.cpu().rope(y, 2 * seqLen, seqLen, heads, hd, cos, sin);
+        Kernels.cpu().rope(y, 2 * seqLen, seqLen, heads, hd, rotary, cos, sin);
         for (int r = 0; r < 2 * seqLen; r++) {
             int p = r % seqLen;
             for (int h = 0; h < heads; h++) {
                 for (int j = 0; j < hd; j++) {
-                    double angle = p * Math.pow(10000, -2.0 * (j % half) / hd);
+                    double angle = p * Math.pow(10000, -2.0 * (j % half) / rotary);
                     int o = (r * heads + h) * hd;
-                    double other = j < half ? -x[o + j + half] : x[o + j - half];
-                    double ref = x[o + j] * Math.cos(angle) + other * Math.sin(angle);
+                    double other = j < half ? -x[o + j + half] : j < rotary ? x[o + j - half] : 0;
+                    double ref = j < rotary ? x[o + j] * Math.cos(angle) + other * Math.sin(angle) : x[o + j];
                     assertTrue(Math.abs(ref - y[o + j]) < 1e-5, "row " + r + " head " + h + " dim " + j);
                 }
             }
