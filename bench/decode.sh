@@ -3,7 +3,10 @@
 # TinyLlama-1.1B-shaped weights (BF16 and F32) as bench/prefill.sh, same threads: a prompt of PROMPT
 # ids evaluated untimed, then NEW greedy tokens timed; and the memory bandwidth the machine reaches
 # (StreamBench's read, copy and triad, JMH), against which each engine's GB/s of weights is set.
-# Usage: [DTYPES="bf16 f32"] bench/decode.sh [PROMPT=512] [NEW=128] [THREADS=2] [RUNS=3]   (JAVA_HOME must point at a JDK 25)
+# With PARALLEL set (e.g. PARALLEL="1 8"), also EXAMPLES (16) prompts of 1 to 64 ids, NEW_EVAL (32) tokens
+# each, decoded PARALLEL at a time (DecodeBench eval, the path of eval --generate) next to llama.cpp with
+# as many sequences of one context, on the BF16 model, to bench/work/eval.jsonl.
+# Usage: [DTYPES="bf16 f32"] [PARALLEL=...] bench/decode.sh [PROMPT=512] [NEW=128] [THREADS=2] [RUNS=3]   (JAVA_HOME: a JDK 25)
 # Writes models and GGUFs under bench/work/ (git-ignored, ~13 GB), one JSON line per engine and dtype
 # to bench/work/decode.jsonl, and prints a Markdown table for bench/RESULTS.md.
 set -euo pipefail
@@ -13,19 +16,22 @@ NEW=${2:-128}
 THREADS=${3:-2}
 RUNS=${4:-3}
 DTYPES=${DTYPES:-bf16 f32}
-WORK=bench/work
-mkdir -p "$WORK"
-[ -f bench/target/benchmarks.jar ] || mvn -B -q -ntp -Pbench -pl bench -am -DskipTests package
-[ -d "$WORK/node_modules/node-llama-cpp" ] || (cd "$WORK" && npm install --omit=optional node-llama-cpp@3.22.1 @node-llama-cpp/linux-x64@3.22.1)
-JAVA=("$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector -XX:ActiveProcessorCount="$THREADS" -Xmx6g -cp bench/target/benchmarks.jar)
+source bench/setup.sh
+JAVA=("${BENCH_JAVA[@]}")
 : > "$WORK/decode.jsonl"
 for dtype in $DTYPES; do
   model="$WORK/tinyllama-$dtype"
-  [ -f "$model/model.safetensors" ] || "${JAVA[@]}" dev.cocktail.bench.PrefillBench model "$model" "$dtype"
-  [ -f "$model.gguf" ] || "${JAVA[@]}" dev.cocktail.bench.PrefillBench gguf "$model" "$model.gguf"
+  tinyllama "$dtype"
   "${JAVA[@]}" dev.cocktail.bench.DecodeBench run "$model" "$PROMPT" "$NEW" "$RUNS" >> "$WORK/decode.jsonl"
   node bench/decode-llamacpp.mjs "$model.gguf" "$PROMPT" "$NEW" "$THREADS" "$RUNS" >> "$WORK/decode.jsonl"
 done
+: > "$WORK/eval.jsonl"
+for parallel in ${PARALLEL:-}; do
+  tinyllama bf16
+  "${JAVA[@]}" dev.cocktail.bench.DecodeBench eval "$WORK/tinyllama-bf16" "${EXAMPLES:-16}" 64 "${NEW_EVAL:-32}" "$parallel" "$RUNS" >> "$WORK/eval.jsonl"
+  node bench/eval-llamacpp.mjs "$WORK/tinyllama-bf16.gguf" "${EXAMPLES:-16}" 64 "${NEW_EVAL:-32}" "$parallel" "$THREADS" "$RUNS" >> "$WORK/eval.jsonl"
+done
+[ -s "$WORK/eval.jsonl" ] && cat "$WORK/eval.jsonl"
 "${JAVA[@]}" -jar bench/target/benchmarks.jar StreamBench -t "$THREADS" -wi 1 -i 3 -w 2s -r 2s -rf json -rff "$WORK/stream.json" >&2
 node -e '
 const fs = require("fs");

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.DoubleSupplier;
 
 /**
  * Token generation on the TinyLlama-shaped random model of PrefillBench (bench/decode.sh runs it
@@ -40,24 +41,23 @@ public final class DecodeBench {
 
     static void run(Path dir, int prompt, int steps, int runs) {
         int[] ids = PrefillBench.ids(prompt);
-        double[] seconds = new double[runs];
-        int last = 0;
+        int last;
+        double[] seconds;
         try (Llama llama = Llama.load(ModelDir.resolve(dir.toString()))) {
             StepBuffers step = new StepBuffers(llama.config(), 1, true);
             int vocab = llama.config().vocabSize();
-            for (int r = -1; r < runs; r++) {
+            seconds = timed("cocktail " + dir.getFileName() + " decode", runs, () -> {
                 KvCache[] cache = {new KvCache(llama.config(), prompt + steps)};
                 llama.hidden(TokenBatch.of(List.of(Arrays.copyOf(ids, prompt - 1)), 0), cache[0]);
                 step.ids[0] = ids[prompt - 1];
                 long t0 = System.nanoTime();
                 for (int s = 0; s < steps; s++) {
                     llama.step(step, 1, cache);
-                    step.ids[0] = last = argmax(step.logits, vocab);
+                    step.ids[0] = argmax(step.logits, vocab);
                 }
-                double sec = (System.nanoTime() - t0) / 1e9;
-                if (r >= 0) seconds[r] = sec;
-                System.err.printf("cocktail %s decode run %d: %.2f s, %.1f tokens/s%n", dir.getFileName(), r, sec, steps / sec);
-            }
+                return (System.nanoTime() - t0) / 1e9;
+            });
+            last = step.ids[0];
         }
         double median = median(seconds);
         System.out.printf("{\"engine\":\"cocktail\",\"model\":\"%s\",\"prompt\":%d,\"new\":%d,\"threads\":%d,\"seconds\":%s,"
@@ -75,20 +75,29 @@ public final class DecodeBench {
             for (int i = 1; i < p.length; i++) p[i] = random.nextInt(3, PrefillModel.VOCAB);
             prompts.add(p);
         }
-        double[] seconds = new double[runs];
+        double[] seconds;
         try (Llama llama = Llama.load(ModelDir.resolve(dir.toString()))) {
-            for (int r = -1; r < runs; r++) {
+            seconds = timed("cocktail " + dir.getFileName() + " eval, parallel " + parallel, runs, () -> {
                 long t0 = System.nanoTime();
                 Generation.greedy(llama, prompts, steps, -1, parallel, i -> {});
-                double sec = (System.nanoTime() - t0) / 1e9;
-                if (r >= 0) seconds[r] = sec;
-                System.err.printf("cocktail %s eval run %d: %.2f s, %.2f examples/s%n", dir.getFileName(), r, sec, examples / sec);
-            }
+                return (System.nanoTime() - t0) / 1e9;
+            });
         }
         double median = median(seconds);
         System.out.printf("{\"engine\":\"cocktail\",\"model\":\"%s\",\"examples\":%d,\"prompt_max\":%d,\"new\":%d,\"parallel\":%d,"
                         + "\"seconds\":%s,\"median_s\":%.3f,\"examples_per_s\":%.3f}%n",
                 dir.getFileName(), examples, prompt, steps, parallel, Arrays.toString(seconds), median, examples / median);
+    }
+
+    /** A warm-up and then `runs` runs of body, which returns the seconds it timed; each logged to stderr. */
+    private static double[] timed(String label, int runs, DoubleSupplier body) {
+        double[] seconds = new double[runs];
+        for (int r = -1; r < runs; r++) {
+            double sec = body.getAsDouble();
+            if (r >= 0) seconds[r] = sec;
+            System.err.printf("%s run %d: %.2f s%n", label, r, sec);
+        }
+        return seconds;
     }
 
     private static int argmax(float[] v, int n) {
