@@ -1,6 +1,7 @@
 package dev.cocktail.tokenizer;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -21,7 +22,12 @@ import java.util.stream.IntStream;
  * the post-processor adds special tokens. Instances are immutable and safe to share between threads.
  */
 public final class Tokenizer {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Field names are neither interned nor canonicalized: a vocab's hundreds of thousands of tokens are
+     * field names seen once each, and String.intern of every one costs more than the rest of the parse.
+     */
+    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+            .disable(JsonFactory.Feature.INTERN_FIELD_NAMES).disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES).build());
 
     private final Normalizer normalizer;
     private final PreTokenizer preTokenizer;
