@@ -10,17 +10,12 @@ TOKENS=${1:-512}
 THREADS=${2:-2}
 RUNS=${3:-3}
 DTYPES=${DTYPES:-bf16 f32}
-WORK=bench/work
-mkdir -p "$WORK"
-[ -f bench/target/benchmarks.jar ] || mvn -B -q -ntp -Pbench -pl bench -am -DskipTests package
-[ -d "$WORK/node_modules/node-llama-cpp" ] || (cd "$WORK" && npm install --omit=optional node-llama-cpp@3.22.1 @node-llama-cpp/linux-x64@3.22.1)
-JAVA=("$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector -XX:ActiveProcessorCount="$THREADS" -Xmx6g
-      -cp bench/target/benchmarks.jar dev.cocktail.bench.PrefillBench)
+source bench/setup.sh
+JAVA=("${BENCH_JAVA[@]}" dev.cocktail.bench.PrefillBench)
 : > "$WORK/prefill.jsonl"
 for dtype in $DTYPES; do
   model="$WORK/tinyllama-$dtype"
-  [ -f "$model/model.safetensors" ] || "${JAVA[@]}" model "$model" "$dtype"
-  [ -f "$model.gguf" ] || "${JAVA[@]}" gguf "$model" "$model.gguf"
+  tinyllama "$dtype"
   "${JAVA[@]}" run "$model" "$TOKENS" "$RUNS" >> "$WORK/prefill.jsonl"
   node bench/prefill-llamacpp.mjs "$model.gguf" "$TOKENS" "$THREADS" "$RUNS" >> "$WORK/prefill.jsonl"
 done

@@ -29,12 +29,18 @@ public final class PrefillBench {
         }
     }
 
-    /** Times hidden states for every token plus the last token's logits, as llama.cpp's prompt processing does. */
-    static void run(Path dir, int tokens, int runs) {
+    /** The bench's prompt: bos, then ids uniform in [3, vocab) from a fixed seed. */
+    static int[] ids(int tokens) {
         int[] ids = new int[tokens];
         SplittableRandom random = new SplittableRandom(7);
         ids[0] = 1;
         for (int i = 1; i < tokens; i++) ids[i] = random.nextInt(3, PrefillModel.VOCAB);
+        return ids;
+    }
+
+    /** Times hidden states for every token plus the last token's logits, as llama.cpp's prompt processing does. */
+    static void run(Path dir, int tokens, int runs) {
+        int[] ids = ids(tokens);
         TokenBatch batch = TokenBatch.of(List.of(ids), 0);
         double[] seconds = new double[runs];
         float checksum = 0;
@@ -48,9 +54,7 @@ public final class PrefillBench {
                 System.err.printf("cocktail %s run %d: %.2f s%n", dir.getFileName(), r, s);
             }
         }
-        double[] sorted = seconds.clone();
-        Arrays.sort(sorted);
-        double median = runs % 2 == 1 ? sorted[runs / 2] : (sorted[runs / 2 - 1] + sorted[runs / 2]) / 2;
+        double median = DecodeBench.median(seconds);
         System.out.printf("{\"engine\":\"cocktail\",\"model\":\"%s\",\"tokens\":%d,\"threads\":%d,\"seconds\":%s,\"median_s\":%.3f,"
                         + "\"tokens_per_s\":%.2f,\"gflops\":%.1f,\"logit0\":%s}%n",
                 dir.getFileName(), tokens, Runtime.getRuntime().availableProcessors(), Arrays.toString(seconds), median,

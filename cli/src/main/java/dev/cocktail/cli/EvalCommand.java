@@ -28,6 +28,10 @@ final class EvalCommand implements Runnable {
     @Option(names = "--max-new-tokens", defaultValue = "16", description = "Tokens generated per input at most (default ${DEFAULT-VALUE}).")
     int maxNewTokens;
 
+    @Option(names = "--parallel", defaultValue = "8", paramLabel = "N",
+            description = "With --generate, examples decoded together, each weight read once per step for all of them; the output is the same for any N (default ${DEFAULT-VALUE}).")
+    int parallel;
+
     @Mixin
     BatchOptions batch;
 
@@ -41,8 +45,9 @@ final class EvalCommand implements Runnable {
     public void run() {
         BatchOptions b = batch.checked();
         if (maxNewTokens < 1) throw new CocktailException("--max-new-tokens must be at least 1, not " + maxNewTokens + ".");
+        if (parallel < 1) throw new CocktailException("--parallel must be at least 1, not " + parallel + ".");
         Evaluation.Result r = Evaluation.run(ModelDir.resolve(model), data, b.batchSize, b.maxLength, maxNewTokens, generate,
-                TerminalProgress.forTerminal());
+                parallel, TerminalProgress.forTerminal());
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             ObjectNode o = Json.MAPPER.createObjectNode();

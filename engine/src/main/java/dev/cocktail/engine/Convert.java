@@ -79,32 +79,38 @@ public final class Convert {
     /** BF16 is the top half of an F32: shift each 16-bit pattern up. */
     static void bf16ToF32(MemorySegment src, long offset, float[] dst, int dstPos, int n) {
         int i = 0;
-        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
-            IntVector wide = (IntVector) ShortVector.fromMemorySegment(S, src, offset + 2L * i, ByteOrder.LITTLE_ENDIAN)
-                    .convertShape(VectorOperators.S2I, I, 0);
-            wide.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, dstPos + i);
-        }
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) bf16Vector(src, offset + 2L * i).intoArray(dst, dstPos + i);
         for (; i < n; i++) dst[dstPos + i] = bf16ToF32(src.get(SHORT, offset + 2L * i));
     }
 
-    /**
-     * F16 widening by rebiasing: move exponent+mantissa up by 13 bits and multiply by 2^112,
-     * which is exact for normals and subnormals alike; Inf/NaN get the all-ones exponent.
-     */
+    /** F16 widened a whole vector at a time (see f16Vector). */
     static void f16ToF32(MemorySegment src, long offset, float[] dst, int dstPos, int n) {
-        final float rebias = Float.intBitsToFloat(0x77800000); // 2^112
         int i = 0;
-        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
-            IntVector h = (IntVector) ShortVector.fromMemorySegment(S, src, offset + 2L * i, ByteOrder.LITTLE_ENDIAN)
-                    .convertShape(VectorOperators.S2I, I, 0);
-            IntVector magnitude = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13);
-            IntVector sign = h.and(0x8000).lanewise(VectorOperators.LSHL, 16);
-            IntVector scaled = magnitude.reinterpretAsFloats().mul(rebias).reinterpretAsInts();
-            VectorMask<Integer> infNan = magnitude.compare(VectorOperators.GE, 0x0F800000);
-            IntVector special = magnitude.or(0x7F800000);
-            scaled.blend(special, infNan).or(sign).reinterpretAsFloats().intoArray(dst, dstPos + i);
-        }
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) f16Vector(src, offset + 2L * i).intoArray(dst, dstPos + i);
         for (; i < n; i++) dst[dstPos + i] = f16ToF32(src.get(SHORT, offset + 2L * i));
+    }
+
+    /** The BF16 values at byte offset `offset`, as many as FloatVector.SPECIES_PREFERRED has lanes, widened. */
+    public static FloatVector bf16Vector(MemorySegment src, long offset) {
+        IntVector wide = (IntVector) ShortVector.fromMemorySegment(S, src, offset, ByteOrder.LITTLE_ENDIAN)
+                .convertShape(VectorOperators.S2I, I, 0);
+        return wide.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    /**
+     * The F16 values at byte offset `offset`, widened by rebiasing: move exponent+mantissa up by 13 bits
+     * and multiply by 2^112, which is exact for normals and subnormals alike; Inf/NaN get the all-ones exponent.
+     */
+    public static FloatVector f16Vector(MemorySegment src, long offset) {
+        final float rebias = Float.intBitsToFloat(0x77800000); // 2^112
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(S, src, offset, ByteOrder.LITTLE_ENDIAN)
+                .convertShape(VectorOperators.S2I, I, 0);
+        IntVector magnitude = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13);
+        IntVector sign = h.and(0x8000).lanewise(VectorOperators.LSHL, 16);
+        IntVector scaled = magnitude.reinterpretAsFloats().mul(rebias).reinterpretAsInts();
+        VectorMask<Integer> infNan = magnitude.compare(VectorOperators.GE, 0x0F800000);
+        IntVector special = magnitude.or(0x7F800000);
+        return scaled.blend(special, infNan).or(sign).reinterpretAsFloats();
     }
 
     /** Round to nearest even on the dropped 16 bits; NaN keeps its top bits and is forced quiet. */

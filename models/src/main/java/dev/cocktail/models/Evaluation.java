@@ -9,8 +9,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalDouble;
+import java.util.function.IntConsumer;
 import java.util.function.ToDoubleFunction;
-import java.util.function.UnaryOperator;
 
 /**
  * How a decoder or a T5 does on {"input","output"} examples: the LM-Cocktail loss (batches of
@@ -23,8 +23,9 @@ public final class Evaluation {
     public record Result(String model, int examples, double loss, double perplexity, OptionalDouble accuracy,
                          List<String> generated) {}
 
+    /** `parallel`: how many examples a decoder decodes together (see Generation); a T5 decodes one at a time. */
     public static Result run(ModelDir dir, Path data, int batchSize, int maxLength, int maxNewTokens, boolean generate,
-                             Progress progress) {
+                             int parallel, Progress progress) {
         if (!dir.hasTokenizer()) throw new CocktailException(dir.name() + ": has no tokenizer.json, which evaluation needs.");
         Tokenizer tokenizer = Tokenizer.load(dir.path());
         List<Examples.Decoder> examples = Examples.decoder(data);
@@ -35,24 +36,32 @@ public final class Evaluation {
             try (T5 model = T5.load(dir)) {
                 return evaluate(dir.name(), examples, tokenizer, maxLength, generate, progress,
                         p -> Seq2SeqScoring.loss(model, prepared, batchSize, p),
-                        input -> Generation.greedy(model, input, maxNewTokens, eos));
+                        (inputs, done) -> {
+                            List<int[]> out = new ArrayList<>();
+                            for (int[] input : inputs) {
+                                out.add(Generation.greedy(model, input, maxNewTokens, eos));
+                                done.accept(out.size() - 1);
+                            }
+                            return out;
+                        });
             }
         }
         List<DecoderScoring.Prepared> prepared = DecoderScoring.prepare(examples, tokenizer, maxLength);
         try (Llama model = Llama.load(dir)) {
             return evaluate(dir.name(), examples, tokenizer, maxLength, generate, progress,
                     p -> DecoderScoring.loss(model, prepared, batchSize, p),
-                    prompt -> Generation.greedy(model, prompt, maxNewTokens, eos));
+                    (prompts, done) -> Generation.greedy(model, prompts, maxNewTokens, eos, parallel, done));
         }
     }
 
-    /**
-     * @param loss   the model's loss on the examples, advancing the progress per example
-     * @param greedy the ids generated for an input's ids (the prompt of a decoder, the encoder input of a T5)
-     */
+    /** The ids generated for each input's ids (a decoder's prompt, a T5's encoder input), telling `done` of each as it ends. */
+    private interface Greedy {
+        List<int[]> generate(List<int[]> inputs, IntConsumer done);
+    }
+
+    /** @param loss the model's loss on the examples, advancing the progress per example */
     private static Result evaluate(String name, List<Examples.Decoder> examples, Tokenizer tokenizer, int maxLength,
-                                   boolean generate, Progress progress, ToDoubleFunction<Progress> loss,
-                                   UnaryOperator<int[]> greedy) {
+                                   boolean generate, Progress progress, ToDoubleFunction<Progress> loss, Greedy greedy) {
         progress.start("loss of " + name, examples.size(), "examples");
         double l;
         try {
@@ -61,18 +70,21 @@ public final class Evaluation {
             progress.finish();
         }
         if (!generate) return new Result(name, examples.size(), l, Math.exp(l), OptionalDouble.empty(), List.of());
-        List<String> generated = new ArrayList<>();
-        int hits = 0;
+        List<int[]> inputs = new ArrayList<>();
+        for (Examples.Decoder e : examples) inputs.add(tokenizer.encode(e.input(), true, maxLength).ids());
+        List<int[]> outputs;
         progress.start("generating with " + name, examples.size(), "examples");
         try {
-            for (Examples.Decoder e : examples) {
-                String text = tokenizer.decode(greedy.apply(tokenizer.encode(e.input(), true, maxLength).ids()), true);
-                generated.add(text);
-                if (text.strip().equals(e.output())) hits++;
-                progress.advance(1);
-            }
+            outputs = greedy.generate(inputs, i -> progress.advance(1));
         } finally {
             progress.finish();
+        }
+        List<String> generated = new ArrayList<>();
+        int hits = 0;
+        for (int i = 0; i < examples.size(); i++) {
+            String text = tokenizer.decode(outputs.get(i), true);
+            generated.add(text);
+            if (text.strip().equals(examples.get(i).output())) hits++;
         }
         return new Result(name, examples.size(), l, Math.exp(l), OptionalDouble.of((double) hits / examples.size()), generated);
     }

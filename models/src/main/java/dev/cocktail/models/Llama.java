@@ -115,18 +115,74 @@ public final class Llama implements AutoCloseable {
 
     /**
      * With a cache, the batch is one sequence that continues the cached positions: its rows attend
-     * to the cache and to each other, and their keys and values join the cache.
+     * to the cache and to each other, and their keys and values join the cache. An empty cache takes
+     * the rows in one pass; a cache that holds positions already takes them one decoding step each.
      */
     public float[] hidden(TokenBatch batch, KvCache cache) {
         if (cache != null && batch.batch() != 1) throw new IllegalArgumentException("a cache continues one sequence, not " + batch.batch());
-        int past = cache == null ? 0 : cache.length();
-        int rows = batch.rows(), h = config.hiddenSize(), hd = config.headDim();
-        int qDim = config.heads() * hd, kvDim = config.kvHeads() * hd, inter = config.intermediateSize();
-        float[] x = new float[rows * h], y = new float[rows * h];
-        float[] q = new float[rows * qDim], k = new float[rows * kvDim], v = new float[rows * kvDim], att = new float[rows * qDim];
-        float[] gate = new float[rows * inter], up = new float[rows * inter];
+        if (cache != null && cache.length() > 0) return continued(batch.ids(), cache);
+        int rows = batch.rows();
+        StepBuffers b = new StepBuffers(config, rows, false);
+        embed(batch.ids(), rows, b.x);
+        Rope global = Rope.tables(config.rope(), 0, batch.seqLen());
+        Rope local = config.localRope() == null ? null : Rope.tables(config.localRope(), 0, batch.seqLen());
+        layers(b, rows, global, local, batch.seqLen(), batch, cache, null);
+        if (cache != null) cache.advance(rows);
+        return b.x;
+    }
+
+    /** The hidden states of rows that continue a cached sequence, a decoding step per row. */
+    private float[] continued(int[] ids, KvCache cache) {
+        int h = config.hiddenSize();
+        StepBuffers b = new StepBuffers(config, 1, false);
+        KvCache[] caches = {cache};
+        float[] out = new float[ids.length * h];
+        for (int r = 0; r < ids.length; r++) {
+            b.ids[0] = ids[r];
+            step(b, 1, caches);
+            System.arraycopy(b.x, 0, out, r * h, h);
+        }
+        return out;
+    }
+
+    /**
+     * One decoding step of `rows` sequences at once: row r's token b.ids[r] follows the positions of
+     * caches[r] (all of one capacity), and its key and value join them. Leaves the rows' final hidden
+     * states in b.x and, when b has room for them, their logits in b.logits. Every product runs
+     * through Kernels.matvec, so each row's bits are those it gets decoded alone.
+     */
+    public void step(StepBuffers b, int rows, KvCache[] caches) {
         for (int r = 0; r < rows; r++) {
-            int id = batch.ids()[r];
+            if (caches[r].stride() != caches[0].stride()) throw new IllegalArgumentException("caches of different capacities");
+            b.positions[r] = caches[r].length();
+        }
+        Rope global = rowTables(config.rope(), b.positions, rows, b.cos, b.sin);
+        Rope local = config.localRope() == null ? null : rowTables(config.localRope(), b.positions, rows, b.localCos, b.localSin);
+        embed(b.ids, rows, b.x);
+        layers(b, rows, global, local, rows, null, null, caches);
+        for (int r = 0; r < rows; r++) caches[r].advance(1);
+        if (b.logits != null) {
+            kernels.matvec(b.x, rows, lmHead, null, b.logits);
+            softcap(b.logits, rows * config.vocabSize());
+        }
+    }
+
+    /** RoPE tables with row r for position positions[r], as that position's own decoding step builds them. */
+    private static Rope rowTables(LlamaConfig.Rotary rotary, int[] positions, int rows, float[] cos, float[] sin) {
+        int half = rotary.dims() / 2;
+        for (int r = 0; r < rows; r++) {
+            Rope one = Rope.tables(rotary, positions[r], 1);
+            System.arraycopy(one.cos(), 0, cos, r * half, half);
+            System.arraycopy(one.sin(), 0, sin, r * half, half);
+        }
+        return new Rope(cos, sin, rotary.dims());
+    }
+
+    /** x[r] = the embedding of ids[r], for r < rows. */
+    private void embed(int[] ids, int rows, float[] x) {
+        int h = config.hiddenSize();
+        for (int r = 0; r < rows; r++) {
+            int id = ids[r];
             if (id < 0 || id >= config.vocabSize()) {
                 throw new CocktailException("token id " + id + " is outside the vocabulary of " + checkpoint.where()
                         + " (" + config.vocabSize() + " ids).");
@@ -136,48 +192,75 @@ public final class Llama implements AutoCloseable {
         if (embeddingScale != 1f) {
             for (int i = 0; i < rows * h; i++) x[i] *= embeddingScale;
         }
-        Rope global = Rope.tables(config.rope(), past, batch.seqLen());
-        Rope local = config.localRope() == null ? null : Rope.tables(config.localRope(), past, batch.seqLen());
+    }
+
+    /**
+     * The decoder layers and the final norm over b.x. Row r is at row r % ropeRows of the RoPE
+     * tables (local: Gemma 3's sliding layers, else null). Either a prefill (batch set: attention
+     * within the batch, whose keys and values also fill `prefill` when it is set) or a decoding step
+     * (caches set: row r attends over caches[r]).
+     */
+    private void layers(StepBuffers b, int rows, Rope global, Rope local, int ropeRows, TokenBatch batch, KvCache prefill,
+                        KvCache[] caches) {
+        boolean decoding = caches != null;
+        int h = config.hiddenSize(), hd = config.headDim(), kvDim = config.kvHeads() * hd, inter = config.intermediateSize();
+        float[] x = b.x, y = b.y, q = b.q, k = b.k, v = b.v, att = b.att, gate = b.gate, up = b.up;
         float eps = config.rmsNormEps();
         for (int i = 0; i < layers.size(); i++) {
             Layer l = layers.get(i);
             kernels.rmsnorm(x, y, rows, h, l.inputNorm(), eps);
-            kernels.matmul(y, rows, l.q(), l.qBias(), q);
-            kernels.matmul(y, rows, l.k(), l.kBias(), k);
-            kernels.matmul(y, rows, l.v(), l.vBias(), v);
+            products(decoding, y, rows, new Tensor[] {l.q(), l.k(), l.v()}, new float[][] {l.qBias(), l.kBias(), l.vBias()},
+                    new float[][] {q, k, v});
             if (l.qNorm() != null) {
                 kernels.rmsnorm(q, q, rows * config.heads(), hd, l.qNorm(), eps);
                 kernels.rmsnorm(k, k, rows * config.kvHeads(), hd, l.kNorm(), eps);
             }
             Rope rope = config.rotary(i) == config.rope() ? global : local;
-            kernels.rope(q, rows, batch.seqLen(), config.heads(), hd, rope.dims(), rope.cos(), rope.sin());
-            kernels.rope(k, rows, batch.seqLen(), config.kvHeads(), hd, rope.dims(), rope.cos(), rope.sin());
-            AttentionShape shape = new AttentionShape(batch.batch(), batch.seqLen(), batch.lengths(), config.heads(),
-                    config.kvHeads(), hd, config.attentionScale(), true, config.window(i), past, AttentionShape.Rows.PADDED,
-                    config.attentionSoftcap());
-            if (cache == null) {
-                kernels.attention(q, k, v, att, shape);
+            kernels.rope(q, rows, ropeRows, config.heads(), hd, rope.dims(), rope.cos(), rope.sin());
+            kernels.rope(k, rows, ropeRows, config.kvHeads(), hd, rope.dims(), rope.cos(), rope.sin());
+            AttentionShape shape = decoding
+                    ? new AttentionShape(b.ones.length, 1, b.ones, config.heads(), config.kvHeads(), hd, config.attentionScale(),
+                            true, config.window(i), 0, AttentionShape.Rows.PADDED, config.attentionSoftcap())
+                    : new AttentionShape(batch.batch(), batch.seqLen(), batch.lengths(), config.heads(), config.kvHeads(), hd,
+                            config.attentionScale(), true, config.window(i), 0, AttentionShape.Rows.PADDED, config.attentionSoftcap());
+            if (decoding) {
+                for (int r = 0; r < rows; r++) {
+                    caches[r].put(i, k, r * kvDim, v, r * kvDim, 1);
+                    b.keys[r] = caches[r].keys(i);
+                    b.values[r] = caches[r].values(i);
+                }
+                kernels.cachedAttention(q, att, rows, b.keys, b.values, caches[0].stride(), b.positions, shape);
             } else {
-                cache.put(i, k, v, rows);
-                kernels.attention(q, cache.keys(i), cache.values(i), att, shape);
+                kernels.attention(q, k, v, att, shape);
+                if (prefill != null) prefill.put(i, k, 0, v, 0, rows);
             }
-            kernels.matmul(att, rows, l.o(), l.oBias(), y);
+            products(decoding, att, rows, new Tensor[] {l.o()}, new float[][] {l.oBias()}, new float[][] {y});
             if (l.attentionOutNorm() != null) kernels.rmsnorm(y, y, rows, h, l.attentionOutNorm(), eps);
             kernels.add(x, y, rows * h);
             kernels.rmsnorm(x, y, rows, h, l.mlpNorm(), eps);
-            kernels.matmul(y, rows, l.gate(), l.gateBias(), gate);
-            kernels.matmul(y, rows, l.up(), l.upBias(), up);
+            products(decoding, y, rows, new Tensor[] {l.gate(), l.up()}, new float[][] {l.gateBias(), l.upBias()},
+                    new float[][] {gate, up});
             switch (config.activation()) {
                 case SILU -> kernels.swiglu(gate, up, rows * inter);
                 case GELU_TANH -> kernels.gegluTanh(gate, up, rows * inter);
             }
-            kernels.matmul(gate, rows, l.down(), l.downBias(), y);
+            products(decoding, gate, rows, new Tensor[] {l.down()}, new float[][] {l.downBias()}, new float[][] {y});
             if (l.mlpOutNorm() != null) kernels.rmsnorm(y, y, rows, h, l.mlpOutNorm(), eps);
             kernels.add(x, y, rows * h);
         }
         kernels.rmsnorm(x, x, rows, h, finalNorm, eps);
-        if (cache != null) cache.advance(rows);
-        return x;
+    }
+
+    /**
+     * outs[m] = x ws[m]^T (+ biases[m]): a decoding step's products in one job (each row's bits whatever
+     * the rows beside it), a prefill's each through the fastest kernel.
+     */
+    private void products(boolean decoding, float[] x, int rows, Tensor[] ws, float[][] biases, float[][] outs) {
+        if (decoding) {
+            kernels.matvec(x, rows, ws, biases, outs);
+        } else {
+            for (int m = 0; m < ws.length; m++) kernels.matmul(x, rows, ws[m], biases[m], outs[m]);
+        }
     }
 
     /** Logits [n x vocab] of every position of one sequence of n ids. */
@@ -192,11 +275,16 @@ public final class Llama implements AutoCloseable {
         for (int i = 0; i < rows.length; i++) System.arraycopy(hidden, rows[i] * h, picked, i * h, h);
         float[] logits = new float[rows.length * config.vocabSize()];
         kernels.matmul(picked, rows.length, lmHead, null, logits);
+        softcap(logits, logits.length);
+        return logits;
+    }
+
+    /** Gemma's final logit softcapping of logits[0..n), when the config has it. */
+    private void softcap(float[] logits, int n) {
         float cap = config.finalSoftcap();
         if (cap > 0) {
-            for (int i = 0; i < logits.length; i++) logits[i] = cap * (float) Math.tanh(logits[i] / cap);
+            for (int i = 0; i < n; i++) logits[i] = cap * (float) Math.tanh(logits[i] / cap);
         }
-        return logits;
     }
 
     @Override

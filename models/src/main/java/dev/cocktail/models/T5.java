@@ -158,8 +158,8 @@ public final class T5 implements AutoCloseable {
     }
 
     /** A cache of the decoder's self-attention keys and values for `capacity` positions. */
-    public KvCache newCache(int capacity) {
-        return new KvCache(decoder.size(), config.innerDim(), capacity);
+    public T5Cache newCache(int capacity) {
+        return new T5Cache(decoder.size(), config.innerDim(), capacity);
     }
 
     /**
@@ -168,7 +168,7 @@ public final class T5 implements AutoCloseable {
      * only, no padding mask: a target's padding comes after its real tokens. With a cache, the
      * batch is one sequence continuing the cached positions.
      */
-    public float[] decode(TokenBatch target, Memory memory, KvCache cache) {
+    public float[] decode(TokenBatch target, Memory memory, T5Cache cache) {
         if (target.batch() != memory.batch()) throw new IllegalArgumentException(target.batch() + " targets for " + memory.batch() + " inputs");
         if (cache != null && target.batch() != 1) throw new IllegalArgumentException("a cache continues one sequence, not " + target.batch());
         int past = cache == null ? 0 : cache.length(), rows = target.rows(), n = target.seqLen(), d = config.dModel();
@@ -232,7 +232,7 @@ public final class T5 implements AutoCloseable {
     }
 
     /** x += o(attention(LN(x))), the keys and values those of x's rows (after the cached ones). */
-    private void selfAttention(Block b, float[] x, int rows, BiasedAttention shape, KvCache cache, int layer, Scratch s) {
+    private void selfAttention(Block b, float[] x, int rows, BiasedAttention shape, T5Cache cache, int layer, Scratch s) {
         int d = config.dModel();
         Attention a = b.self();
         kernels.rmsnorm(x, s.normed(), rows, d, b.selfNorm(), config.layerNormEps());

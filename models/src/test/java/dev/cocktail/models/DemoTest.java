@@ -32,7 +32,7 @@ class DemoTest {
     @ParameterizedTest(name = "{0} on {1}")
     @MethodSource("modelsAndTasks")
     void evalLossAndGreedyAccuracyMatchTheTable(String model, String task) {
-        Evaluation.Result r = Evaluation.run(model(model), DEMO.resolve("eval").resolve(task + ".jsonl"), 2, 2048, 16, true,
+        Evaluation.Result r = Evaluation.run(model(model), DEMO.resolve("eval").resolve(task + ".jsonl"), 2, 2048, 16, true, 8,
                 Progress.NONE);
         JsonNode row = RESULTS.path("rows").path(model);
         assertEquals(200, r.examples());

@@ -1,5 +1,6 @@
 package dev.cocktail.models;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -64,6 +65,43 @@ class GenerationTest {
                         int[] out = Generation.greedy(llama, tok.encode(input, true).ids(), 16, 2);
                         assertEquals(samples.get(i).asText(), tok.decode(out, true), model + " " + task + " example " + i);
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * Prompts decoded together, more of them than places (so caches are reused), give each prompt the
+     * ids it gets decoded alone, on the demo models and every fixture family.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"llama/tiny-mha-f32", "llama/tiny-gqa-bf16", "llama/tiny-rope-llama3", "llama/tiny-sharded",
+            "llama/tiny-tied-f16", "cocktail-decoder/base", "demo:base", "demo:ft-sort", "decoders/tiny-gemma2",
+            "decoders/tiny-gemma3", "decoders/tiny-mistral-window", "decoders/tiny-phi3", "decoders/tiny-qwen3"})
+    void promptsDecodedTogetherGetTheIdsTheyGetAlone(String name) {
+        Path path = name.startsWith("demo:")
+                ? TestData.path("").getParent().resolve("examples").resolve("models").resolve(name.substring(5))
+                : TestData.path(name);
+        try (Llama model = Llama.load(ModelDir.resolve(path.toString()))) {
+            int vocab = model.config().vocabSize();
+            List<int[]> prompts = new java.util.ArrayList<>();
+            for (int p = 0; p < 7; p++) {
+                int[] ids = new int[1 + (p * 5) % 11];
+                ids[0] = 1;
+                for (int i = 1; i < ids.length; i++) ids[i] = 3 + (p * 131 + i * 37) % (vocab - 3);
+                prompts.add(ids);
+            }
+            // an eos that some continuations meet: the id the first prompt's third step picks
+            int eos = Generation.greedy(model, prompts.get(0), 3, -1)[2];
+            for (int maxNew : new int[] {1, 9}) {
+                List<int[]> alone = prompts.stream().map(p -> Generation.greedy(model, p, maxNew, eos)).toList();
+                for (int parallel : new int[] {3, 8}) {
+                    List<Integer> order = new java.util.ArrayList<>();
+                    List<int[]> together = Generation.greedy(model, prompts, maxNew, eos, parallel, order::add);
+                    for (int p = 0; p < prompts.size(); p++) {
+                        assertArrayEquals(alone.get(p), together.get(p), name + " prompt " + p + " parallel " + parallel);
+                    }
+                    assertEquals(prompts.size(), new java.util.HashSet<>(order).size(), "each prompt reported once");
                 }
             }
         }

@@ -80,6 +80,16 @@ final class Activations {
         return v.mul(tail.blend(tail.neg().add(1f), v.compare(VectorOperators.GE, 0f)));
     }
 
+    /** Attention scores x[from..to) to probabilities: scaled, softcapped when softcap > 0 (Gemma 2), softmax. */
+    static void probabilities(float[] x, int from, int to, float scale, float softcap) {
+        if (softcap > 0) {
+            softcap(x, from, to, scale, softcap);
+            softmax(x, from, to, 1f);
+        } else {
+            softmax(x, from, to, scale);
+        }
+    }
+
     /** x[from..to) = softmax(scale * x): x = scale * x, then exp(x - max) / sum exp(x - max). */
     static void softmax(float[] x, int from, int to, float scale) {
         FloatVector mv = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);

@@ -65,12 +65,7 @@ final class AttentionKernel {
                     int row = r * ld, from = Math.max(start[r], lo), to = Math.min(Math.max(end[r], from), hi);
                     java.util.Arrays.fill(scores, row + lo, row + from, 0f);
                     java.util.Arrays.fill(scores, row + to, row + hi, 0f);
-                    if (from < to && s.softcap() > 0) {
-                        Activations.softcap(scores, row + from, row + to, s.scale(), s.softcap());
-                        Activations.softmax(scores, row + from, row + to, 1f);
-                    } else if (from < to) {
-                        Activations.softmax(scores, row + from, row + to, s.scale());
-                    }
+                    if (from < to) Activations.probabilities(scores, row + from, row + to, s.scale(), s.softcap());
                 }
                 weightedValues(scores, ld, rows, lo, hi, kv, vals, v, base * kvStride + kvOff, kvStride, hd, out, qo, qStride);
             }

@@ -18,17 +18,23 @@ final class CpuKernels implements Kernels {
     private final float[][] weightScratch;
     private final float[][] keyScratch;
     private final float[][] scoreScratch;
+    private final byte[][] byteScratch;
 
     CpuKernels(int threads) {
         pool = new WorkerPool(threads);
         weightScratch = new float[threads][];
         keyScratch = new float[threads][];
         scoreScratch = new float[threads][];
+        byteScratch = new byte[threads][];
     }
 
     @Override
     public void matmul(float[] x, int rows, Tensor w, float[] bias, float[] out) {
-        if (w.rank() != 2) throw new CocktailException("tensor '" + w.name() + "' is not a matrix: " + w.shapeString() + ".");
+        if (rows < Gemm.ROWS) {
+            matvec(x, rows, w, bias, out);
+            return;
+        }
+        requireMatrix(w);
         int n = w.dim(0), k = w.dim(1);
         int blockCols = Gemm.blockCols(n, k, pool.size());
         int blocks = (n + blockCols - 1) / blockCols;
@@ -41,6 +47,41 @@ final class CpuKernels implements Kernels {
         } else {
             pool.run(blocks, body);
         }
+    }
+
+    @Override
+    public void matvec(float[] x, int rows, Tensor w, float[] bias, float[] out) {
+        matvec(x, rows, new Tensor[] {w}, new float[][] {bias}, new float[][] {out});
+    }
+
+    /**
+     * The weight rows of all the matrices, in whole MatVec groups, cut into contiguous ranges, four per
+     * worker, taken as they come: one job for the products that share an input.
+     */
+    @Override
+    public void matvec(float[] x, int rows, Tensor[] ws, float[][] biases, float[][] outs) {
+        int[] firstGroup = new int[ws.length + 1];
+        long work = 0;
+        for (int m = 0; m < ws.length; m++) {
+            requireMatrix(ws[m]);
+            firstGroup[m + 1] = firstGroup[m] + (ws[m].dim(0) + MatVec.GROUP - 1) / MatVec.GROUP;
+            work += (long) rows * ws[m].dim(0) * ws[m].dim(1);
+        }
+        int groups = firstGroup[ws.length], parts = work < PARALLEL_WORK ? 1 : Math.min(groups, 4 * pool.size());
+        pool.run(parts, (task, worker) -> {
+            int g0 = (int) ((long) groups * task / parts), g1 = (int) ((long) groups * (task + 1) / parts);
+            for (int m = 0; m < ws.length; m++) {
+                int from = Math.max(g0, firstGroup[m]), to = Math.min(g1, firstGroup[m + 1]);
+                if (from >= to) continue;
+                int n = ws[m].dim(0);
+                MatVec.rows(x, rows, ws[m], (from - firstGroup[m]) * MatVec.GROUP, Math.min(n, (to - firstGroup[m]) * MatVec.GROUP),
+                        biases[m], outs[m], bytes(worker, MatVec.scratchBytes(ws[m])));
+            }
+        });
+    }
+
+    private static void requireMatrix(Tensor w) {
+        if (w.rank() != 2) throw new CocktailException("tensor '" + w.name() + "' is not a matrix: " + w.shapeString() + ".");
     }
 
     @Override
@@ -94,6 +135,22 @@ final class CpuKernels implements Kernels {
                 task % s.heads(), scratch(scoreScratch, worker, s.keyRows())));
     }
 
+    @Override
+    public void cachedAttention(float[] q, float[] out, int rows, float[][] keys, float[][] values, int stride, int[] positions,
+                                AttentionShape s) {
+        int tasks = rows * s.kvHeads();
+        WorkerPool.Body body = (task, worker) -> {
+            int r = task / s.kvHeads();
+            CachedAttention.group(q, out, r, task % s.kvHeads(), keys[r], values[r], stride, positions[r], s,
+                    scratch(scoreScratch, worker, stride));
+        };
+        if ((long) rows * s.heads() * s.headDim() * stride < PARALLEL_WORK) {
+            for (int t = 0; t < tasks; t++) body.run(t, 0);
+        } else {
+            pool.run(tasks, body);
+        }
+    }
+
     private interface Range {
         void run(int from, int to);
     }
@@ -102,6 +159,13 @@ final class CpuKernels implements Kernels {
     private void byRows(int rows, int width, Range body) {
         int parts = (long) rows * width < PARALLEL_WORK ? 1 : Math.min(rows, 4 * pool.size());
         pool.run(parts, (task, worker) -> body.run((int) ((long) rows * task / parts), (int) ((long) rows * (task + 1) / parts)));
+    }
+
+    /** The worker's byte scratch, at least `size` long. */
+    private byte[] bytes(int worker, int size) {
+        byte[] a = byteScratch[worker];
+        if (a == null || a.length < size) byteScratch[worker] = a = new byte[size];
+        return a;
     }
 
     /** The worker's scratch array of that kind, at least `size` long. */

@@ -14,7 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
  * in L2), over each panel (kept in L1) in register tiles of ROWS tokens x PANEL columns: the tile's
  * 12 accumulators take, per k, two vector loads of the panel and six broadcasts of x, and are
  * stored as whole vectors: the outer-product form of BLIS and MLAS, with no horizontal sums.
- * Fewer than ROWS tokens (decoding) take dot products instead, which read each weight once too.
+ * Fewer than ROWS tokens (decoding) go to MatVec instead, which reads each weight once too.
  */
 final class Gemm {
     private Gemm() {}
@@ -62,7 +62,7 @@ final class Gemm {
     }
 
     /**
-     * Computes out[t, n0..n1) (+ bias) for every t < rows, with scratch of scratchFloats(n1 - n0, k)
+     * Computes out[t, n0..n1) (+ bias) for every t < rows (at least ROWS), with scratch of scratchFloats(n1 - n0, k)
      * floats. The first K slice stores (with the bias), the others add.
      */
     static void block(float[] x, int rows, Tensor w, int n0, int n1, float[] bias, float[] out, float[] scratch) {
@@ -71,16 +71,6 @@ final class Gemm {
         for (int c0 = 0; c0 < k; c0 += slice) {
             int kc = Math.min(slice, k - c0);
             float[] b = c0 == 0 ? bias : null;
-            if (rows < ROWS) {
-                for (int j = n0; j < n1; j++) {
-                    w.toF32((long) j * k + c0, scratch, row, kc);
-                    for (int t = 0; t < rows; t++) {
-                        float v = dot(x, t * k + c0, scratch, row, kc);
-                        out[t * n + j] = c0 == 0 ? (b == null ? v : v + b[j]) : out[t * n + j] + v;
-                    }
-                }
-                continue;
-            }
             pack(w, n0, n1, c0, kc, scratch, row);
             for (int m0 = 0; m0 < rows; m0 += MC) {
                 int m1 = Math.min(rows, m0 + MC);

@@ -21,6 +21,16 @@ public interface Kernels {
      */
     void matmul(float[] x, int rows, Tensor w, float[] bias, float[] out);
 
+    /**
+     * matmul for a few rows (decoding's tokens), each output row computed alone in an order that
+     * depends neither on `rows` nor on the threads, so that a token decoded beside others gets the
+     * bits it gets alone; every weight is read from memory once per call.
+     */
+    void matvec(float[] x, int rows, Tensor w, float[] bias, float[] out);
+
+    /** matvec of several matrices on the same input at once: outs[m] = x ws[m]^T (+ biases[m]). */
+    void matvec(float[] x, int rows, Tensor[] ws, float[][] biases, float[][] outs);
+
     /** Each row of dim: out = x / sqrt(mean(x^2) + eps) * weight (out may be x). */
     void rmsnorm(float[] x, float[] out, int rows, int dim, float[] weight, float eps);
 
@@ -62,4 +72,18 @@ public interface Kernels {
      * v [batch * keyRows x heads*headDim]; see BiasedAttention.
      */
     void attention(float[] q, float[] k, float[] v, float[] out, BiasedAttention shape);
+
+    /** Floats between the rows of a decoding cache of `capacity` positions (see cachedAttention). */
+    static int cacheStride(int capacity) {
+        return CachedAttention.stride(capacity);
+    }
+
+    /**
+     * Attention of `rows` query rows (q and out [rows x heads*headDim]), row r being the newest position,
+     * positions[r], of its own sequence, over that sequence's cache: keys[r] and values[r] are
+     * [kvHeads*headDim x stride], dimension c of position p at c * stride + p, and hold positions
+     * 0..positions[r]. Causal, with the heads, scale and window of `shape` (its batch and lengths unused).
+     */
+    void cachedAttention(float[] q, float[] out, int rows, float[][] keys, float[][] values, int stride, int[] positions,
+                         AttentionShape shape);
 }
