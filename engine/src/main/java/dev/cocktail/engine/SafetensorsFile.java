@@ -62,7 +62,7 @@ public final class SafetensorsFile implements AutoCloseable {
             throw new CocktailException(name + ": no such file.");
         } catch (IOException e) {
             closeQuietly(arena, ch);
-            throw new CocktailException(name + ": cannot be read (" + e.getMessage() + ").", e);
+            throw new CocktailException(name + ": cannot be read (" + CocktailException.reason(e) + ").", e);
         } catch (RuntimeException e) {
             closeQuietly(arena, ch);
             throw e;
@@ -105,7 +105,7 @@ public final class SafetensorsFile implements AutoCloseable {
         try {
             channel.close();
         } catch (IOException e) {
-            throw new CocktailException(path + ": cannot be closed (" + e.getMessage() + ").", e);
+            throw new CocktailException(path + ": cannot be closed (" + CocktailException.reason(e) + ").", e);
         }
     }
 }

@@ -50,7 +50,7 @@ public record MergekitConfig(Method method, String baseModel, List<Slice> slices
         } catch (NoSuchFileException e) {
             throw new CocktailException(file + ": no such file.");
         } catch (IOException e) {
-            throw new CocktailException(file + ": cannot be read (" + e.getMessage() + ").", e);
+            throw new CocktailException(file + ": cannot be read (" + CocktailException.reason(e) + ").", e);
         }
         return parse(text, file.toString());
     }

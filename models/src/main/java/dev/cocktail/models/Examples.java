@@ -67,7 +67,7 @@ public final class Examples {
         } catch (NoSuchFileException e) {
             throw new CocktailException(file + ": no such file.");
         } catch (IOException e) {
-            throw new CocktailException(file + ": cannot be read (" + e.getMessage() + ").", e);
+            throw new CocktailException(file + ": cannot be read (" + CocktailException.reason(e) + ").", e);
         }
         List<Located> out = new ArrayList<>();
         if (text.stripLeading().startsWith("[")) {
