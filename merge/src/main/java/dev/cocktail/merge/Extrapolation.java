@@ -27,7 +27,7 @@ public final class Extrapolation {
     public static void extrapolate(Request r, Progress progress, String version) {
         int k = r.models().size();
         if (k == 0) throw new CocktailException("extrapolate needs at least one fine-tuned model besides --base.");
-        if (!Double.isFinite(r.alpha())) throw new CocktailException("--alpha must be a number, got " + r.alpha() + ".");
+        if (!Float.isFinite((float) r.alpha())) throw new CocktailException("--alpha must be a finite float32 number, got " + r.alpha() + ".");
         double[] weights = r.weights();
         if (weights == null) {
             weights = new double[k];
@@ -36,14 +36,13 @@ public final class Extrapolation {
         if (weights.length != k) {
             throw new CocktailException("got " + weights.length + " weights for " + k + " models; give one weight per model.");
         }
+        float[] w = Mix.finite(weights);
         double sum = 0;
         for (double x : weights) sum += x;
         if (Math.abs(sum - 1) > 1e-3) throw new CocktailException("the weights sum to " + sum + ", not 1.");
         List<String> names = new ArrayList<>();
         names.add(r.base());
         names.addAll(r.models());
-        float[] w = new float[k];
-        for (int i = 0; i < k; i++) w[i] = (float) weights[i];
         try (OpenModels m = OpenModels.open(names)) {
             DType dtype = r.dtype() == null ? m.mainDtype(1) : r.dtype();
             List<PlannedTensor> plan = MergePlan.sameTensors(m, 1, extrapolated(w, (float) r.alpha()), r.dtype());

@@ -32,8 +32,9 @@ public final class Mix {
         if (r.weights().length != r.models().size()) {
             throw new CocktailException("got " + r.weights().length + " weights for " + r.models().size() + " models; give one weight per model.");
         }
+        float[] w = finite(r.weights());
         double sum = 0;
-        for (double w : r.weights()) sum += w;
+        for (double x : r.weights()) sum += x;
         if (!r.allowUnnormalized() && Math.abs(sum - 1) > 1e-3) {
             throw new CocktailException("the weights sum to " + sum + ", not 1; fix them or pass --allow-unnormalized.");
         }
@@ -42,8 +43,6 @@ public final class Mix {
         }
         List<String> names = new ArrayList<>(r.models());
         if (r.finetuned() != null) names.add(r.finetuned());
-        float[] w = new float[r.weights().length];
-        for (int i = 0; i < w.length; i++) w[i] = (float) r.weights()[i];
         TensorMerge merge = r.finetuned() == null ? weightedSum(w) : twoStep(w, (float) r.alpha());
         try (OpenModels m = OpenModels.open(names)) {
             DType dtype = r.dtype() == null ? m.mainDtype(0) : r.dtype();
@@ -61,6 +60,16 @@ public final class Mix {
                             m, roles, settings, null, version));
             MergeDriver.run(new MergeJob(plan, files, r.output(), m.paths(), 0), progress);
         }
+    }
+
+    /** The weights in float32, each checked to be a number there (NaN passed the sum check; 1e39 is infinite in float32). */
+    static float[] finite(double[] weights) {
+        float[] w = new float[weights.length];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) weights[i];
+            if (!Float.isFinite(w[i])) throw new CocktailException("weight " + (i + 1) + " is " + weights[i] + ", not a finite float32 number.");
+        }
+        return w;
     }
 
     /** acc = w0*x0; acc = acc + w_i*x_i, in model order. */
