@@ -76,11 +76,16 @@ public final class Cocktail implements Runnable {
         try {
             return cl.execute(args);
         } catch (Throwable e) { // an Error: picocli's handler above sees exceptions only
-            if (Arrays.asList(args).contains("--verbose")) e.printStackTrace(err);
-            err.println("cocktail: " + describe(e));
-            err.flush();
-            return EXIT_BAD_INPUT;
+            return failed(e, Arrays.asList(args).contains("--verbose"), err);
         }
+    }
+
+    /** An Error reaches the user as one sentence with status 2 (the trace only with --verbose). */
+    static int failed(Throwable e, boolean verbose, PrintWriter err) {
+        if (verbose) e.printStackTrace(err);
+        err.println("cocktail: " + describe(e));
+        err.flush();
+        return EXIT_BAD_INPUT;
     }
 
     private static boolean userError(Throwable ex) {
