@@ -141,4 +141,54 @@ class ReliabilityTest {
         assertTrue(err.contains("No space left on device"), err);
         assertEquals("", listing.strip(), "nothing left on the full disk");
     }
+
+    /**
+     * bin/cocktail as installed: the launcher and its directives beside a cli/target/cocktail.jar
+     * that runs the classes under test (its manifest's Class-Path names this test's classpath).
+     */
+    static Path launcher(Path dir) throws IOException {
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        Path repoBin = CliRun.testdata("").getParent().resolve("bin");
+        Files.copy(repoBin.resolve("cocktail"), bin.resolve("cocktail"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        Files.copy(repoBin.resolve("jit-directives.json"), bin.resolve("jit-directives.json"));
+        java.util.jar.Manifest manifest = new java.util.jar.Manifest();
+        java.util.jar.Attributes main = manifest.getMainAttributes();
+        main.put(java.util.jar.Attributes.Name.MANIFEST_VERSION, "1.0");
+        main.put(java.util.jar.Attributes.Name.MAIN_CLASS, Cocktail.class.getName());
+        main.put(java.util.jar.Attributes.Name.CLASS_PATH, String.join(" ", Stream.of(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+                .map(e -> Path.of(e).toAbsolutePath().toUri().toString()).toList()));
+        Path jar = Files.createDirectories(dir.resolve("cli/target")).resolve("cocktail.jar");
+        try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar), manifest)) {
+            // the manifest is the whole jar
+        }
+        return bin.resolve("cocktail");
+    }
+
+    /** Whether a process still runs with `marker` on its command line (the JVM a launcher left behind). */
+    static boolean running(String marker) {
+        return ProcessHandle.allProcesses().anyMatch(h -> h.isAlive() && h.info().commandLine().map(c -> c.contains(marker)).orElse(false));
+    }
+
+    /** SIGTERM and SIGINT to bin/cocktail killed only bash; the JVM went on and wrote the model (issue 20). */
+    @Test
+    void signalsToTheLauncherReachTheJvm(@TempDir Path tmp) throws Exception {
+        Path cocktail = launcher(tmp.resolve("install"));
+        Path work = Files.createDirectories(tmp.resolve("work"));
+        for (String signal : List.of("TERM", "INT")) {
+            Path out = work.resolve("by-" + signal);
+            List<String> cmd = new ArrayList<>(List.of(cocktail.toString()));
+            cmd.addAll(List.of(mix(out)));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            Path staging = null;
+            for (long until = System.nanoTime() + 60_000_000_000L; staging == null && p.isAlive() && System.nanoTime() < until; Thread.sleep(5)) {
+                staging = siblings(work).stream().filter(n -> n.startsWith(".by-" + signal + ".cocktail-partial-")).findFirst().map(work::resolve).orElse(null);
+            }
+            assertTrue(staging != null && p.isAlive(), "the merge must be under way when the signal comes");
+            new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start().waitFor();
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the launcher ends");
+            for (long until = System.nanoTime() + 10_000_000_000L; running(out.toString()) && System.nanoTime() < until; ) Thread.sleep(50);
+            assertTrue(!running(out.toString()), "no JVM goes on after SIGAGAIN".replace("AGAIN", signal));
+            assertEquals(List.of(), siblings(work), "SIG" + signal + " leaves no model and no partial directory");
+        }
+    }
 }
