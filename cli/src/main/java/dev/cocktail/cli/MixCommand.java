@@ -60,9 +60,10 @@ final class MixCommand implements Runnable {
         if ((weights == null) == (data == null)) throw new CocktailException("give either --weights W1,W2,... or --data FILE, not both or neither.");
         if ((finetuned == null) != (alpha == null)) throw new CocktailException("--finetuned and --alpha go together.");
         DType d = dtype == null ? null : DType.fromOption(dtype);
-        List<Path> inputs = new ArrayList<>();
-        for (String m : models) inputs.add(ModelDir.resolve(m).path());
-        if (finetuned != null) inputs.add(ModelDir.resolve(finetuned).path());
+        List<ModelDir> dirs = models.stream().map(ModelDir::resolve).toList();
+        ModelDir tuned = finetuned == null ? null : ModelDir.resolve(finetuned);
+        List<Path> inputs = new ArrayList<>(dirs.stream().map(ModelDir::path).toList());
+        if (tuned != null) inputs.add(tuned.path());
         if (data != null) inputs.add(data);
         target.checkBeforeWork(inputs, report);
         PrintWriter out = spec.commandLine().getOut();
@@ -70,7 +71,7 @@ final class MixCommand implements Runnable {
         ObjectNode reportJson;
         double[] w = weights;
         if (data != null) {
-            Scoring.Result scored = Scoring.score(models.stream().map(ModelDir::resolve).toList(), data, scoring.toOptions(), progress);
+            Scoring.Result scored = Scoring.score(dirs, data, scoring.toOptions(), progress);
             ScoreReport.table(out, scored);
             out.flush();
             w = ScoreReport.weights(scored);
@@ -78,7 +79,8 @@ final class MixCommand implements Runnable {
         } else {
             reportJson = ScoreReport.json(models, null, weights, null);
         }
-        Mix.mix(new Mix.Request(models, w, allowUnnormalized, finetuned, alpha == null ? 0 : alpha, d, target.toOutput()),
+        Mix.mix(new Mix.Request(dirs, w, allowUnnormalized, tuned,
+                        alpha == null ? 0 : alpha, d, target.toOutput()),
                 progress, Cocktail.version());
         if (report != null) ScoreReport.write(report, reportJson);
         out.println("wrote " + target.output);

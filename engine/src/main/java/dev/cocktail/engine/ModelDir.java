@@ -107,6 +107,11 @@ public record ModelDir(Path path, String name) {
         return o;
     }
 
+    /** The row of the table of architectures for config.json; family OTHER without one. */
+    public Architecture architecture() {
+        return hasConfig() ? Architecture.of(config()) : Architecture.other("");
+    }
+
     public boolean hasTokenizer() {
         return Files.isRegularFile(path.resolve("tokenizer.json"));
     }

@@ -48,6 +48,11 @@ public record MergekitConfig(Method method, String baseModel, List<Slice> slices
     private static final Set<String> SOURCE = Set.of("model", "layer_range", "parameters");
     private static final int MAX_BYTES = 1 << 20;
 
+    /** Whether the method merges from the recipe's base model (which comes first among the inputs). */
+    boolean usesBase() {
+        return baseModel != null && method.usesBase();
+    }
+
     public static MergekitConfig read(Path file) {
         String text;
         try (InputStream in = Files.newInputStream(file)) {

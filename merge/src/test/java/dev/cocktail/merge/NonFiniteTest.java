@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cocktail.engine.CocktailException;
+import dev.cocktail.engine.ModelDir;
 import dev.cocktail.engine.Progress;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,11 +20,11 @@ class NonFiniteTest {
     @TempDir
     Path tmp;
 
-    List<String> twoModels() throws IOException {
+    List<ModelDir> twoModels() throws IOException {
         Map<String, float[]> base = TinyModels.random(1, null, 0);
         TinyModels.write(tmp.resolve("in/base"), base);
         TinyModels.write(tmp.resolve("in/a"), TinyModels.random(2, base, 0.1));
-        return List.of(tmp.resolve("in/base").toString(), tmp.resolve("in/a").toString());
+        return List.of(ModelDir.resolve(tmp.resolve("in/base").toString()), ModelDir.resolve(tmp.resolve("in/a").toString()));
     }
 
     Output out() {
@@ -39,7 +40,7 @@ class NonFiniteTest {
     /** NaN passed the sum check: Math.abs(NaN - 1) > 1e-3 is false. */
     @Test
     void mixWeightsAreFiniteNumbers() throws IOException {
-        List<String> models = twoModels();
+        List<ModelDir> models = twoModels();
         String m = refused(() -> Mix.mix(new Mix.Request(models, new double[] {Double.NaN, 1}, false, null, 0, null, out()), Progress.NONE, "t"));
         assertTrue(m.contains("weight 1 is NaN"), m);
         m = refused(() -> Mix.mix(new Mix.Request(models, new double[] {1e39, 0}, true, null, 0, null, out()), Progress.NONE, "t"));
@@ -48,7 +49,7 @@ class NonFiniteTest {
 
     @Test
     void extrapolationAlphaAndWeightsAreFiniteInFloat32() throws IOException {
-        List<String> models = twoModels();
+        List<ModelDir> models = twoModels();
         String m = refused(() -> Extrapolation.extrapolate(new Extrapolation.Request(models.get(0), List.of(models.get(1)), 1e39, null, null, out()),
                 Progress.NONE, "t"));
         assertTrue(m.contains("--alpha must be a finite float32 number"), m);
@@ -59,9 +60,9 @@ class NonFiniteTest {
 
     @Test
     void aLinearRecipeWhoseWeightsSumToZeroIsRefused() throws IOException {
-        List<String> models = twoModels();
-        Path recipe = Files.writeString(tmp.resolve("r.yml"), "models:\n  - {model: " + models.get(0) + ", parameters: {weight: 1}}\n"
-                + "  - {model: " + models.get(1) + ", parameters: {weight: -1}}\nmerge_method: linear\n");
+        List<ModelDir> models = twoModels();
+        Path recipe = Files.writeString(tmp.resolve("r.yml"), "models:\n  - {model: " + models.get(0).path() + ", parameters: {weight: 1}}\n"
+                + "  - {model: " + models.get(1).path() + ", parameters: {weight: -1}}\nmerge_method: linear\n");
         String m = refused(() -> MergekitMerge.merge(new MergekitMerge.Request(recipe, out(), 42), Progress.NONE, "t"));
         assertTrue(m.contains("linear: the weights sum to 0.0, which normalize divides by"), m);
     }
