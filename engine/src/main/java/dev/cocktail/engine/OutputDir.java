@@ -16,6 +16,8 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Collection;
 import java.util.HexFormat;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -36,8 +38,13 @@ public final class OutputDir implements AutoCloseable {
     private final Path lock;
     private final boolean force;
     private final Thread cleanupOnSignal;
-    /** What must stop writing into staging before a signal's cleanup removes it. */
-    private volatile Runnable stopWriting = () -> {};
+    /**
+     * Held by every step that writes into staging and by a signal's cleanup: the cleanup waits for
+     * the step under way, and no step starts after it, so no thread creates a file (or the
+     * directory again) while or after the cleanup removes it.
+     */
+    private final ReentrantLock writing = new ReentrantLock();
+    private volatile boolean signalled;
     private boolean committed;
 
     private OutputDir(Path target, Path staging, Path lock, boolean force) {
@@ -46,7 +53,13 @@ public final class OutputDir implements AutoCloseable {
         this.lock = lock;
         this.force = force;
         this.cleanupOnSignal = new Thread(() -> {
-            stopWriting.run();
+            signalled = true;
+            try {
+                // a step is one slice or file, written in well under this; past it, remove anyway
+                writing.tryLock(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             deleteQuietly(staging);
             deleteLock(lock);
         }, "cocktail-cleanup");
@@ -108,12 +121,15 @@ public final class OutputDir implements AutoCloseable {
         }
     }
 
-    /**
-     * Runs `stop` before a signal's cleanup removes the staging directory, so that no thread goes
-     * on creating files in it (and the directory with them) while it is removed.
-     */
-    public void stopWritingOnSignal(Runnable stop) {
-        stopWriting = stop;
+    /** Runs a step that writes into the staging directory (or commits it), unless a signal is removing it. */
+    public void write(Runnable step) {
+        writing.lock();
+        try {
+            if (signalled) throw new CocktailException("stopped by a signal; " + target + " was not written.");
+            step.run();
+        } finally {
+            writing.unlock();
+        }
     }
 
     /** Where the files go until commit. */
@@ -127,6 +143,10 @@ public final class OutputDir implements AutoCloseable {
 
     /** Forces the staged files to disk and renames the directory into place (replacing the old one under --force). */
     public void commit() {
+        write(this::moveIntoPlace);
+    }
+
+    private void moveIntoPlace() {
         try {
             try (DirectoryStream<Path> files = Files.newDirectoryStream(staging)) {
                 for (Path f : files) fsync(f);

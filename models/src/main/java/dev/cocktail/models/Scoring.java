@@ -95,6 +95,10 @@ public final class Scoring {
             return loss.getAsDouble();
         } catch (CocktailException e) {
             throw new CocktailException(model.name() + ": " + e.getMessage(), e);
+        } catch (InternalError e) {
+            // a fault reading the memory map: its file was truncated after it was mapped
+            if (e.getMessage() == null || !e.getMessage().contains("unsafe memory access")) throw e;
+            throw new CocktailException(model.name() + ": its weights changed or were truncated while they were read.", e);
         }
     }
 
