@@ -126,4 +126,29 @@ class CarelessUserTest {
             assertTrue(verbose.toString().contains("\tat "), "--verbose keeps the trace");
         }
     }
+
+    /** inspect --check lists the tensors holding NaN or infinity (issue 20, point 3), status 2 when any does. */
+    @Test
+    void inspectCheckFindsNonFiniteValues() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("nan"));
+        for (String f : List.of("config.json", "model.safetensors")) Files.copy(CliRun.testdata("llama/tiny-mha-f32/" + f), dir.resolve(f));
+        CliRun clean = CliRun.of("inspect", "--check", dir.toString());
+        assertEquals(0, clean.status(), clean.err());
+        assertTrue(clean.out().contains("check         no NaN or infinity"), clean.out());
+        long at;
+        try (dev.cocktail.engine.Checkpoint c = dev.cocktail.engine.Checkpoint.open(dir)) {
+            at = c.require("model.norm.weight").position();
+        }
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(dir.resolve("model.safetensors"),
+                java.nio.file.StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            ch.write(b.putFloat(Float.NaN).putFloat(Float.NEGATIVE_INFINITY).flip(), at);
+        }
+        CliRun found = CliRun.of("inspect", "--check", dir.toString());
+        assertEquals(2, found.status(), found.err());
+        assertTrue(found.out().contains("check         1 tensors hold NaN or infinity"), found.out());
+        assertTrue(found.out().matches("(?s).*model\\.norm\\.weight +1 NaN, 1 infinite\n.*"), found.out());
+        CliRun json = CliRun.of("inspect", "--check", "--json", dir.toString());
+        assertTrue(json.out().contains("\"non_finite\":[{\"tensor\":\"model.norm.weight\",\"nan\":1,\"infinite\":1}]"), json.out());
+    }
 }

@@ -83,6 +83,10 @@ public final class MergeDriver {
                         }
                         first = last;
                     } while (first < tj.chunks());
+                    if (tj.nonFiniteInput()) {
+                        progress.warn("an input's " + p.name() + " holds NaN or infinity, and so does the merged one"
+                                + " (cocktail inspect --check MODEL lists them).");
+                    }
                 }
                 w.queue.put(Item.END);
                 wt.join();

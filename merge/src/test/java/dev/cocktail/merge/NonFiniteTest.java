@@ -1,5 +1,6 @@
 package dev.cocktail.merge;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -65,5 +66,38 @@ class NonFiniteTest {
                 + "  - {model: " + models.get(1).path() + ", parameters: {weight: -1}}\nmerge_method: linear\n");
         String m = refused(() -> MergekitMerge.merge(new MergekitMerge.Request(recipe, out(), 42), Progress.NONE, "t"));
         assertTrue(m.contains("linear: the weights sum to 0.0, which normalize divides by"), m);
+    }
+
+    /** Weights each finite whose products are not: the merge stops at the first chunk that overflows, naming the tensor. */
+    @Test
+    void aTensorThatOverflowsFromFiniteInputsStopsTheMerge() throws IOException {
+        List<ModelDir> models = twoModels();
+        String m = refused(() -> Mix.mix(new Mix.Request(models, new double[] {3e38, 3e38}, true, null, 0, null, out()), Progress.NONE, "t"));
+        assertTrue(m.matches("merging model\\.\\S+ gives -?Infinity at element \\d+ from finite inputs: .*"), m);
+    }
+
+    /** A NaN already in an input goes through (a merge does not repair models), with a warning naming the tensor. */
+    @Test
+    void aNaNInAnInputIsKeptAndWarnedAbout() throws IOException {
+        Map<String, float[]> base = TinyModels.random(1, null, 0);
+        Map<String, float[]> a = TinyModels.random(2, base, 0.1);
+        a.get("model.norm.weight")[3] = Float.NaN;
+        TinyModels.write(tmp.resolve("in/base"), base);
+        TinyModels.write(tmp.resolve("in/a"), a);
+        List<String> warnings = new java.util.ArrayList<>();
+        Progress recording = new Progress() {
+            public void start(String task, long total, String unit) {}
+            public void advance(long units) {}
+            public void finish() {}
+            @Override
+            public void warn(String message) {
+                warnings.add(message);
+            }
+        };
+        Mix.mix(new Mix.Request(TinyModels.dirs(List.of(tmp.resolve("in/base").toString(), tmp.resolve("in/a").toString())),
+                new double[] {0.5, 0.5}, false, null, 0, null, out()), recording, "t");
+        assertEquals(List.of("an input's model.norm.weight holds NaN or infinity, and so does the merged one"
+                + " (cocktail inspect --check MODEL lists them)."), warnings);
+        assertTrue(Float.isNaN(TinyModels.read(tmp.resolve("out")).get("model.norm.weight")[3]));
     }
 }
