@@ -6,6 +6,7 @@ import dev.cocktail.engine.DType;
 import dev.cocktail.engine.ModelDir;
 import dev.cocktail.engine.Progress;
 import dev.cocktail.merge.Mix;
+import dev.cocktail.merge.Weights;
 import dev.cocktail.models.Scoring;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -69,14 +70,15 @@ final class MixCommand implements Runnable {
         PrintWriter out = spec.commandLine().getOut();
         Progress progress = TerminalProgress.forTerminal();
         ObjectNode reportJson;
-        double[] w = weights;
+        float[] w;
         if (data != null) {
             Scoring.Result scored = Scoring.score(dirs, data, scoring.toOptions(), progress);
             ScoreReport.table(out, scored);
             out.flush();
-            w = ScoreReport.weights(scored);
+            w = scored.weights();
             reportJson = ScoreReport.json(scored);
         } else {
+            w = Weights.of(weights);
             reportJson = ScoreReport.json(models, null, weights, null);
         }
         Mix.mix(new Mix.Request(dirs, w, allowUnnormalized, tuned,

@@ -34,8 +34,8 @@ final class ScoreReport {
         return json(r.models(), r.losses(), weights(r), r.temperature());
     }
 
-    /** The float32 weights, widened exactly. */
-    static double[] weights(Scoring.Result r) {
+    /** The float32 weights, widened exactly for the JSON. */
+    private static double[] weights(Scoring.Result r) {
         double[] w = new double[r.weights().length];
         for (int i = 0; i < w.length; i++) w[i] = r.weights()[i];
         return w;

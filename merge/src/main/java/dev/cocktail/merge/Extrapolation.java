@@ -34,7 +34,7 @@ public final class Extrapolation {
             weights = new double[k];
             java.util.Arrays.fill(weights, 1.0 / k);
         }
-        float[] w = Weights.checked(weights, k, false, "");
+        float[] w = Weights.checked(Weights.of(weights), k, false, "");
         List<ModelDir> inputs = new ArrayList<>();
         inputs.add(r.base());
         inputs.addAll(r.models());

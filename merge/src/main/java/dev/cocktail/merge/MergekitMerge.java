@@ -174,13 +174,13 @@ public final class MergekitMerge {
 
         /** Source, slice, global, default; an error for a required parameter given nowhere. */
         private Object value(Method.Param p, MergekitConfig.Source src, MergekitConfig.Slice s, String tensor, double t) {
-            List<Map<String, Setting>> levels = new ArrayList<>();
+            List<Map<String, ParameterValue>> levels = new ArrayList<>();
             if (src != null) levels.add(src.parameters());
             levels.add(s.parameters());
             levels.add(cfg.parameters());
-            for (Map<String, Setting> level : levels) {
-                Setting setting = level.get(p.name());
-                Object v = setting == null ? null : setting.evaluate(tensor, t);
+            for (Map<String, ParameterValue> level : levels) {
+                ParameterValue given = level.get(p.name());
+                Object v = given == null ? null : given.evaluate(tensor, t);
                 if (v != null) return v;
             }
             if (p.required()) {

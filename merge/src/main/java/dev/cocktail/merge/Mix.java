@@ -19,12 +19,13 @@ public final class Mix {
 
     /**
      * @param models the models, the first one giving config and tokenizer
-     * @param weights one per model; they must sum to 1 within 1e-3 unless allowUnnormalized
+     * @param weights one per model, in F32 as scoring gives them and as the sum uses them; they must sum
+     *                to 1 within 1e-3 unless allowUnnormalized
      * @param finetuned the fine-tuned model of the two-step recipe, or null
      * @param alpha its share in the two-step recipe
      * @param dtype the output dtype, or null for the first model's
      */
-    public record Request(List<ModelDir> models, double[] weights, boolean allowUnnormalized, ModelDir finetuned,
+    public record Request(List<ModelDir> models, float[] weights, boolean allowUnnormalized, ModelDir finetuned,
                           double alpha, DType dtype, Output output) {}
 
     public static void mix(Request r, Progress progress, String version) {
@@ -39,7 +40,7 @@ public final class Mix {
         try (OpenModels m = OpenModels.open(inputs)) {
             DType dtype = r.dtype() == null ? m.mainDtype(0) : r.dtype();
             List<String> roles = new ArrayList<>();
-            for (double x : r.weights()) roles.add("weight " + x);
+            for (float x : w) roles.add("weight " + (double) x);
             if (r.finetuned() != null) roles.add("fine-tuned model, alpha " + r.alpha());
             List<String> settings = new ArrayList<>();
             settings.add("method: LM-Cocktail weighted average, sum_i w_i * model_i, F32");

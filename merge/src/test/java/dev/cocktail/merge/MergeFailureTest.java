@@ -59,7 +59,7 @@ class MergeFailureTest {
         TinyModels.write(tmp.resolve("in/other"), other);
         Path out = tmp.resolve("out");
         CocktailException e = assertThrows(CocktailException.class, () -> Mix.mix(new Mix.Request(
-                TinyModels.dirs(List.of(models.get(0), tmp.resolve("in/other").toString())), new double[] {0.5, 0.5}, false, null, 0, null,
+                TinyModels.dirs(List.of(models.get(0), tmp.resolve("in/other").toString())), new float[] {0.5f, 0.5f}, false, null, 0, null,
                 new Output(out, false, 1L << 30, false)), Progress.NONE, "test"));
         assertTrue(e.getMessage().contains("lacks tensor 'model.norm.weight'"), e.getMessage());
         assertTrue(!Files.exists(out));
@@ -70,13 +70,13 @@ class MergeFailureTest {
         List<String> models = twoModels();
         TinyModels.write(tmp.resolve("in/big-vocab"), TinyModels.random(4, null, 0), 7);
         CocktailException e = assertThrows(CocktailException.class, () -> Mix.mix(new Mix.Request(
-                TinyModels.dirs(List.of(models.get(0), tmp.resolve("in/big-vocab").toString())), new double[] {0.5, 0.5}, false, null, 0, null,
+                TinyModels.dirs(List.of(models.get(0), tmp.resolve("in/big-vocab").toString())), new float[] {0.5f, 0.5f}, false, null, 0, null,
                 new Output(tmp.resolve("out"), false, 1L << 30, false)), Progress.NONE, "test"));
         assertTrue(e.getMessage().contains("vocab_size 7 (not 6)") && e.getMessage().contains("'model.embed_tokens.weight' is [7, 8]"),
                 e.getMessage());
         Path dec = TestData.path("cocktail-decoder/base"), enc = TestData.path("cocktail-encoder/base");
         CocktailException d = assertThrows(CocktailException.class, () -> Mix.mix(new Mix.Request(
-                TinyModels.dirs(List.of(dec.toString(), enc.toString())), new double[] {0.5, 0.5}, false, null, 0, null,
+                TinyModels.dirs(List.of(dec.toString(), enc.toString())), new float[] {0.5f, 0.5f}, false, null, 0, null,
                 new Output(tmp.resolve("out"), false, 1L << 30, false)), Progress.NONE, "test"));
         assertTrue(d.getMessage().contains("lacks") && d.getMessage().contains("extra"), d.getMessage());
         assertTrue(!Files.exists(tmp.resolve("out")));
@@ -86,13 +86,13 @@ class MergeFailureTest {
     void weightsMustSumToOneUnlessAllowed() throws IOException {
         List<String> models = twoModels();
         CocktailException e = assertThrows(CocktailException.class, () -> Mix.mix(new Mix.Request(TinyModels.dirs(models),
-                new double[] {0.5, 0.6}, false, null, 0, null, new Output(tmp.resolve("out"), false, 1L << 30, false)), Progress.NONE, "test"));
+                new float[] {0.5f, 0.6f}, false, null, 0, null, new Output(tmp.resolve("out"), false, 1L << 30, false)), Progress.NONE, "test"));
         assertTrue(e.getMessage().contains("--allow-unnormalized"), e.getMessage());
-        Mix.mix(new Mix.Request(TinyModels.dirs(models), new double[] {0.5, 0.6}, true, null, 0, null, new Output(tmp.resolve("out"), false, 1L << 30, false)),
+        Mix.mix(new Mix.Request(TinyModels.dirs(models), new float[] {0.5f, 0.6f}, true, null, 0, null, new Output(tmp.resolve("out"), false, 1L << 30, false)),
                 Progress.NONE, "test");
         assertTrue(Files.isRegularFile(tmp.resolve("out/model.safetensors")));
         CocktailException again = assertThrows(CocktailException.class, () -> Mix.mix(new Mix.Request(TinyModels.dirs(models),
-                new double[] {0.5, 0.5}, false, null, 0, null, new Output(tmp.resolve("out"), false, 1L << 30, false)), Progress.NONE, "test"));
+                new float[] {0.5f, 0.5f}, false, null, 0, null, new Output(tmp.resolve("out"), false, 1L << 30, false)), Progress.NONE, "test"));
         assertTrue(again.getMessage().contains("--force"), again.getMessage());
     }
 

@@ -42,9 +42,9 @@ class NonFiniteTest {
     @Test
     void mixWeightsAreFiniteNumbers() throws IOException {
         List<ModelDir> models = twoModels();
-        String m = refused(() -> Mix.mix(new Mix.Request(models, new double[] {Double.NaN, 1}, false, null, 0, null, out()), Progress.NONE, "t"));
+        String m = refused(() -> Mix.mix(new Mix.Request(models, new float[] {Float.NaN, 1}, false, null, 0, null, out()), Progress.NONE, "t"));
         assertTrue(m.contains("weight 1 is NaN"), m);
-        m = refused(() -> Mix.mix(new Mix.Request(models, new double[] {1e39, 0}, true, null, 0, null, out()), Progress.NONE, "t"));
+        m = refused(() -> Mix.mix(new Mix.Request(models, Weights.of(new double[] {1e39, 0}), true, null, 0, null, out()), Progress.NONE, "t"));
         assertTrue(m.contains("weight 1 is 1.0E39, not a finite float32 number"), m);
     }
 
@@ -72,7 +72,7 @@ class NonFiniteTest {
     @Test
     void aTensorThatOverflowsFromFiniteInputsStopsTheMerge() throws IOException {
         List<ModelDir> models = twoModels();
-        String m = refused(() -> Mix.mix(new Mix.Request(models, new double[] {3e38, 3e38}, true, null, 0, null, out()), Progress.NONE, "t"));
+        String m = refused(() -> Mix.mix(new Mix.Request(models, new float[] {3e38f, 3e38f}, true, null, 0, null, out()), Progress.NONE, "t"));
         assertTrue(m.matches("merging model\\.\\S+ gives -?Infinity at element \\d+ from finite inputs: .*"), m);
     }
 
@@ -95,7 +95,7 @@ class NonFiniteTest {
             }
         };
         Mix.mix(new Mix.Request(TinyModels.dirs(List.of(tmp.resolve("in/base").toString(), tmp.resolve("in/a").toString())),
-                new double[] {0.5, 0.5}, false, null, 0, null, out()), recording, "t");
+                new float[] {0.5f, 0.5f}, false, null, 0, null, out()), recording, "t");
         assertEquals(List.of("an input's model.norm.weight holds NaN or infinity, and so does the merged one"
                 + " (cocktail inspect --check MODEL lists them)."), warnings);
         assertTrue(Float.isNaN(TinyModels.read(tmp.resolve("out")).get("model.norm.weight")[3]));
