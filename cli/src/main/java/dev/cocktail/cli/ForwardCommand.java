@@ -56,6 +56,7 @@ final class ForwardCommand implements Runnable {
         int[] tokens = parseIds("--ids", ids);
         if (logitsOut != null && Files.exists(logitsOut)) throw new CocktailException("--logits-out " + logitsOut + ": already exists.");
         ModelDir dir = ModelDir.resolve(model);
+        if (logitsOut != null) OutputFile.check("--logits-out", logitsOut, List.of(dir.path()), null);
         boolean seq2seq = dir.architecture().forwardPass() == ForwardPass.T5;
         if (targetIds != null && target != null) throw new CocktailException("give --target-ids or --target, not both.");
         if (seq2seq && targetIds == null && target == null) {

@@ -2,6 +2,7 @@ package dev.cocktail.cli;
 
 import dev.cocktail.merge.MergekitMerge;
 import java.nio.file.Path;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -26,6 +27,7 @@ final class MergeCommand implements Runnable {
 
     @Override
     public void run() {
+        target.checkBeforeWork(List.of(config), null);
         MergekitMerge.merge(new MergekitMerge.Request(config, target.toOutput(), seed),
                 TerminalProgress.forTerminal(), Cocktail.version());
         spec.commandLine().getOut().println("wrote " + target.output);

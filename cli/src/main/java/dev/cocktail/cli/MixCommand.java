@@ -10,6 +10,7 @@ import dev.cocktail.merge.Weights;
 import dev.cocktail.models.Scoring;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -60,10 +61,15 @@ final class MixCommand implements Runnable {
         if ((weights == null) == (data == null)) throw new CocktailException("give either --weights W1,W2,... or --data FILE, not both or neither.");
         if ((finetuned == null) != (alpha == null)) throw new CocktailException("--finetuned and --alpha go together.");
         DType d = dtype == null ? null : DType.fromOption(dtype);
+        List<ModelDir> dirs = models.stream().map(ModelDir::resolve).toList();
+        ModelDir tuned = finetuned == null ? null : ModelDir.resolve(finetuned);
+        List<Path> inputs = new ArrayList<>(dirs.stream().map(ModelDir::path).toList());
+        if (tuned != null) inputs.add(tuned.path());
+        if (data != null) inputs.add(data);
+        target.checkBeforeWork(inputs, report);
         PrintWriter out = spec.commandLine().getOut();
         Progress progress = TerminalProgress.forTerminal();
         ObjectNode reportJson;
-        List<ModelDir> dirs = models.stream().map(ModelDir::resolve).toList();
         float[] w;
         if (data != null) {
             Scoring.Result scored = Scoring.score(dirs, data, scoring.toOptions(), progress);
@@ -75,7 +81,7 @@ final class MixCommand implements Runnable {
             w = Weights.of(weights);
             reportJson = ScoreReport.json(models, null, weights, null);
         }
-        Mix.mix(new Mix.Request(dirs, w, allowUnnormalized, finetuned == null ? null : ModelDir.resolve(finetuned),
+        Mix.mix(new Mix.Request(dirs, w, allowUnnormalized, tuned,
                         alpha == null ? 0 : alpha, d, target.toOutput()),
                 progress, Cocktail.version());
         if (report != null) ScoreReport.write(report, reportJson);

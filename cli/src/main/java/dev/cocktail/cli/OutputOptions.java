@@ -1,7 +1,11 @@
 package dev.cocktail.cli;
 
+import dev.cocktail.engine.OutputDir;
+import dev.cocktail.engine.OutputFile;
 import dev.cocktail.merge.Output;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Option;
 
 /** Where a merged model goes, shared by `mix`, `merge` and `extrapolate`. */
@@ -19,6 +23,21 @@ final class OutputOptions {
     @Option(names = "--hash-inputs", description = "Read every input weights file to give its sha256 in the model card "
             + "(without it, only sha256s the Hugging Face cache already names).")
     boolean hashInputs;
+
+    /**
+     * Refuses, before any work, an output directory that would replace or hold an input, the
+     * current directory, or the report; and a report that would overwrite an input or land in the output.
+     *
+     * @param inputs the files and directories the command reads besides the models it merges
+     *        (the merge checks those itself), or all of them where the report needs them too
+     * @param report the --report file, or null
+     */
+    void checkBeforeWork(List<Path> inputs, Path report) {
+        List<Path> all = new ArrayList<>(inputs);
+        if (report != null) all.add(report);
+        OutputDir.check(output, force, all);
+        if (report != null) OutputFile.check("--report", report, inputs, output);
+    }
 
     Output toOutput() {
         return new Output(output, force, shardSize, hashInputs);

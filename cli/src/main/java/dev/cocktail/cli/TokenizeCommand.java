@@ -85,7 +85,7 @@ final class TokenizeCommand implements Runnable {
         try {
             lines = Files.readAllLines(file);
         } catch (IOException e) {
-            throw new CocktailException(file + ": cannot be read (" + e.getMessage() + ")", e);
+            throw new CocktailException(file + ": cannot be read (" + CocktailException.reason(e) + ")", e);
         }
         List<Text> texts = new ArrayList<>();
         for (int n = 0; n < lines.size(); n++) {

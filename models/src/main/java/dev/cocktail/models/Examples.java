@@ -4,7 +4,13 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cocktail.engine.CocktailException;
 import dev.cocktail.engine.Json;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CoderResult;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -71,14 +77,7 @@ public final class Examples {
     }
 
     private static List<Located> read(Path file) {
-        String text;
-        try {
-            text = Files.readString(file);
-        } catch (NoSuchFileException e) {
-            throw new CocktailException(file + ": no such file.");
-        } catch (IOException e) {
-            throw new CocktailException(file + ": cannot be read (" + e.getMessage() + ").", e);
-        }
+        String text = readText(file);
         List<Located> out = new ArrayList<>();
         if (text.stripLeading().startsWith("[")) {
             JsonNode array = parse(text, file.toString());
@@ -93,6 +92,56 @@ public final class Examples {
         }
         if (out.isEmpty()) throw new CocktailException(file + ": holds no examples.");
         return out;
+    }
+
+    /** A line (a JSON array file is often one) longer than this is refused rather than read until memory runs out. */
+    static final int MAX_LINE_BYTES = 64 << 20;
+    /** The whole file, likewise. */
+    static final int MAX_FILE_BYTES = 1 << 30;
+
+    /**
+     * The file as UTF-8 text, read within the bounds above (a device such as /dev/zero never ends);
+     * bytes that are not UTF-8 are an error naming the line and the byte.
+     */
+    static String readText(Path file) {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buf = new byte[1 << 16];
+            int line = 1;
+            long lineBytes = 0;
+            for (int n; (n = in.read(buf)) > 0; ) {
+                for (int i = 0; i < n; i++) {
+                    if (buf[i] == '\n') {
+                        line++;
+                        lineBytes = 0;
+                    } else if (++lineBytes > MAX_LINE_BYTES) {
+                        throw new CocktailException(file + ": line " + line + " is longer than " + (MAX_LINE_BYTES >> 20)
+                                + " MB; examples are JSON objects, one per line, or one JSON array.");
+                    }
+                }
+                if (all.size() + n > MAX_FILE_BYTES) throw new CocktailException(file + ": is larger than " + (MAX_FILE_BYTES >> 20) + " MB of examples.");
+                all.write(buf, 0, n);
+            }
+        } catch (NoSuchFileException e) {
+            throw new CocktailException(file + ": no such file.");
+        } catch (IOException e) {
+            throw new CocktailException(file + ": cannot be read (" + CocktailException.reason(e) + ").", e);
+        }
+        ByteBuffer bytes = ByteBuffer.wrap(all.toByteArray());
+        CharBuffer chars = CharBuffer.allocate(bytes.remaining());
+        CoderResult r = StandardCharsets.UTF_8.newDecoder().decode(bytes, chars, true);
+        if (r.isError()) {
+            int at = bytes.position(), line = 1, lineStart = 0;
+            for (int i = 0; i < at; i++) {
+                if (bytes.get(i) == '\n') {
+                    line++;
+                    lineStart = i + 1;
+                }
+            }
+            throw new CocktailException(file + ": line " + line + " is not valid UTF-8 (byte " + (at - lineStart + 1)
+                    + " of the line, offset " + at + " in the file).");
+        }
+        return chars.flip().toString();
     }
 
     private static JsonNode parse(String json, String where) {
