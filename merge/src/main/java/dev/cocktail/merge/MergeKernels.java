@@ -1,5 +1,6 @@
 package dev.cocktail.merge;
 
+import dev.cocktail.engine.kernels.LaneSum;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -94,7 +95,7 @@ public final class MergeKernels {
         for (int bound = F.loopBound(n); i < bound; i += F.length()) {
             acc = FloatVector.fromArray(F, a, i).fma(FloatVector.fromArray(F, b, i), acc);
         }
-        double s = acc.reduceLanes(VectorOperators.ADD);
+        double s = LaneSum.of(acc);
         for (; i < n; i++) s += (double) a[i] * b[i];
         return s;
     }
@@ -106,7 +107,7 @@ public final class MergeKernels {
         for (int bound = F.loopBound(n); i < bound; i += F.length()) {
             acc = acc.add(FloatVector.fromArray(F, x, i).abs());
         }
-        double s = acc.reduceLanes(VectorOperators.ADD);
+        double s = LaneSum.of(acc);
         for (; i < n; i++) s += Math.abs(x[i]);
         return s;
     }
@@ -118,7 +119,7 @@ public final class MergeKernels {
         for (int bound = F.loopBound(n); i < bound; i += F.length()) {
             acc = acc.add(FloatVector.fromArray(F, x, i).mul(FloatVector.fromArray(F, mask, i)).abs());
         }
-        double s = acc.reduceLanes(VectorOperators.ADD);
+        double s = LaneSum.of(acc);
         for (; i < n; i++) s += Math.abs(x[i] * mask[i]);
         return s;
     }

@@ -2,7 +2,6 @@ package dev.cocktail.engine.kernels;
 
 import dev.cocktail.engine.Tensor;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -216,7 +215,7 @@ final class Gemm {
         for (int bound = F.loopBound(k); i < bound; i += F.length()) {
             acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = LaneSum.of(acc);
         for (; i < k; i++) s += a[ao + i] * b[bo + i];
         return s;
     }

@@ -1,7 +1,6 @@
 package dev.cocktail.engine.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** RMSNorm and LayerNorm over rows [from, to) of dim floats; out may be x. */
@@ -33,7 +32,7 @@ final class Norms {
         FloatVector acc = FloatVector.zero(F);
         int i = 0;
         for (int bound = F.loopBound(n); i < bound; i += F.length()) acc = acc.add(FloatVector.fromArray(F, x, o + i));
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = LaneSum.of(acc);
         for (; i < n; i++) s += x[o + i];
         return s;
     }
@@ -46,7 +45,7 @@ final class Norms {
             FloatVector d = FloatVector.fromArray(F, x, o + i).sub(center);
             acc = d.fma(d, acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = LaneSum.of(acc);
         for (; i < n; i++) s += (x[o + i] - center) * (x[o + i] - center);
         return s;
     }
