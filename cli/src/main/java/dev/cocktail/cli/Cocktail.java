@@ -42,6 +42,10 @@ public final class Cocktail implements Runnable {
             description = "Print more detail, and stack traces on errors.")
     boolean verbose;
 
+    @Option(names = {"-q", "--quiet"}, scope = CommandLine.ScopeType.INHERIT,
+            description = "No progress bars (they are drawn only when stderr is a terminal anyway).")
+    boolean quiet;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -64,15 +68,24 @@ public final class Cocktail implements Runnable {
         for (Class<?> c : wanted.isEmpty() ? SUBCOMMANDS : wanted) cl.addSubcommand(c);
         cl.setOut(out);
         cl.setErr(err);
+        // no-color.org: NO_COLOR set to anything but the empty string turns colors off
+        if (!System.getenv().getOrDefault("NO_COLOR", "").isEmpty()) cl.setColorScheme(CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF));
+        cl.setExecutionStrategy(parseResult -> {
+            TerminalProgress.quiet = matched(parseResult, "--quiet");
+            return new CommandLine.RunLast().execute(parseResult);
+        });
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-            boolean verbose = parseResult.hasMatchedOption("--verbose")
-                    || parseResult.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--verbose"));
-            if (verbose) ex.printStackTrace(err);
+            if (matched(parseResult, "--verbose")) ex.printStackTrace(err);
             err.println("cocktail: " + describe(ex));
             err.flush();
             return userError(ex) ? EXIT_BAD_INPUT : EXIT_FAILURE;
         });
         return cl.execute(args);
+    }
+
+    /** Whether an option was given, before the subcommand or after it. */
+    private static boolean matched(CommandLine.ParseResult parseResult, String option) {
+        return parseResult.hasMatchedOption(option) || parseResult.subcommands().stream().anyMatch(p -> p.hasMatchedOption(option));
     }
 
     private static boolean userError(Throwable ex) {
