@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Properties;
+import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -31,7 +32,9 @@ public final class Cocktail implements Runnable {
             ScoreCommand.class,
             ForwardCommand.class,
             EmbedCommand.class,
-            TokenizeCommand.class);
+            TokenizeCommand.class,
+            CommandLine.HelpCommand.class,
+            AutoComplete.GenerateCompletion.class);
 
     /** Exit status for bad input or options (picocli uses 2 for usage errors as well). */
     public static final int EXIT_BAD_INPUT = 2;
@@ -64,8 +67,10 @@ public final class Cocktail implements Runnable {
         // picocli builds each subcommand's model from its annotations, ~0.1 s more for all nine than
         // for one: a command line naming one gets that one, anything else (help, a typo) all of them
         String named = Arrays.stream(args).filter(a -> !a.startsWith("-")).findFirst().orElse("");
+        // (help and generate-completion are about the others, so they get them all too)
         List<Class<?>> wanted = SUBCOMMANDS.stream().filter(c -> c.getAnnotation(Command.class).name().equals(named)).toList();
-        for (Class<?> c : wanted.isEmpty() ? SUBCOMMANDS : wanted) cl.addSubcommand(c);
+        boolean aboutOthers = named.equals("help") || named.equals("generate-completion");
+        for (Class<?> c : wanted.isEmpty() || aboutOthers ? SUBCOMMANDS : wanted) cl.addSubcommand(c);
         cl.setOut(out);
         cl.setErr(err);
         // no-color.org: NO_COLOR set to anything but the empty string turns colors off
