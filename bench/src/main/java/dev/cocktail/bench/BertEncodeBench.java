@@ -38,7 +38,7 @@ public final class BertEncodeBench {
     /**
      * Idle time before each timed section, so that each starts on an idle machine: after a run, ONNX Runtime's
      * pool threads spin about 50 ms before they sleep (its default), which took one of the two cores from
-     * whatever ran next (measured: our matrix product right after ONNX Runtime's ran at 0.55-0.83x its speed after a pause).
+     * whatever ran next (our matrix product right after ONNX Runtime's ran measurably slower than after a pause).
      */
     static final int PAUSE_MS = 200;
 

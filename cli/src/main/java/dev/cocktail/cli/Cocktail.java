@@ -64,8 +64,8 @@ public final class Cocktail implements Runnable {
     /** Runs the command line with the given streams and returns the exit status (the tests' entry point). */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         CommandLine cl = new CommandLine(new Cocktail());
-        // picocli builds each subcommand's model from its annotations, ~0.1 s more for all nine than
-        // for one: a command line naming one gets that one, anything else (help, a typo) all of them
+        // picocli builds each subcommand's model from its annotations, which costs start-up time per
+        // subcommand: a command line naming one gets that one, anything else (help, a typo) all of them
         String named = Arrays.stream(args).filter(a -> !a.startsWith("-")).findFirst().orElse("");
         // (help and generate-completion are about the others, so they get them all too)
         List<Class<?>> wanted = SUBCOMMANDS.stream().filter(c -> c.getAnnotation(Command.class).name().equals(named)).toList();

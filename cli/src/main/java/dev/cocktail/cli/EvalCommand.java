@@ -8,6 +8,7 @@ import dev.cocktail.models.Evaluation;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -27,11 +28,8 @@ final class EvalCommand implements Runnable {
     @Option(names = "--max-new-tokens", defaultValue = "16", description = "Tokens generated per input at most (default ${DEFAULT-VALUE}).")
     int maxNewTokens;
 
-    @Option(names = "--batch-size", defaultValue = "2", description = "Examples per loss batch (default ${DEFAULT-VALUE}).")
-    int batchSize;
-
-    @Option(names = "--max-length", defaultValue = "2048", description = "Tokens per example at most (default ${DEFAULT-VALUE}).")
-    int maxLength;
+    @Mixin
+    BatchOptions batch;
 
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
@@ -41,10 +39,9 @@ final class EvalCommand implements Runnable {
 
     @Override
     public void run() {
-        if (batchSize < 1) throw new CocktailException("--batch-size must be at least 1, not " + batchSize + ".");
+        BatchOptions b = batch.checked();
         if (maxNewTokens < 1) throw new CocktailException("--max-new-tokens must be at least 1, not " + maxNewTokens + ".");
-        if (maxLength < 2) throw new CocktailException("--max-length must be at least 2, not " + maxLength + ".");
-        Evaluation.Result r = Evaluation.run(ModelDir.resolve(model), data, batchSize, maxLength, maxNewTokens, generate,
+        Evaluation.Result r = Evaluation.run(ModelDir.resolve(model), data, b.batchSize, b.maxLength, maxNewTokens, generate,
                 TerminalProgress.forTerminal());
         PrintWriter out = spec.commandLine().getOut();
         if (json) {

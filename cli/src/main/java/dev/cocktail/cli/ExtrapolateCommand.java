@@ -1,6 +1,7 @@
 package dev.cocktail.cli;
 
 import dev.cocktail.engine.DType;
+import dev.cocktail.engine.ModelDir;
 import dev.cocktail.merge.Extrapolation;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -37,7 +38,8 @@ final class ExtrapolateCommand implements Runnable {
     @Override
     public void run() {
         DType d = dtype == null ? null : DType.fromOption(dtype);
-        Extrapolation.extrapolate(new Extrapolation.Request(base, models, alpha, weights, d, target.toOutput()),
+        Extrapolation.extrapolate(new Extrapolation.Request(ModelDir.resolve(base), models.stream().map(ModelDir::resolve).toList(),
+                        alpha, weights, d, target.toOutput()),
                 TerminalProgress.forTerminal(), Cocktail.version());
         spec.commandLine().getOut().println("wrote " + target.output);
         spec.commandLine().getOut().flush();

@@ -62,9 +62,10 @@ final class MixCommand implements Runnable {
         PrintWriter out = spec.commandLine().getOut();
         Progress progress = TerminalProgress.forTerminal();
         ObjectNode reportJson;
+        List<ModelDir> dirs = models.stream().map(ModelDir::resolve).toList();
         double[] w = weights;
         if (data != null) {
-            Scoring.Result scored = Scoring.score(models.stream().map(ModelDir::resolve).toList(), data, scoring.toOptions(), progress);
+            Scoring.Result scored = Scoring.score(dirs, data, scoring.toOptions(), progress);
             ScoreReport.table(out, scored);
             out.flush();
             w = ScoreReport.weights(scored);
@@ -72,7 +73,8 @@ final class MixCommand implements Runnable {
         } else {
             reportJson = ScoreReport.json(models, null, weights, null);
         }
-        Mix.mix(new Mix.Request(models, w, allowUnnormalized, finetuned, alpha == null ? 0 : alpha, d, target.toOutput()),
+        Mix.mix(new Mix.Request(dirs, w, allowUnnormalized, finetuned == null ? null : ModelDir.resolve(finetuned),
+                        alpha == null ? 0 : alpha, d, target.toOutput()),
                 progress, Cocktail.version());
         if (report != null) ScoreReport.write(report, reportJson);
         out.println("wrote " + target.output);

@@ -9,7 +9,7 @@ final class OutputOptions {
     @Option(names = "--output", required = true, paramLabel = "DIR", description = "Where the merged model goes.")
     Path output;
 
-    @Option(names = "--shard-size", paramLabel = "SIZE", defaultValue = "5GB", converter = MergeSize.class,
+    @Option(names = "--shard-size", paramLabel = "SIZE", defaultValue = "5GB", converter = ByteSize.class,
             description = "Largest weights file (default 5GB).")
     long shardSize;
 

@@ -1,9 +1,10 @@
 package dev.cocktail.cli;
 
 import dev.cocktail.models.Scoring;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** LM-Cocktail's scoring options, shared by `score` and `mix --data`. */
+/** LM-Cocktail's scoring options, shared by `score` and `mix --data`; the batch options also by `eval`. */
 final class ScoringOptions {
     @Option(names = "--type", paramLabel = "decoder|encoder", description = "Default: from the first model's config.json.")
     String type;
@@ -11,11 +12,8 @@ final class ScoringOptions {
     @Option(names = "--temperature", defaultValue = "5.0", description = "T in softmax(-loss / T) (default ${DEFAULT-VALUE}).")
     double temperature;
 
-    @Option(names = "--batch-size", defaultValue = "2", description = "Examples per batch (default ${DEFAULT-VALUE}).")
-    int batchSize;
-
-    @Option(names = "--max-length", defaultValue = "2048", description = "Tokens per text at most (default ${DEFAULT-VALUE}).")
-    int maxLength;
+    @Mixin
+    BatchOptions batch;
 
     @Option(names = "--neg-number", defaultValue = "7", description = "Negatives per encoder example (default ${DEFAULT-VALUE}).")
     int negNumber;
@@ -24,7 +22,8 @@ final class ScoringOptions {
     long seed;
 
     Scoring.Options toOptions() {
-        return new Scoring.Options(type == null ? null : Scoring.Type.parse(type), temperature, batchSize, maxLength,
+        BatchOptions b = batch.checked();
+        return new Scoring.Options(type == null ? null : Scoring.Type.parse(type), temperature, b.batchSize, b.maxLength,
                 negNumber, seed);
     }
 }

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -86,6 +87,20 @@ public record ModelDir(Path path, String name) {
         return Checkpoint.open(path);
     }
 
+    /**
+     * Opens the checkpoint and hands it to what will own it (a forward pass, which closes it when
+     * closed itself); when that fails, the checkpoint is closed before the failure goes on.
+     */
+    public <T> T openCheckpoint(Function<Checkpoint, T> owner) {
+        Checkpoint checkpoint = openCheckpoint();
+        try {
+            return owner.apply(checkpoint);
+        } catch (RuntimeException e) {
+            checkpoint.close();
+            throw e;
+        }
+    }
+
     public boolean hasConfig() {
         return Files.isRegularFile(path.resolve("config.json"));
     }
@@ -97,6 +112,11 @@ public record ModelDir(Path path, String name) {
         JsonNode n = Json.readFile(f);
         if (!(n instanceof ObjectNode o)) throw new CocktailException(f + ": is not a JSON object.");
         return o;
+    }
+
+    /** The row of the table of architectures for config.json; family OTHER without one. */
+    public Architecture architecture() {
+        return hasConfig() ? Architecture.of(config()) : Architecture.other("");
     }
 
     public boolean hasTokenizer() {

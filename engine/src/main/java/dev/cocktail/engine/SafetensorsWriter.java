@@ -19,9 +19,9 @@ import java.util.Map;
  * then each tensor's bytes in plan order, so no more than one tensor is ever held by the caller.
  *
  * The bytes go around the page cache (O_DIRECT) where the filesystem allows: a model is gigabytes
- * written once, and through the page cache every new page costs an allocation and a copy (4 s of a
- * core per 2.2 GB on the benchmark machine, about as long as the disk write itself) and pushes out pages
- * of the inputs being read. Direct writes must be aligned, so bytes are staged in an aligned buffer
+ * written once, and through the page cache every new page costs an allocation and a copy (a core's
+ * time about as long as the disk write itself, bench/RESULTS.md) and pushes out pages of the inputs
+ * being read. Direct writes must be aligned, so bytes are staged in an aligned buffer
  * written out whenever it fills; the last, partial one is padded to the alignment and the file
  * truncated back to its size.
  */

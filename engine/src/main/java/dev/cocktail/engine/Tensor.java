@@ -11,8 +11,9 @@ import java.util.Arrays;
  * A named tensor whose bytes live in a (usually memory-mapped, read-only) segment,
  * little-endian, row-major, unaligned. A tensor of a file also knows where its bytes start in the
  * file (file is null otherwise), so that a pass that streams it once can read it instead of
- * touching the mapping: on Linux, mapping page-cache pages into the process costs 2-3x what
- * copying them out with pread does, and they must then be unmapped again to keep memory bounded.
+ * touching the mapping: on Linux, mapping page-cache pages into the process costs more than
+ * copying them out with pread (bench/RESULTS.md), and they must then be unmapped again to keep
+ * memory bounded.
  */
 public record Tensor(String name, DType dtype, long[] shape, MemorySegment data, FileChannel file, long position) {
 

@@ -2,6 +2,7 @@ package dev.cocktail.merge;
 
 import dev.cocktail.engine.CocktailException;
 import dev.cocktail.engine.DType;
+import dev.cocktail.engine.ModelDir;
 import dev.cocktail.engine.Progress;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +22,7 @@ public final class Extrapolation {
      * @param models the fine-tuned models; the first gives config and tokenizer
      * @param weights one per model (null: all equal); they must sum to 1 within 1e-3
      */
-    public record Request(String base, List<String> models, double alpha, double[] weights, DType dtype,
+    public record Request(ModelDir base, List<ModelDir> models, double alpha, double[] weights, DType dtype,
                           Output output) {}
 
     public static void extrapolate(Request r, Progress progress, String version) {
@@ -33,28 +34,19 @@ public final class Extrapolation {
             weights = new double[k];
             java.util.Arrays.fill(weights, 1.0 / k);
         }
-        if (weights.length != k) {
-            throw new CocktailException("got " + weights.length + " weights for " + k + " models; give one weight per model.");
-        }
-        double sum = 0;
-        for (double x : weights) sum += x;
-        if (Math.abs(sum - 1) > 1e-3) throw new CocktailException("the weights sum to " + sum + ", not 1.");
-        List<String> names = new ArrayList<>();
-        names.add(r.base());
-        names.addAll(r.models());
-        float[] w = new float[k];
-        for (int i = 0; i < k; i++) w[i] = (float) weights[i];
-        try (OpenModels m = OpenModels.open(names)) {
+        float[] w = Weights.checked(weights, k, false, "");
+        List<ModelDir> inputs = new ArrayList<>();
+        inputs.add(r.base());
+        inputs.addAll(r.models());
+        try (OpenModels m = OpenModels.open(inputs)) {
             DType dtype = r.dtype() == null ? m.mainDtype(1) : r.dtype();
-            List<PlannedTensor> plan = MergePlan.sameTensors(m, 1, extrapolated(w, (float) r.alpha()), r.dtype());
             List<String> roles = new ArrayList<>();
             roles.add("base");
             for (double x : weights) roles.add("extrapolated, weight " + x);
             List<String> settings = List.of("method: ExPO extrapolation, theta_m + alpha * (theta_m - theta_base), then sum_i w_i theta_i, F32",
                     "alpha: " + r.alpha(), "dtype: " + dtype.torchName());
-            ModelFiles files = new ModelFiles(m.dir(1), m.dir(1), dtype, 0,
-                    new ModelCard("ExPO extrapolation", m, roles, settings, null, version));
-            MergeDriver.run(new MergeJob(plan, files, r.output(), m.paths(), 0), progress);
+            new MergePlan(m, SameTensors.plan(m, 1, extrapolated(w, (float) r.alpha()), r.dtype()), m.dir(1), m.dir(1), dtype, 0,
+                    "ExPO extrapolation", roles, settings, null).write(r.output(), progress, version);
         }
     }
 
@@ -62,8 +54,7 @@ public final class Extrapolation {
     static TensorMerge extrapolated(float[] w, float alpha) {
         return job -> c -> {
             for (int i = 1; i < c.in.length; i++) MergeKernels.extrapolate(c.in[i], c.in[0], alpha, c.n);
-            MergeKernels.scale(c.in[1], w[0], c.out, c.n);
-            for (int i = 2; i < c.in.length; i++) MergeKernels.addScaled(c.out, w[i - 1], c.in[i], c.n);
+            LinearMerge.sum(c.in, 1, w, c.out, c.n);
         };
     }
 }

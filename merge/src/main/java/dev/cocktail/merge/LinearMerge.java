@@ -1,7 +1,7 @@
 package dev.cocktail.merge;
 
 /**
- * mergekit's linear: sum_i w_i x_i, divided by sum_i w_i when normalizing (the default); and
+ * The weighted sum that LM-Cocktail, ExPO and mergekit's linear share; mergekit's linear: sum_i w_i x_i, divided by sum_i w_i when normalizing (the default); and
  * passthrough, which copies its single input, times `scale` when one is given.
  */
 final class LinearMerge {
@@ -16,10 +16,18 @@ final class LinearMerge {
         }
         float divisor = sum;
         return job -> c -> {
-            MergeKernels.scale(c.in[0], w[0], c.out, c.n);
-            for (int i = 1; i < w.length; i++) MergeKernels.addScaled(c.out, w[i], c.in[i], c.n);
+            sum(c.in, 0, w, c.out, c.n);
             if (normalize) MergeKernels.scale(c.out, 1f / divisor, c.out, c.n);
         };
+    }
+
+    /**
+     * The weighted sum of in[first], in[first + 1], ... in that order, in F32, as LM-Cocktail
+     * accumulates it: acc = w0 * x0; acc = acc + w_i * x_i.
+     */
+    static void sum(float[][] in, int first, float[] w, float[] acc, int n) {
+        MergeKernels.scale(in[first], w[0], acc, n);
+        for (int i = 1; i < w.length; i++) MergeKernels.addScaled(acc, w[i], in[first + i], n);
     }
 
     static TensorMerge passthrough(Double scale) {

@@ -43,13 +43,13 @@ public final class MergeKernels {
         for (; i < n; i++) d[i] = x[i] - b[i];
     }
 
-    /** out = b + x */
-    static void add(float[] b, float[] x, float[] out, int n) {
+    /** acc = acc + x, as Kernels.add. */
+    static void add(float[] acc, float[] x, int n) {
         int i = 0;
         for (int bound = F.loopBound(n); i < bound; i += F.length()) {
-            FloatVector.fromArray(F, b, i).add(FloatVector.fromArray(F, x, i)).intoArray(out, i);
+            FloatVector.fromArray(F, acc, i).add(FloatVector.fromArray(F, x, i)).intoArray(acc, i);
         }
-        for (; i < n; i++) out[i] = b[i] + x[i];
+        for (; i < n; i++) acc[i] = acc[i] + x[i];
     }
 
     /** ExPO: m = m + alpha * (m - b), in place. */
@@ -188,12 +188,11 @@ public final class MergeKernels {
     }
 
     /**
-     * The same for two task vectors, the common case, with the model loops written out: 3x as fast
-     * as the general loop was for two (0.40-0.49 vs 1.43-1.47 ns per element on this machine's
-     * AVX2, ConsensusBench), which allocates nothing but runs its short inner loops poorly. Its last
-     * two lines repeat the general loop's rather than call a helper: with the helper the merge's
-     * apply pass ran 1.5x slower (a method taking vectors must box them wherever C2 does not inline
-     * it).
+     * The same for two task vectors, the common case, with the model loops written out: the general
+     * loop allocates nothing but runs its short inner loops poorly (ConsensusBench, bench/RESULTS.md).
+     * Its last two lines repeat the general loop's rather than call a helper: with the helper the
+     * merge's apply pass ran slower (a method taking vectors must box them wherever C2 does not
+     * inline it).
      */
     private static int consensusOfTwo(float[][] vote, float[][] wd, float[] w, float[] b, boolean normalize,
                                       float lambda, float[] out, int n) {

@@ -1,33 +1,28 @@
 package dev.cocktail.merge;
 
-import dev.cocktail.engine.Checkpoint;
 import dev.cocktail.engine.DType;
-import dev.cocktail.engine.Tensor;
-import java.util.ArrayList;
+import dev.cocktail.engine.ModelDir;
+import dev.cocktail.engine.Progress;
 import java.util.List;
 
-/** Plans for merges whose inputs all have the same tensors: one output tensor per tensor of the reference model. */
-final class MergePlan {
-    private MergePlan() {}
+/**
+ * A merge worked out before anything is written: the open inputs, one tensor operation per output
+ * tensor in write order, where config.json and the tokenizer come from, and what the model card
+ * says. LM-Cocktail mixing, extrapolation and mergekit recipes each produce one; write() runs it.
+ *
+ * @param layers   the output's num_hidden_layers, or 0 to keep the config's
+ * @param method   the card's name for what was done
+ * @param roles    one card line per input, in the inputs' order
+ * @param settings further card lines
+ * @param seed     the seed of the random methods, or null when nothing is random
+ */
+public record MergePlan(OpenModels inputs, List<PlannedTensor> tensors, ModelDir configFrom, ModelDir tokenizerFrom,
+                        DType dtype, int layers, String method, List<String> roles, List<String> settings, Long seed) {
 
-    /**
-     * Every tensor of model `ref`, in its file order, computed by `merge` from the same tensor of
-     * each model (in the models' order). Floating tensors get `dtype`, or keep the reference's when
-     * it is null; integer tensors are copied from the reference.
-     */
-    static List<PlannedTensor> sameTensors(OpenModels models, int ref, TensorMerge merge, DType dtype) {
-        models.requireSameTensors(ref);
-        Checkpoint r = models.checkpoint(ref);
-        List<PlannedTensor> plan = new ArrayList<>();
-        for (Tensor t : r.tensors()) {
-            if (!t.dtype().isFloat()) {
-                plan.add(new PlannedTensor(t.name(), t.dtype(), t.shape(), List.of(t), TensorMerge.COPY));
-                continue;
-            }
-            List<Tensor> sources = new ArrayList<>();
-            for (int i = 0; i < models.size(); i++) sources.add(models.checkpoint(i).require(t.name()));
-            plan.add(new PlannedTensor(t.name(), dtype == null ? t.dtype() : dtype, t.shape(), sources, merge));
-        }
-        return plan;
+    /** Writes the merged model: its weights streamed through the driver, then config, tokenizer and card. */
+    public void write(Output output, Progress progress, String version) {
+        ModelFiles files = new ModelFiles(configFrom, tokenizerFrom, dtype, layers,
+                new ModelCard(method, inputs, roles, settings, seed, version));
+        MergeDriver.run(new MergeJob(tensors, files, output, inputs.paths(), seed == null ? 0 : seed), progress);
     }
 }

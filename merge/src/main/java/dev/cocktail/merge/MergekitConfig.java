@@ -26,14 +26,14 @@ import org.yaml.snakeyaml.LoaderOptions;
  * @param fromModels whether the recipe listed models rather than slices
  */
 public record MergekitConfig(Method method, String baseModel, List<Slice> slices, boolean fromModels,
-                             Map<String, Setting> parameters, DType dtype, DType outDtype, String tokenizerSource,
+                             Map<String, ParameterValue> parameters, DType dtype, DType outDtype, String tokenizerSource,
                              String text) {
 
     /** One output slice: its sources' layer ranges all have the same length. */
-    public record Slice(List<Source> sources, Map<String, Setting> parameters) {}
+    public record Slice(List<Source> sources, Map<String, ParameterValue> parameters) {}
 
     /** A model and, in slices, the layers [from, to) taken from it (null: all). */
-    public record Source(String model, int[] layerRange, Map<String, Setting> parameters) {}
+    public record Source(String model, int[] layerRange, Map<String, ParameterValue> parameters) {}
 
     private static final Set<String> TOP = Set.of("models", "slices", "base_model", "merge_method", "parameters",
             "dtype", "out_dtype", "tokenizer_source");
@@ -41,6 +41,11 @@ public record MergekitConfig(Method method, String baseModel, List<Slice> slices
     private static final Set<String> SLICE = Set.of("sources", "parameters");
     private static final Set<String> SOURCE = Set.of("model", "layer_range", "parameters");
     private static final int MAX_BYTES = 1 << 20;
+
+    /** Whether the method merges from the recipe's base model (which comes first among the inputs). */
+    boolean usesBase() {
+        return baseModel != null && method.usesBase();
+    }
 
     public static MergekitConfig read(Path file) {
         String text;
@@ -159,37 +164,37 @@ public record MergekitConfig(Method method, String baseModel, List<Slice> slices
         return d;
     }
 
-    static Map<String, Setting> params(JsonNode n, String where) {
+    static Map<String, ParameterValue> params(JsonNode n, String where) {
         if (n == null || n.isNull()) return Map.of();
         if (!n.isObject()) throw new CocktailException(where + ": 'parameters' must be a mapping of names to values.");
-        Map<String, Setting> out = new LinkedHashMap<>();
+        Map<String, ParameterValue> out = new LinkedHashMap<>();
         n.fields().forEachRemaining(e -> out.put(e.getKey(), setting(e.getKey(), e.getValue(), where)));
         return out;
     }
 
-    private static Setting setting(String name, JsonNode v, String where) {
-        if (v.isValueNode() && !v.isNull()) return new Setting.Scalar(scalar(v));
-        if (v.isObject()) return new Setting.Conditional(List.of(condition(name, v, where)));
+    private static ParameterValue setting(String name, JsonNode v, String where) {
+        if (v.isValueNode() && !v.isNull()) return new ParameterValue.Scalar(scalar(v));
+        if (v.isObject()) return new ParameterValue.Conditional(List.of(condition(name, v, where)));
         if (v.isArray() && !v.isEmpty()) {
             if (v.get(0).isObject()) {
-                List<Setting.Condition> conds = new ArrayList<>();
+                List<ParameterValue.Condition> conds = new ArrayList<>();
                 for (JsonNode c : v) {
                     if (!c.isObject()) throw new CocktailException(where + ": parameter '" + name + "' mixes conditions and plain values.");
                     conds.add(condition(name, c, where));
                 }
-                return new Setting.Conditional(conds);
+                return new ParameterValue.Conditional(conds);
             }
             List<Object> values = new ArrayList<>();
             for (JsonNode x : v) {
                 if (!x.isValueNode() || x.isNull()) throw new CocktailException(where + ": parameter '" + name + "' has a list with a non-scalar entry.");
                 values.add(scalar(x));
             }
-            return new Setting.Gradient(values);
+            return new ParameterValue.Gradient(values);
         }
         throw new CocktailException(where + ": parameter '" + name + "' must be a number, a list (gradient) or filters, got " + v + ".");
     }
 
-    private static Setting.Condition condition(String name, JsonNode c, String where) {
+    private static ParameterValue.Condition condition(String name, JsonNode c, String where) {
         for (var it = c.fieldNames(); it.hasNext(); ) {
             String k = it.next();
             if (!k.equals("filter") && !k.equals("value")) {
@@ -199,7 +204,7 @@ public record MergekitConfig(Method method, String baseModel, List<Slice> slices
         if (!c.has("value")) throw new CocktailException(where + ": a filter of parameter '" + name + "' has no value.");
         JsonNode f = c.get("filter");
         if (f != null && !f.isTextual() && !f.isNull()) throw new CocktailException(where + ": the filter of parameter '" + name + "' must be a string.");
-        return new Setting.Condition(f == null || f.isNull() ? null : f.asText(), setting(name, c.get("value"), where));
+        return new ParameterValue.Condition(f == null || f.isNull() ? null : f.asText(), setting(name, c.get("value"), where));
     }
 
     private static Object scalar(JsonNode v) {

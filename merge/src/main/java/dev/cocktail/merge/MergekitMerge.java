@@ -1,5 +1,6 @@
 package dev.cocktail.merge;
 
+import dev.cocktail.engine.Architecture;
 import dev.cocktail.engine.CocktailException;
 import dev.cocktail.engine.DType;
 import dev.cocktail.engine.ModelDir;
@@ -12,8 +13,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Runs a mergekit recipe. As mergekit plans it: the tensors before the layers (embeddings) come
@@ -27,7 +26,6 @@ public final class MergekitMerge {
     private MergekitMerge() {}
 
     public static final long DEFAULT_SEED = 42;
-    private static final Pattern LAYER = Pattern.compile("^(.*?\\.layers?\\.)(\\d+)\\.(.+)$");
 
     public record Request(Path config, Output output, long seed) {}
 
@@ -35,12 +33,12 @@ public final class MergekitMerge {
         MergekitConfig cfg = MergekitConfig.read(r.config());
         Path dir = r.config().toAbsolutePath().getParent();
         Method method = cfg.method();
-        if (method.needsBase && cfg.baseModel() == null) {
+        if (method.base == Method.Base.NEEDS && cfg.baseModel() == null) {
             throw new CocktailException(r.config() + ": merge_method " + method.mergekitName() + " needs a base_model.");
         }
         // Unique model names in order of appearance; a models: recipe also merges its base (mergekit adds it).
         List<MergekitConfig.Slice> slices = new ArrayList<>(cfg.slices());
-        boolean usesBase = cfg.baseModel() != null && (method.needsBase || method == Method.NUSLERP);
+        boolean usesBase = cfg.usesBase();
         if (cfg.fromModels() && usesBase
                 && slices.getFirst().sources().stream().noneMatch(s -> s.model().equals(cfg.baseModel()))) {
             List<MergekitConfig.Source> with = new ArrayList<>(slices.getFirst().sources());
@@ -50,10 +48,11 @@ public final class MergekitMerge {
         List<String> names = new ArrayList<>();
         for (var s : slices) for (var src : s.sources()) if (!names.contains(src.model())) names.add(src.model());
         if (cfg.baseModel() != null && !names.contains(cfg.baseModel())) names.add(cfg.baseModel());
-        try (OpenModels models = OpenModels.open(names.stream().map(n -> locate(n, dir)).toList())) {
-            Planner p = new Planner(cfg, slices, names, models, r.config().toString());
-            List<PlannedTensor> plan = p.plan();
+        try (OpenModels models = OpenModels.open(names.stream().map(n -> ModelDir.resolve(locate(n, dir))).toList())) {
             int configModel = cfg.baseModel() != null ? names.indexOf(cfg.baseModel()) : 0;
+            Planner p = new Planner(cfg, slices, names, models, models.dir(configModel).architecture().tensors(),
+                    r.config().toString());
+            List<PlannedTensor> plan = p.plan();
             ModelDir tokenizer = cfg.tokenizerSource() == null || cfg.tokenizerSource().equals("base")
                     ? models.dir(configModel)
                     : names.contains(cfg.tokenizerSource()) ? models.dir(names.indexOf(cfg.tokenizerSource()))
@@ -64,10 +63,8 @@ public final class MergekitMerge {
             List<String> roles = names.stream().map(n -> n.equals(cfg.baseModel()) ? "base model" : "model").toList();
             List<String> settings = List.of("method: mergekit " + method.mergekitName() + " (computed in F32)",
                     "dtype: " + dtype.torchName(), "recipe:\n\n```yaml\n" + cfg.text().strip() + "\n```\n");
-            ModelFiles files = new ModelFiles(models.dir(configModel), tokenizer, dtype,
-                    p.layers != configLayers ? p.layers : 0,
-                    new ModelCard("mergekit " + method.mergekitName(), models, roles, settings, r.seed(), version));
-            MergeDriver.run(new MergeJob(plan, files, r.output(), models.paths(), r.seed()), progress);
+            new MergePlan(models, plan, models.dir(configModel), tokenizer, dtype, p.layers != configLayers ? p.layers : 0,
+                    "mergekit " + method.mergekitName(), roles, settings, r.seed()).write(r.output(), progress, version);
         }
     }
 
@@ -85,16 +82,19 @@ public final class MergekitMerge {
         final List<MergekitConfig.Slice> slices;
         final List<String> names;
         final OpenModels models;
+        final Architecture.TensorNames tensorNames;
         final String where;
         final List<String> problems = new ArrayList<>();
         final List<PlannedTensor> out = new ArrayList<>();
         int layers;
 
-        Planner(MergekitConfig cfg, List<MergekitConfig.Slice> slices, List<String> names, OpenModels models, String where) {
+        Planner(MergekitConfig cfg, List<MergekitConfig.Slice> slices, List<String> names, OpenModels models,
+                Architecture.TensorNames tensorNames, String where) {
             this.cfg = cfg;
             this.slices = slices;
             this.names = names;
             this.models = models;
+            this.tensorNames = tensorNames;
             this.where = where;
         }
 
@@ -102,7 +102,7 @@ public final class MergekitMerge {
             for (var s : slices) checkInputs(s);
             MergekitConfig.Slice first = slices.getFirst(), last = slices.getLast();
             for (Tensor t : reference(first).tensors()) {
-                if (!LAYER.matcher(t.name()).matches() && t.name().contains("embed")) tensor(t.name(), t.name(), first, 0, 0);
+                if (tensorNames.layerOf(t.name()) == null && tensorNames.isEmbedding(t.name())) tensor(t.name(), t.name(), first, 0, 0);
             }
             for (var s : slices) {
                 int n = length(s);
@@ -110,15 +110,15 @@ public final class MergekitMerge {
                 for (int o = 0; o < n; o++) {
                     double t = n > 1 ? (double) o / (n - 1) : 1;
                     for (Tensor x : reference(s).tensors()) {
-                        Matcher m = LAYER.matcher(x.name());
-                        if (!m.matches() || Integer.parseInt(m.group(2)) != refStart + o) continue;
-                        tensor(m.group(1) + layers + "." + m.group(3), x.name(), s, o, t);
+                        Architecture.LayerTensor l = tensorNames.layerOf(x.name());
+                        if (l == null || l.index() != refStart + o) continue;
+                        tensor(l.inLayer(layers), x.name(), s, o, t);
                     }
                     layers++;
                 }
             }
             for (Tensor t : reference(last).tensors()) {
-                if (!LAYER.matcher(t.name()).matches() && !t.name().contains("embed")) tensor(t.name(), t.name(), last, 0, 1);
+                if (tensorNames.layerOf(t.name()) == null && !tensorNames.isEmbedding(t.name())) tensor(t.name(), t.name(), last, 0, 1);
             }
             if (!problems.isEmpty()) {
                 List<String> shown = problems.stream().limit(8).toList();
@@ -130,17 +130,8 @@ public final class MergekitMerge {
 
         /** The method's constraints on a slice's inputs. */
         private void checkInputs(MergekitConfig.Slice s) {
-            Method m = cfg.method();
-            int k = s.sources().size();
             boolean hasBase = cfg.baseModel() != null && s.sources().stream().anyMatch(x -> x.model().equals(cfg.baseModel()));
-            String why = null;
-            if (m.needsBase && !hasBase) why = "needs the base model " + cfg.baseModel() + " among each slice's sources";
-            else if ((m == Method.SLERP || m == Method.NEARSWAP) && k != 2) why = "merges exactly two models (the base and one other)";
-            else if (m == Method.NUSLERP && k != (hasBase ? 3 : 2)) why = "merges exactly two models (plus an optional base)";
-            else if (m == Method.MODEL_STOCK && k < 3) why = "needs the base and at least two other models";
-            else if (m == Method.PASSTHROUGH && k != 1) why = "takes exactly one source per slice";
-            else if (m.needsBase && k < 2) why = "needs at least one model besides the base";
-            if (why != null) throw new CocktailException(where + ": " + m.mergekitName() + " " + why + ", got " + k + " model(s).");
+            cfg.method().checkInputs(s.sources().size(), cfg.baseModel(), hasBase, where);
         }
 
         /** Output tensor `outName` from tensor `name` of layer offset `o` in each of the slice's sources. */
@@ -150,9 +141,8 @@ public final class MergekitMerge {
             List<MergekitConfig.Source> order = inputOrder(s);
             List<Tensor> inputs = new ArrayList<>();
             for (MergekitConfig.Source src : order) {
-                String name = refName;
-                Matcher m = LAYER.matcher(refName);
-                if (m.matches()) name = m.group(1) + (start(src) + o) + "." + m.group(3);
+                Architecture.LayerTensor l = tensorNames.layerOf(refName);
+                String name = l == null ? refName : l.inLayer(start(src) + o);
                 Tensor x = models.checkpoint(names.indexOf(src.model())).tensor(name);
                 if (x == null) {
                     problems.add(src.model() + " lacks tensor '" + name + "'");
@@ -170,8 +160,7 @@ public final class MergekitMerge {
                 return;
             }
             DType dtype = cfg.outDtype() != null ? cfg.outDtype() : cfg.dtype() != null ? cfg.dtype() : ref.dtype();
-            boolean withBase = cfg.baseModel() != null && order.getFirst().model().equals(cfg.baseModel())
-                    && (cfg.method().needsBase || cfg.method() == Method.NUSLERP);
+            boolean withBase = cfg.usesBase() && order.getFirst().model().equals(cfg.baseModel());
             Map<String, Object> g = new HashMap<>();
             for (Method.Param p : cfg.method().globals) g.put(p.name(), value(p, null, s, outName, t));
             List<Map<String, Object>> per = new ArrayList<>();
@@ -185,13 +174,13 @@ public final class MergekitMerge {
 
         /** Source, slice, global, default; an error for a required parameter given nowhere. */
         private Object value(Method.Param p, MergekitConfig.Source src, MergekitConfig.Slice s, String tensor, double t) {
-            List<Map<String, Setting>> levels = new ArrayList<>();
+            List<Map<String, ParameterValue>> levels = new ArrayList<>();
             if (src != null) levels.add(src.parameters());
             levels.add(s.parameters());
             levels.add(cfg.parameters());
-            for (Map<String, Setting> level : levels) {
-                Setting setting = level.get(p.name());
-                Object v = setting == null ? null : setting.evaluate(tensor, t);
+            for (Map<String, ParameterValue> level : levels) {
+                ParameterValue given = level.get(p.name());
+                Object v = given == null ? null : given.evaluate(tensor, t);
                 if (v != null) return v;
             }
             if (p.required()) {
@@ -203,8 +192,7 @@ public final class MergekitMerge {
 
         /** Base first when the method uses one, then the other sources in order. */
         private List<MergekitConfig.Source> inputOrder(MergekitConfig.Slice s) {
-            boolean base = cfg.baseModel() != null && (cfg.method().needsBase || cfg.method() == Method.NUSLERP);
-            if (!base) return s.sources();
+            if (!cfg.usesBase()) return s.sources();
             List<MergekitConfig.Source> order = new ArrayList<>();
             s.sources().stream().filter(x -> x.model().equals(cfg.baseModel())).findFirst().ifPresent(order::add);
             s.sources().stream().filter(x -> !x.model().equals(cfg.baseModel())).forEach(order::add);
@@ -240,8 +228,8 @@ public final class MergekitMerge {
             return layerCounts.computeIfAbsent(model, m -> {
                 int max = -1;
                 for (String n : models.checkpoint(names.indexOf(m)).names()) {
-                    Matcher x = LAYER.matcher(n);
-                    if (x.matches()) max = Math.max(max, Integer.parseInt(x.group(2)));
+                    Architecture.LayerTensor l = tensorNames.layerOf(n);
+                    if (l != null) max = Math.max(max, l.index());
                 }
                 return max + 1;
             });

@@ -7,42 +7,117 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * The mergekit merge methods, with mergekit's names, parameters and defaults. Global parameters
- * apply to the whole tensor; tensor parameters are given per model. Methods that use a base put it
- * first among a tensor's inputs and take the others' task vectors from it.
+ * The mergekit merge methods, each in one place: mergekit's name, what it does with a base model,
+ * how many other models it merges, its parameters with their defaults (global ones apply to the
+ * whole tensor, tensor ones are given per model) and how a tensor's merge is built from their
+ * values. Methods that use a base put it first among a tensor's inputs and take the others' task
+ * vectors from it.
  */
 public enum Method {
-    LINEAR("linear", false, params(p("normalize", true)), params(req("weight"))),
-    TASK_ARITHMETIC("task_arithmetic", true, gta(false, false), params(req("weight"), p("density", 1.0))),
-    TIES("ties", true, gta(true, false), params(req("weight"), p("density", 1.0))),
-    DARE_TIES("dare_ties", true, gta(false, true), params(req("weight"), p("density", 1.0))),
-    DARE_LINEAR("dare_linear", true, gta(false, true), params(req("weight"), p("density", 1.0))),
-    BREADCRUMBS("breadcrumbs", true, gta(false, false), params(req("weight"), p("density", 1.0), p("gamma", 0.01))),
-    BREADCRUMBS_TIES("breadcrumbs_ties", true, gta(false, false), params(req("weight"), p("density", 1.0), p("gamma", 0.01))),
-    DELLA("della", true, gta(true, true), params(req("weight"), p("density", 1.0), p("epsilon", 0.15))),
-    DELLA_LINEAR("della_linear", true, gta(false, true), params(req("weight"), p("density", 1.0), p("epsilon", 0.15))),
-    SLERP("slerp", true, params(req("t")), params()),
-    NUSLERP("nuslerp", false, params(p("nuslerp_row_wise", false), p("nuslerp_flatten", true)), params(req("weight"))),
-    MODEL_STOCK("model_stock", true, params(p("filter_wise", false)), params()),
-    KARCHER("karcher", false, params(p("max_iter", 10.0), p("tol", 1e-5)), params()),
-    SCE("sce", true, params(p("int8_mask", false), p("select_topk", 1.0)), params()),
-    NEARSWAP("nearswap", true, params(req("t")), params()),
-    PASSTHROUGH("passthrough", false, params(), params(p("scale", null)));
+    LINEAR("linear", Base.IGNORES, Inputs.ANY, params(p("normalize", true)), params(req("weight")),
+            (g, m, withBase) -> LinearMerge.linear(numbers(m, "weight"), bool(g, "normalize"))),
+    TASK_ARITHMETIC("task_arithmetic", Base.NEEDS, Inputs.BESIDES_BASE, gta(false, false), params(req("weight"), p("density", 1.0)),
+            (g, m, withBase) -> gta(TaskArithmetic.Sparsify.NONE, false, g, m)),
+    TIES("ties", Base.NEEDS, Inputs.BESIDES_BASE, gta(true, false), params(req("weight"), p("density", 1.0)),
+            (g, m, withBase) -> gta(TaskArithmetic.Sparsify.MAGNITUDE, true, g, m)),
+    DARE_TIES("dare_ties", Base.NEEDS, Inputs.BESIDES_BASE, gta(false, true), params(req("weight"), p("density", 1.0)),
+            (g, m, withBase) -> gta(TaskArithmetic.Sparsify.RANDOM, true, g, m)),
+    DARE_LINEAR("dare_linear", Base.NEEDS, Inputs.BESIDES_BASE, gta(false, true), params(req("weight"), p("density", 1.0)),
+            (g, m, withBase) -> gta(TaskArithmetic.Sparsify.RANDOM, false, g, m)),
+    BREADCRUMBS("breadcrumbs", Base.NEEDS, Inputs.BESIDES_BASE, gta(false, false),
+            params(req("weight"), p("density", 1.0), p("gamma", 0.01)),
+            (g, m, withBase) -> gta(TaskArithmetic.Sparsify.OUTLIERS, false, g, m)),
+    BREADCRUMBS_TIES("breadcrumbs_ties", Base.NEEDS, Inputs.BESIDES_BASE, gta(false, false),
+            params(req("weight"), p("density", 1.0), p("gamma", 0.01)),
+            (g, m, withBase) -> gta(TaskArithmetic.Sparsify.OUTLIERS, true, g, m)),
+    DELLA("della", Base.NEEDS, Inputs.BESIDES_BASE, gta(true, true), params(req("weight"), p("density", 1.0), p("epsilon", 0.15)),
+            (g, m, withBase) -> gta(TaskArithmetic.Sparsify.DELLA, true, g, m)),
+    DELLA_LINEAR("della_linear", Base.NEEDS, Inputs.BESIDES_BASE, gta(false, true),
+            params(req("weight"), p("density", 1.0), p("epsilon", 0.15)),
+            (g, m, withBase) -> gta(TaskArithmetic.Sparsify.DELLA, false, g, m)),
+    SLERP("slerp", Base.NEEDS, Inputs.ONE_BESIDES_BASE, params(req("t")), params(),
+            (g, m, withBase) -> Slerp.slerp(number(g, "t"))),
+    NUSLERP("nuslerp", Base.ALLOWS, new Inputs(2, 2, "merges exactly two models (plus an optional base)"),
+            params(p("nuslerp_row_wise", false), p("nuslerp_flatten", true)), params(req("weight")),
+            (g, m, withBase) -> Slerp.nuslerp(number(m.get(0), "weight"), number(m.get(1), "weight"), withBase,
+                    bool(g, "nuslerp_flatten"), bool(g, "nuslerp_row_wise"))),
+    MODEL_STOCK("model_stock", Base.NEEDS, new Inputs(2, Integer.MAX_VALUE, "needs the base and at least two other models"),
+            params(p("filter_wise", false)), params(),
+            (g, m, withBase) -> ModelStock.of(bool(g, "filter_wise"))),
+    KARCHER("karcher", Base.IGNORES, Inputs.ANY, params(p("max_iter", 10.0), p("tol", 1e-5)), params(),
+            (g, m, withBase) -> Karcher.of((int) number(g, "max_iter"), number(g, "tol"))),
+    SCE("sce", Base.NEEDS, Inputs.BESIDES_BASE, params(p("int8_mask", false), p("select_topk", 1.0)), params(),
+            (g, m, withBase) -> Sce.of(number(g, "select_topk"))),
+    NEARSWAP("nearswap", Base.NEEDS, Inputs.ONE_BESIDES_BASE, params(req("t")), params(),
+            (g, m, withBase) -> LinearMerge.nearswap(number(g, "t"))),
+    PASSTHROUGH("passthrough", Base.IGNORES, new Inputs(1, 1, "takes exactly one source per slice"), params(), params(p("scale", null)),
+            (g, m, withBase) -> LinearMerge.passthrough(m.get(0).get("scale") == null ? null : number(m.get(0), "scale")));
+
+    /** What a method does with base_model. */
+    enum Base {
+        /** Required; first among the inputs, the others' task vectors taken from it. */
+        NEEDS,
+        /** Used as NEEDS when given. */
+        ALLOWS,
+        /** Chooses only the config and tokenizer; merged like any other model if listed. */
+        IGNORES
+    }
+
+    /**
+     * How many models a slice merges besides the base the method uses (all of them when it uses none).
+     * @param rule what is wrong otherwise, after the method's name
+     */
+    record Inputs(int min, int max, String rule) {
+        static final Inputs ANY = new Inputs(1, Integer.MAX_VALUE, "needs at least one model");
+        static final Inputs BESIDES_BASE = new Inputs(1, Integer.MAX_VALUE, "needs at least one model besides the base");
+        static final Inputs ONE_BESIDES_BASE = new Inputs(1, 1, "merges exactly two models (the base and one other)");
+    }
 
     /** A parameter with its default; required ones have none. */
     record Param(String name, Object defaultValue, boolean required) {}
 
+    /**
+     * The merge of one tensor.
+     * g: the global parameters' values; m: per-model parameter values, for the inputs other than
+     * the base, in input order; withBase: whether input 0 is the base.
+     */
+    @FunctionalInterface
+    interface Builder {
+        TensorMerge build(Map<String, Object> g, List<Map<String, Object>> m, boolean withBase);
+    }
+
     final String mergekitName;
-    /** Whether base_model is required and comes first among the inputs. */
-    final boolean needsBase;
+    final Base base;
+    final Inputs inputs;
     final List<Param> globals;
     final List<Param> perModel;
+    private final Builder builder;
 
-    Method(String name, boolean needsBase, List<Param> globals, List<Param> perModel) {
+    Method(String name, Base base, Inputs inputs, List<Param> globals, List<Param> perModel, Builder builder) {
         this.mergekitName = name;
-        this.needsBase = needsBase;
+        this.base = base;
+        this.inputs = inputs;
         this.globals = globals;
         this.perModel = perModel;
+        this.builder = builder;
+    }
+
+    /** Whether a recipe's base model comes first among a tensor's inputs. */
+    boolean usesBase() {
+        return base != Base.IGNORES;
+    }
+
+    /**
+     * Checks a slice's sources against the method's rules.
+     * @param k how many sources the slice has
+     * @param baseAmong whether the recipe's base model is one of them
+     */
+    void checkInputs(int k, String baseModel, boolean baseAmong, String where) {
+        String why = null;
+        int others = k - (usesBase() && baseAmong ? 1 : 0);
+        if (base == Base.NEEDS && !baseAmong) why = "needs the base model " + baseModel + " among each slice's sources";
+        else if (others < inputs.min() || others > inputs.max()) why = inputs.rule();
+        if (why != null) throw new CocktailException(where + ": " + mergekitName + " " + why + ", got " + k + " model(s).");
     }
 
     public String mergekitName() {
@@ -57,7 +132,7 @@ public enum Method {
 
     /** Every parameter named anywhere in the recipe must be one this method reads. */
     void checkParameters(MergekitConfig c, String where) {
-        Stream<Map<String, Setting>> all = Stream.concat(Stream.of(c.parameters()), c.slices().stream().flatMap(s ->
+        Stream<Map<String, ParameterValue>> all = Stream.concat(Stream.of(c.parameters()), c.slices().stream().flatMap(s ->
                 Stream.concat(Stream.of(s.parameters()), s.sources().stream().map(MergekitConfig.Source::parameters))));
         all.flatMap(m -> m.keySet().stream()).distinct().forEach(name -> {
             if (Stream.concat(globals.stream(), perModel.stream()).noneMatch(p -> p.name().equals(name))) {
@@ -67,32 +142,8 @@ public enum Method {
         });
     }
 
-    /**
-     * The merge of one tensor.
-     * @param g the global parameters' values
-     * @param m per-model parameter values, for the inputs other than the base, in input order
-     * @param withBase whether input 0 is the base
-     */
     TensorMerge build(Map<String, Object> g, List<Map<String, Object>> m, boolean withBase) {
-        return switch (this) {
-            case LINEAR -> LinearMerge.linear(numbers(m, "weight"), bool(g, "normalize"));
-            case TASK_ARITHMETIC -> gta(TaskArithmetic.Sparsify.NONE, false, g, m);
-            case TIES -> gta(TaskArithmetic.Sparsify.MAGNITUDE, true, g, m);
-            case DARE_TIES -> gta(TaskArithmetic.Sparsify.RANDOM, true, g, m);
-            case DARE_LINEAR -> gta(TaskArithmetic.Sparsify.RANDOM, false, g, m);
-            case BREADCRUMBS -> gta(TaskArithmetic.Sparsify.OUTLIERS, false, g, m);
-            case BREADCRUMBS_TIES -> gta(TaskArithmetic.Sparsify.OUTLIERS, true, g, m);
-            case DELLA -> gta(TaskArithmetic.Sparsify.DELLA, true, g, m);
-            case DELLA_LINEAR -> gta(TaskArithmetic.Sparsify.DELLA, false, g, m);
-            case SLERP -> Slerp.slerp(number(g, "t"));
-            case NUSLERP -> Slerp.nuslerp(number(m.get(0), "weight"), number(m.get(1), "weight"), withBase,
-                    bool(g, "nuslerp_flatten"), bool(g, "nuslerp_row_wise"));
-            case MODEL_STOCK -> ModelStock.of(bool(g, "filter_wise"));
-            case KARCHER -> Karcher.of((int) number(g, "max_iter"), number(g, "tol"));
-            case SCE -> Sce.of(number(g, "select_topk"));
-            case NEARSWAP -> LinearMerge.nearswap(number(g, "t"));
-            case PASSTHROUGH -> LinearMerge.passthrough(m.get(0).get("scale") == null ? null : number(m.get(0), "scale"));
-        };
+        return builder.build(g, m, withBase);
     }
 
     private static TensorMerge gta(TaskArithmetic.Sparsify s, boolean consensus, Map<String, Object> g, List<Map<String, Object>> m) {

@@ -18,36 +18,26 @@ public final class Mix {
     private Mix() {}
 
     /**
-     * @param models model directories or cached repo ids, the first one giving config and tokenizer
+     * @param models the models, the first one giving config and tokenizer
      * @param weights one per model; they must sum to 1 within 1e-3 unless allowUnnormalized
      * @param finetuned the fine-tuned model of the two-step recipe, or null
      * @param alpha its share in the two-step recipe
      * @param dtype the output dtype, or null for the first model's
      */
-    public record Request(List<String> models, double[] weights, boolean allowUnnormalized, String finetuned,
+    public record Request(List<ModelDir> models, double[] weights, boolean allowUnnormalized, ModelDir finetuned,
                           double alpha, DType dtype, Output output) {}
 
     public static void mix(Request r, Progress progress, String version) {
         if (r.models().isEmpty()) throw new CocktailException("mix needs at least one model.");
-        if (r.weights().length != r.models().size()) {
-            throw new CocktailException("got " + r.weights().length + " weights for " + r.models().size() + " models; give one weight per model.");
-        }
-        double sum = 0;
-        for (double w : r.weights()) sum += w;
-        if (!r.allowUnnormalized() && Math.abs(sum - 1) > 1e-3) {
-            throw new CocktailException("the weights sum to " + sum + ", not 1; fix them or pass --allow-unnormalized.");
-        }
+        float[] w = Weights.checked(r.weights(), r.models().size(), r.allowUnnormalized(), "; fix them or pass --allow-unnormalized");
         if (r.finetuned() != null && !(r.alpha() >= 0 && r.alpha() <= 1)) {
             throw new CocktailException("--alpha must be between 0 and 1 for the two-step recipe, got " + r.alpha() + ".");
         }
-        List<String> names = new ArrayList<>(r.models());
-        if (r.finetuned() != null) names.add(r.finetuned());
-        float[] w = new float[r.weights().length];
-        for (int i = 0; i < w.length; i++) w[i] = (float) r.weights()[i];
+        List<ModelDir> inputs = new ArrayList<>(r.models());
+        if (r.finetuned() != null) inputs.add(r.finetuned());
         TensorMerge merge = r.finetuned() == null ? weightedSum(w) : twoStep(w, (float) r.alpha());
-        try (OpenModels m = OpenModels.open(names)) {
+        try (OpenModels m = OpenModels.open(inputs)) {
             DType dtype = r.dtype() == null ? m.mainDtype(0) : r.dtype();
-            List<PlannedTensor> plan = MergePlan.sameTensors(m, 0, merge, r.dtype());
             List<String> roles = new ArrayList<>();
             for (double x : r.weights()) roles.add("weight " + x);
             if (r.finetuned() != null) roles.add("fine-tuned model, alpha " + r.alpha());
@@ -55,17 +45,15 @@ public final class Mix {
             settings.add("method: LM-Cocktail weighted average, sum_i w_i * model_i, F32");
             if (r.finetuned() != null) settings.add("two-step: alpha * finetuned + (1 - alpha) * cocktail, alpha " + r.alpha());
             settings.add("dtype: " + dtype.torchName());
-            ModelDir first = m.dir(0);
-            ModelFiles files = new ModelFiles(first, first, dtype, 0,
-                    new ModelCard(r.finetuned() == null ? "LM-Cocktail mix" : "LM-Cocktail two-step mix",
-                            m, roles, settings, null, version));
-            MergeDriver.run(new MergeJob(plan, files, r.output(), m.paths(), 0), progress);
+            new MergePlan(m, SameTensors.plan(m, 0, merge, r.dtype()), m.dir(0), m.dir(0), dtype, 0,
+                    r.finetuned() == null ? "LM-Cocktail mix" : "LM-Cocktail two-step mix", roles, settings, null)
+                    .write(r.output(), progress, version);
         }
     }
 
     /** acc = w0*x0; acc = acc + w_i*x_i, in model order. */
     static TensorMerge weightedSum(float[] w) {
-        return job -> c -> sum(c, w, c.out);
+        return job -> c -> LinearMerge.sum(c.in, 0, w, c.out, c.n);
     }
 
     /** The cocktail of the first w.length inputs, then alpha * last input + (1 - alpha) * cocktail. */
@@ -73,14 +61,9 @@ public final class Mix {
         float rest = (float) (1.0 - alpha);
         return job -> c -> {
             float[] cocktail = c.tmp(0);
-            sum(c, w, cocktail);
+            LinearMerge.sum(c.in, 0, w, cocktail, c.n);
             MergeKernels.scale(c.in[w.length], alpha, c.out, c.n);
             MergeKernels.addScaled(c.out, rest, cocktail, c.n);
         };
-    }
-
-    private static void sum(Chunk c, float[] w, float[] acc) {
-        MergeKernels.scale(c.in[0], w[0], acc, c.n);
-        for (int i = 1; i < w.length; i++) MergeKernels.addScaled(acc, w[i], c.in[i], c.n);
     }
 }

@@ -2,6 +2,7 @@ package dev.cocktail.merge;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cocktail.engine.Architecture;
 import dev.cocktail.engine.CocktailException;
 import dev.cocktail.engine.DType;
 import dev.cocktail.engine.Json;
@@ -29,9 +30,6 @@ import java.util.stream.Stream;
 public record ModelFiles(ModelDir configFrom, ModelDir tokenizerFrom, DType dtype, int layers, ModelCard card) {
 
     private static final Set<String> CONFIG_FILES = Set.of("config.json", "generation_config.json");
-    /** Encoders that LM-Cocktail saves as sentence-transformers models. */
-    private static final Set<String> ENCODERS = Set.of("bert", "roberta", "xlm-roberta", "distilbert", "electra",
-            "mpnet", "deberta", "deberta-v2", "camembert", "ernie", "nomic_bert", "new");
     private static final List<String> ST_FILES = List.of("modules.json", "sentence_bert_config.json",
             "config_sentence_transformers.json");
 
@@ -49,7 +47,7 @@ public record ModelFiles(ModelDir configFrom, ModelDir tokenizerFrom, DType dtyp
                 Path src = (CONFIG_FILES.contains(f) ? configFrom : tokenizerFrom).path().resolve(f);
                 if (Files.isRegularFile(src)) Files.copy(src, dir.resolve(f));
             }
-            if (config != null && ENCODERS.contains(config.path("model_type").asText())) sentenceTransformers(config, dir);
+            if (config != null && Architecture.of(config).sentenceTransformers()) sentenceTransformers(config, dir);
             Files.writeString(dir.resolve("README.md"), card.render(weights));
         } catch (IOException e) {
             throw new CocktailException("cannot write the merged model's files into " + dir + ": " + e.getMessage() + ".", e);

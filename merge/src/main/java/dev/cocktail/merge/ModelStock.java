@@ -93,7 +93,7 @@ final class ModelStock {
             int n = c.in.length - 1;
             float[] avg = c.tmp(0);
             System.arraycopy(c.in[1], 0, avg, 0, c.n);
-            for (int i = 2; i <= n; i++) MergeKernels.add(avg, c.in[i], avg, c.n);
+            for (int i = 2; i <= n; i++) MergeKernels.add(avg, c.in[i], c.n);
             MergeKernels.scale(avg, 1f / n, avg, c.n);
             MergeKernels.scale(avg, ft, c.out, c.n);
             MergeKernels.addScaled(c.out, 1 - ft, c.in[0], c.n);

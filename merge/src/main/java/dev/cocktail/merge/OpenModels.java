@@ -21,13 +21,12 @@ public final class OpenModels implements AutoCloseable {
         this.checkpoints = checkpoints;
     }
 
-    /** Resolves each name (directory or cached repo id) and maps its weights. */
-    public static OpenModels open(List<String> names) {
-        List<ModelDir> dirs = names.stream().map(ModelDir::resolve).toList();
+    /** Maps each model's weights. */
+    public static OpenModels open(List<ModelDir> dirs) {
         List<Checkpoint> cks = new ArrayList<>();
         try {
             for (ModelDir d : dirs) cks.add(d.openCheckpoint());
-            return new OpenModels(dirs, cks);
+            return new OpenModels(List.copyOf(dirs), cks);
         } catch (RuntimeException e) {
             cks.forEach(Checkpoint::close);
             throw e;

@@ -340,7 +340,7 @@ final class RankCut {
                 above += bits.compare(VectorOperators.GT, hi).trueCount();
                 if (!collect) continue;
                 // the band's lanes packed to the front and stored whole at the end of found (the lanes
-                // past them are overwritten next): no branch on data, which ~3% of scores would mispredict
+                // past them are overwritten next): no branch on data, which the band's scores would mispredict
                 VectorMask<Integer> in = bits.compare(VectorOperators.GE, lo).and(bits.compare(VectorOperators.LE, hi));
                 reserve(MergeKernels.F.length());
                 bits.compress(in).intoArray(found, base + size);

@@ -143,7 +143,7 @@ final class Slerp {
             deltas(c, base);
             MergeKernels.scale(c.in[i0], a, c.out, c.n);
             MergeKernels.addScaled(c.out, b, c.in[i0 + 1], c.n);
-            if (base) MergeKernels.add(c.in[0], c.out, c.out, c.n);
+            if (base) MergeKernels.add(c.out, c.in[0], c.n);
         };
     }
 }

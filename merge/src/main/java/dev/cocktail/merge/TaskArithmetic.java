@@ -84,10 +84,10 @@ record TaskArithmetic(Sparsify sparsify, boolean consensus, boolean normalize, b
             } else {
                 float[] mixed = c.out;
                 System.arraycopy(wd[0], 0, mixed, 0, c.n);
-                for (int m = 1; m < k; m++) MergeKernels.add(mixed, wd[m], mixed, c.n);
+                for (int m = 1; m < k; m++) MergeKernels.add(mixed, wd[m], c.n);
                 if (normalize) MergeKernels.scale(mixed, 1f / divisor, mixed, c.n);
                 if (lam != 1f) MergeKernels.scale(mixed, lam, mixed, c.n);
-                MergeKernels.add(c.in[0], mixed, c.out, c.n);
+                MergeKernels.add(mixed, c.in[0], c.n);
             }
         };
     }

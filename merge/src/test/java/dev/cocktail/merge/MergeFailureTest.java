@@ -35,8 +35,8 @@ class MergeFailureTest {
         Path out = tmp.resolve("out/merged");
         Files.createDirectories(out.getParent());
         AtomicInteger written = new AtomicInteger();
-        try (OpenModels m = OpenModels.open(models)) {
-            List<PlannedTensor> plan = MergePlan.sameTensors(m, 0, Mix.weightedSum(new float[] {0.5f, 0.5f}), null);
+        try (OpenModels m = OpenModels.open(TinyModels.dirs(models))) {
+            List<PlannedTensor> plan = SameTensors.plan(m, 0, Mix.weightedSum(new float[] {0.5f, 0.5f}), null);
             ModelFiles files = new ModelFiles(m.dir(0), m.dir(0), m.mainDtype(0), 0,
                     new ModelCard("test", m, List.of("a", "b"), List.of(), null, "test"));
             MergeJob job = new MergeJob(plan, files, new Output(out, false, 300, false), m.paths(), 0);
@@ -59,7 +59,7 @@ class MergeFailureTest {
         TinyModels.write(tmp.resolve("in/other"), other);
         Path out = tmp.resolve("out");
         CocktailException e = assertThrows(CocktailException.class, () -> Mix.mix(new Mix.Request(
-                List.of(models.get(0), tmp.resolve("in/other").toString()), new double[] {0.5, 0.5}, false, null, 0, null,
+                TinyModels.dirs(List.of(models.get(0), tmp.resolve("in/other").toString())), new double[] {0.5, 0.5}, false, null, 0, null,
                 new Output(out, false, 1L << 30, false)), Progress.NONE, "test"));
         assertTrue(e.getMessage().contains("lacks tensor 'model.norm.weight'"), e.getMessage());
         assertTrue(!Files.exists(out));
@@ -70,13 +70,13 @@ class MergeFailureTest {
         List<String> models = twoModels();
         TinyModels.write(tmp.resolve("in/big-vocab"), TinyModels.random(4, null, 0), 7);
         CocktailException e = assertThrows(CocktailException.class, () -> Mix.mix(new Mix.Request(
-                List.of(models.get(0), tmp.resolve("in/big-vocab").toString()), new double[] {0.5, 0.5}, false, null, 0, null,
+                TinyModels.dirs(List.of(models.get(0), tmp.resolve("in/big-vocab").toString())), new double[] {0.5, 0.5}, false, null, 0, null,
                 new Output(tmp.resolve("out"), false, 1L << 30, false)), Progress.NONE, "test"));
         assertTrue(e.getMessage().contains("vocab_size 7 (not 6)") && e.getMessage().contains("'model.embed_tokens.weight' is [7, 8]"),
                 e.getMessage());
         Path dec = TestData.path("cocktail-decoder/base"), enc = TestData.path("cocktail-encoder/base");
         CocktailException d = assertThrows(CocktailException.class, () -> Mix.mix(new Mix.Request(
-                List.of(dec.toString(), enc.toString()), new double[] {0.5, 0.5}, false, null, 0, null,
+                TinyModels.dirs(List.of(dec.toString(), enc.toString())), new double[] {0.5, 0.5}, false, null, 0, null,
                 new Output(tmp.resolve("out"), false, 1L << 30, false)), Progress.NONE, "test"));
         assertTrue(d.getMessage().contains("lacks") && d.getMessage().contains("extra"), d.getMessage());
         assertTrue(!Files.exists(tmp.resolve("out")));
@@ -85,13 +85,13 @@ class MergeFailureTest {
     @Test
     void weightsMustSumToOneUnlessAllowed() throws IOException {
         List<String> models = twoModels();
-        CocktailException e = assertThrows(CocktailException.class, () -> Mix.mix(new Mix.Request(models,
+        CocktailException e = assertThrows(CocktailException.class, () -> Mix.mix(new Mix.Request(TinyModels.dirs(models),
                 new double[] {0.5, 0.6}, false, null, 0, null, new Output(tmp.resolve("out"), false, 1L << 30, false)), Progress.NONE, "test"));
         assertTrue(e.getMessage().contains("--allow-unnormalized"), e.getMessage());
-        Mix.mix(new Mix.Request(models, new double[] {0.5, 0.6}, true, null, 0, null, new Output(tmp.resolve("out"), false, 1L << 30, false)),
+        Mix.mix(new Mix.Request(TinyModels.dirs(models), new double[] {0.5, 0.6}, true, null, 0, null, new Output(tmp.resolve("out"), false, 1L << 30, false)),
                 Progress.NONE, "test");
         assertTrue(Files.isRegularFile(tmp.resolve("out/model.safetensors")));
-        CocktailException again = assertThrows(CocktailException.class, () -> Mix.mix(new Mix.Request(models,
+        CocktailException again = assertThrows(CocktailException.class, () -> Mix.mix(new Mix.Request(TinyModels.dirs(models),
                 new double[] {0.5, 0.5}, false, null, 0, null, new Output(tmp.resolve("out"), false, 1L << 30, false)), Progress.NONE, "test"));
         assertTrue(again.getMessage().contains("--force"), again.getMessage());
     }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.cocktail.engine.Checkpoint;
 import dev.cocktail.engine.DType;
 import dev.cocktail.engine.Json;
+import dev.cocktail.engine.ModelDir;
 import dev.cocktail.engine.Progress;
 import dev.cocktail.engine.Tensor;
 import dev.cocktail.engine.TestData;
@@ -35,7 +36,7 @@ class MixFixtureTest {
         List<String> models = List.of("base", "ft-a", "ft-b").stream()
                 .map(m -> TestData.path(fixture + "/" + m).toString()).toList();
         Path out = tmp.resolve("merged");
-        Mix.mix(new Mix.Request(models, w, false, null, 0, null, new Output(out, false, 5_000_000_000L, false)), Progress.NONE, "test");
+        Mix.mix(new Mix.Request(TinyModels.dirs(models), w, false, null, 0, null, new Output(out, false, 5_000_000_000L, false)), Progress.NONE, "test");
 
         try (Checkpoint ck = Checkpoint.open(out)) {
             Iterator<Map.Entry<String, JsonNode>> it = expected.get("tensors").fields();
@@ -82,7 +83,7 @@ class MixFixtureTest {
         for (int i = 0; i < 3; i++) w[i] = weights.get(names.get(i)).asDouble();
         List<String> models = names.stream().map(m -> TestData.example("models/" + m).toString()).toList();
         Path out = tmp.resolve("two-step");
-        Mix.mix(new Mix.Request(models, w, false, models.get(1), 0.5, DType.F32, new Output(out, false, 5_000_000_000L, false)),
+        Mix.mix(new Mix.Request(TinyModels.dirs(models), w, false, ModelDir.resolve(models.get(1)), 0.5, DType.F32, new Output(out, false, 5_000_000_000L, false)),
                 Progress.NONE, "test");
         List<Checkpoint> in = new ArrayList<>();
         try (Checkpoint merged = Checkpoint.open(out)) {

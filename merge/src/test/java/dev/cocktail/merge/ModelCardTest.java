@@ -39,7 +39,7 @@ class ModelCardTest {
     String mixCard(boolean hashInputs) throws IOException {
         List<String> models = List.of(TestData.path(SHARDED).toString(), hubSnapshot().toString());
         Path out = tmp.resolve("out");
-        Mix.mix(new Mix.Request(models, new double[] {0.5, 0.5}, false, null, 0, null, new Output(out, false, 1L << 30, hashInputs)),
+        Mix.mix(new Mix.Request(TinyModels.dirs(models), new double[] {0.5, 0.5}, false, null, 0, null, new Output(out, false, 1L << 30, hashInputs)),
                 Progress.NONE, "test");
         return Files.readString(out.resolve("README.md"));
     }

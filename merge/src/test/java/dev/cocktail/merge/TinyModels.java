@@ -3,6 +3,7 @@ package dev.cocktail.merge;
 import dev.cocktail.engine.Checkpoint;
 import dev.cocktail.engine.CheckpointWriter;
 import dev.cocktail.engine.DType;
+import dev.cocktail.engine.ModelDir;
 import dev.cocktail.engine.Tensor;
 import dev.cocktail.engine.TensorSpec;
 import java.io.IOException;
@@ -79,6 +80,11 @@ final class TinyModels {
                  "hidden_size": 8, "vocab_size": %d, "torch_dtype": "float32"}
                 """.formatted(vocab));
         return dir;
+    }
+
+    /** Model directories named as on a command line, resolved. */
+    static List<ModelDir> dirs(List<String> names) {
+        return names.stream().map(ModelDir::resolve).toList();
     }
 
     static Map<String, float[]> read(Path dir) {

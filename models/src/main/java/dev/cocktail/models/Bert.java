@@ -59,13 +59,7 @@ public final class Bert implements AutoCloseable {
 
     public static Bert load(ModelDir dir) {
         BertConfig config = BertConfig.parse(dir.config(), dir.name() + "/config.json");
-        Checkpoint checkpoint = dir.openCheckpoint();
-        try {
-            return new Bert(config, checkpoint, Kernels.cpu());
-        } catch (RuntimeException e) {
-            checkpoint.close();
-            throw e;
-        }
+        return dir.openCheckpoint(checkpoint -> new Bert(config, checkpoint, Kernels.cpu()));
     }
 
     public BertConfig config() {

@@ -1,7 +1,9 @@
 package dev.cocktail.models;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cocktail.engine.Architecture;
 import dev.cocktail.engine.CocktailException;
+import dev.cocktail.engine.ForwardPass;
 
 /** The config.json of a BERT encoder (model_type bert), with transformers' defaults for absent keys. */
 public record BertConfig(int hiddenSize, int layers, int heads, int intermediateSize, int vocabSize,
@@ -9,8 +11,11 @@ public record BertConfig(int hiddenSize, int layers, int heads, int intermediate
 
     public static BertConfig parse(ObjectNode json, String where) {
         ConfigReader c = new ConfigReader(json, where);
-        String type = c.text("model_type", null);
-        if (!"bert".equals(type)) throw new CocktailException(where + ": model_type '" + type + "' is not bert.");
+        Architecture arch = Architecture.of(json);
+        if (arch.forwardPass() != ForwardPass.BERT) {
+            throw new CocktailException(where + ": " + arch.describe() + " is not run by the BERT encoder ("
+                    + Architecture.typesRunBy(ForwardPass.BERT) + ").");
+        }
         String act = c.text("hidden_act", "gelu");
         if (!act.equals("gelu")) {
             throw new CocktailException(where + ": hidden_act '" + act + "' is not supported; BERT here uses the exact erf GELU ('gelu').");

@@ -73,13 +73,7 @@ public final class Llama implements AutoCloseable {
 
     public static Llama load(ModelDir dir, Kernels kernels) {
         LlamaConfig config = LlamaConfig.parse(dir.config(), dir.name() + "/config.json");
-        Checkpoint checkpoint = dir.openCheckpoint();
-        try {
-            return new Llama(config, checkpoint, kernels);
-        } catch (RuntimeException e) {
-            checkpoint.close();
-            throw e;
-        }
+        return dir.openCheckpoint(checkpoint -> new Llama(config, checkpoint, kernels));
     }
 
     public LlamaConfig config() {

@@ -1,7 +1,9 @@
 package dev.cocktail.models;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cocktail.engine.Architecture;
 import dev.cocktail.engine.CocktailException;
+import dev.cocktail.engine.ForwardPass;
 
 /**
  * The config.json of a Llama-family causal LM (model_type llama, mistral or qwen2), with
@@ -30,8 +32,9 @@ public record LlamaConfig(String modelType, int hiddenSize, int layers, int head
         ConfigReader c = new ConfigReader(json, where);
         String type = c.text("model_type", null);
         if (type == null) throw new CocktailException(where + ": has no model_type.");
-        if (!type.equals("llama") && !type.equals("mistral") && !type.equals("qwen2")) {
-            throw new CocktailException(where + ": model_type '" + type + "' is not a Llama-family model (llama, mistral, qwen2).");
+        if (Architecture.of(json).forwardPass() != ForwardPass.LLAMA) {
+            throw new CocktailException(where + ": model_type '" + type + "' is not a Llama-family model ("
+                    + Architecture.typesRunBy(ForwardPass.LLAMA) + ").");
         }
         int hidden = c.positiveInt("hidden_size");
         int heads = c.positiveInt("num_attention_heads");

@@ -1,6 +1,8 @@
 package dev.cocktail.models;
 
+import dev.cocktail.engine.Architecture;
 import dev.cocktail.engine.CocktailException;
+import dev.cocktail.engine.ForwardPass;
 import dev.cocktail.engine.ModelDir;
 import dev.cocktail.engine.Progress;
 import dev.cocktail.tokenizer.Tokenizer;
@@ -86,14 +88,14 @@ public final class Scoring {
                 weights(losses, options.temperature()), options.temperature());
     }
 
-    /** Decoder for Llama-family model types, encoder for BERT, from config.json's model_type. */
+    /** The scoring of the first model's family, from the table of architectures; --type does not add a forward pass. */
     public static Type typeOf(ModelDir model) {
-        String type = model.config().path("model_type").asText("");
-        return switch (type) {
-            case "llama", "mistral", "qwen2" -> Type.DECODER;
-            case "bert" -> Type.ENCODER;
-            default -> throw new CocktailException(model.name() + "/config.json: model_type '" + type
-                    + "' cannot be scored (llama, mistral, qwen2 or bert); --type does not change which forward pass exists.");
+        Architecture a = model.architecture();
+        if (a.forwardPass() == ForwardPass.NONE) throw a.cannotScore(model.name() + "/config.json");
+        return switch (a.family()) {
+            case DECODER -> Type.DECODER;
+            case ENCODER -> Type.ENCODER;
+            default -> throw new IllegalStateException(a.describe() + " has a forward pass but no scoring loss");
         };
     }
 

@@ -36,7 +36,7 @@ final class Gemm {
      * n columns make at least four blocks per worker, so that a worker slowed down (on a shared
      * machine, a core often runs slower than the other for a while) holds the others up by a small
      * block at most: with two blocks per worker, BERT's products with 384 outputs kept one core
-     * waiting for the other 11% of their time (more in the machine's slow spells).
+     * waiting for the other a measurable share of their time (bench/RESULTS.md).
      */
     static int blockCols(int n, int k, int workers) {
         int fit = BLOCK_FLOATS / sliceK(k);
@@ -131,7 +131,7 @@ final class Gemm {
      * `valid` rows (the others repeat the last valid row and are not stored). The accumulators start
      * from what earlier slices left, or when first from bias[j..j+PANEL) (zero without a bias).
      * Attention runs its two products through it too, over keys and values packed into panels.
-     * The panel stride stays the constant PANEL: as a parameter it cost 10-15% here. Everything
+     * The panel stride stays the constant PANEL: as a parameter it made the tile slower. Everything
      * stays in this one method: a vector passed to a call the JIT does not inline is boxed, which
      * costs more than the whole tile.
      */

@@ -6,7 +6,7 @@ import java.util.regex.Pattern;
 import picocli.CommandLine;
 
 /** Sizes such as 5GB, 500MB, 1.5GiB or a plain byte count, for --shard-size (decimal units, as transformers uses). */
-final class MergeSize implements CommandLine.ITypeConverter<Long> {
+final class ByteSize implements CommandLine.ITypeConverter<Long> {
     private static final Pattern SIZE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([KMGT]I?B?|B)?");
 
     @Override

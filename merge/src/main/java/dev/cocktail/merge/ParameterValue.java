@@ -8,14 +8,14 @@ import java.util.List;
  * conditions {filter, value} where the first whose filter is a substring of the tensor name
  * (or is absent or "*") applies.
  */
-sealed interface Setting {
-    record Scalar(Object value) implements Setting {}
+sealed interface ParameterValue {
+    record Scalar(Object value) implements ParameterValue {}
 
-    record Gradient(List<Object> values) implements Setting {}
+    record Gradient(List<Object> values) implements ParameterValue {}
 
-    record Conditional(List<Condition> conditions) implements Setting {}
+    record Conditional(List<Condition> conditions) implements ParameterValue {}
 
-    record Condition(String filter, Setting value) {}
+    record Condition(String filter, ParameterValue value) {}
 
     /** The value for a tensor at relative depth t in [0, 1], or null when no condition matches. */
     default Object evaluate(String tensor, double t) {
