@@ -1,6 +1,7 @@
 package dev.cocktail.cli;
 
 import dev.cocktail.engine.CocktailException;
+import dev.cocktail.engine.Threads;
 import dev.cocktail.tokenizer.TokenizerException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -49,6 +50,10 @@ public final class Cocktail implements Runnable {
             description = "No progress bars (they are drawn only when stderr is a terminal anyway).")
     boolean quiet;
 
+    @Option(names = "--threads", scope = CommandLine.ScopeType.INHERIT, paramLabel = "N",
+            description = "Threads for the kernels and merges (default: one per processor). Results do not depend on it.")
+    Integer threads;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -77,7 +82,20 @@ public final class Cocktail implements Runnable {
         if (!System.getenv().getOrDefault("NO_COLOR", "").isEmpty()) cl.setColorScheme(CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF));
         cl.setExecutionStrategy(parseResult -> {
             TerminalProgress.quiet = matched(parseResult, "--quiet");
+            Integer n = value(parseResult, "--threads");
+            if (n != null) {
+                if (n < 1) throw new CommandLine.ParameterException(parseResult.commandSpec().commandLine(), "--threads must be 1 or more, not " + n);
+                System.setProperty(Threads.PROPERTY, Integer.toString(n));
+            }
             return new CommandLine.RunLast().execute(parseResult);
+        });
+        cl.setParameterExceptionHandler((ex, given) -> {
+            // one sentence and where to read more, not the whole usage (which buries the sentence)
+            String command = ex.getCommandLine().getCommandSpec().qualifiedName();
+            err.println("cocktail: " + ex.getMessage() + "; see '" + command + " --help'.");
+            CommandLine.UnmatchedArgumentException.printSuggestions(ex, err); // "Did you mean: cocktail merge?" for a typo
+            err.flush();
+            return EXIT_BAD_INPUT;
         });
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             if (matched(parseResult, "--verbose")) ex.printStackTrace(err);
@@ -91,6 +109,15 @@ public final class Cocktail implements Runnable {
     /** Whether an option was given, before the subcommand or after it. */
     private static boolean matched(CommandLine.ParseResult parseResult, String option) {
         return parseResult.hasMatchedOption(option) || parseResult.subcommands().stream().anyMatch(p -> p.hasMatchedOption(option));
+    }
+
+    /** An option's value, given before the subcommand or after it, or null. */
+    private static <T> T value(CommandLine.ParseResult parseResult, String option) {
+        if (parseResult.hasMatchedOption(option)) return parseResult.matchedOptionValue(option, null);
+        for (CommandLine.ParseResult sub : parseResult.subcommands()) {
+            if (sub.hasMatchedOption(option)) return sub.matchedOptionValue(option, null);
+        }
+        return null;
     }
 
     private static boolean userError(Throwable ex) {

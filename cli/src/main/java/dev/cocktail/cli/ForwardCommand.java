@@ -24,7 +24,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "forward", description = "Run a causal LM on token ids: next-token loss, and optionally every position's logits.")
+@Command(name = "forward", description = "Run a causal LM on token ids: next-token loss, and optionally every position's logits.",
+        footerHeading = "%nExamples:%n",
+        footer = {"  cocktail forward examples/models/base --ids 1,270,261,54 --json", "  cocktail forward MODEL --ids 1,2,3 --logits-out logits.safetensors"})
 final class ForwardCommand implements Runnable {
     @Parameters(paramLabel = "MODEL", description = "Llama-family model directory or Hugging Face repo id in the local cache.")
     String model;

@@ -14,7 +14,9 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "inspect", description = "Show a model's architecture, parameter count, dtypes and shards.")
+@Command(name = "inspect", description = "Show a model's architecture, parameter count, dtypes and shards.",
+        footerHeading = "%nExamples:%n",
+        footer = {"  cocktail inspect examples/models/base", "  cocktail inspect BAAI/bge-small-en-v1.5 --json"})
 final class InspectCommand implements Runnable {
     @Parameters(paramLabel = "MODEL", description = "Model directory or Hugging Face repo id in the local cache.")
     String model;
@@ -33,7 +35,7 @@ final class InspectCommand implements Runnable {
         ModelSummary s = ModelSummary.of(ModelDir.resolve(model));
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(s.toJson().toString());
+            out.println(Json.MAPPER.createObjectNode().put("model", s.model()).setAll(s.toJson()).toString());
         } else {
             out.printf("model         %s%n", s.model());
             out.printf("architecture  %s%n", s.architecture());

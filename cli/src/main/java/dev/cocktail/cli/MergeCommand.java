@@ -10,7 +10,9 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** `cocktail merge`: a mergekit YAML recipe. */
-@Command(name = "merge", description = "Merge models with a mergekit YAML recipe (linear, ties, dare, slerp, ...).")
+@Command(name = "merge", description = "Merge models with a mergekit YAML recipe (linear, ties, dare, slerp, ...).",
+        footerHeading = "%nExamples:%n",
+        footer = {"  cocktail merge examples/ties.yml --output /tmp/ties"})
 final class MergeCommand implements Runnable {
     @Parameters(paramLabel = "CONFIG.yml", description = "The mergekit recipe.")
     Path config;

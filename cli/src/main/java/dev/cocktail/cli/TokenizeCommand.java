@@ -1,17 +1,13 @@
 package dev.cocktail.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.cocktail.engine.CocktailException;
 import dev.cocktail.engine.Json;
+import dev.cocktail.models.Examples;
 import dev.cocktail.tokenizer.Encoding;
 import dev.cocktail.tokenizer.Tokenizer;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -20,16 +16,19 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "tokenize", description = "Show the token ids and tokens a model's tokenizer.json gives for text.")
+@Command(name = "tokenize", description = "Show the token ids and tokens a model's tokenizer.json gives for text.",
+        footerHeading = "%nExamples:%n",
+        footer = {"  cocktail tokenize examples/models/base --text \"add 23 58\"", "  cocktail tokenize MODEL --input texts.jsonl --json", "  echo '{\"text\": \"hi\"}' | cocktail tokenize MODEL --input -"})
 final class TokenizeCommand implements Runnable {
     @Parameters(paramLabel = "TOKENIZER_OR_MODEL", description = "A tokenizer.json, or the model directory holding it.")
     Path tokenizer;
 
     static final class Input {
-        @Option(names = "--text", paramLabel = "T", description = "The text to tokenize.")
-        String text;
+        @Option(names = "--text", arity = "1..*", paramLabel = "T", description = "Texts to tokenize.")
+        List<String> texts;
 
-        @Option(names = "--input", paramLabel = "FILE.jsonl", description = "One {\"text\": ...} object per line.")
+        @Option(names = "--input", paramLabel = "FILE.jsonl",
+                description = "JSON Lines (or a JSON array) of strings or of {\"text\": ...} objects; - reads standard input.")
         Path file;
     }
 
@@ -48,7 +47,7 @@ final class TokenizeCommand implements Runnable {
     @Override
     public void run() {
         Tokenizer t = Tokenizer.load(tokenizer);
-        List<String> texts = input.text != null ? List.of(input.text) : readTexts(input.file);
+        List<String> texts = input.texts != null ? input.texts : Examples.texts(input.file);
         PrintWriter out = spec.commandLine().getOut();
         for (int i = 0; i < texts.size(); i++) {
             Encoding e = t.encode(texts.get(i), !noSpecial);
@@ -67,28 +66,5 @@ final class TokenizeCommand implements Runnable {
             }
         }
         out.flush();
-    }
-
-    private static List<String> readTexts(Path file) {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(file);
-        } catch (IOException e) {
-            throw new CocktailException(file + ": cannot be read (" + e.getMessage() + ")", e);
-        }
-        List<String> texts = new ArrayList<>();
-        for (int n = 0; n < lines.size(); n++) {
-            if (lines.get(n).isBlank()) continue;
-            JsonNode line;
-            try {
-                line = Json.MAPPER.readTree(lines.get(n));
-            } catch (IOException e) {
-                throw new CocktailException(file + " line " + (n + 1) + ": not JSON (" + e.getMessage().lines().findFirst().orElse("") + ")");
-            }
-            JsonNode text = line.get("text");
-            if (text == null || !text.isTextual()) throw new CocktailException(file + " line " + (n + 1) + ": no \"text\" string");
-            texts.add(text.asText());
-        }
-        return texts;
     }
 }

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.cocktail.engine.CocktailException;
 import dev.cocktail.engine.Json;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -60,10 +62,20 @@ public final class Examples {
         }
     }
 
-    private static List<Located> read(Path file) {
+    /**
+     * Standard input's text, read once from each System.in: it cannot be read again, and scoring
+     * reads its examples once per model.
+     */
+    private static String stdin;
+    private static InputStream stdinRead;
+
+    /** "-" is standard input, as for most command-line tools. */
+    private static List<Located> read(Path path) {
+        boolean fromStdin = path.toString().equals("-");
+        String file = fromStdin ? "standard input" : path.toString();
         String text;
         try {
-            text = Files.readString(file);
+            text = fromStdin ? stdin() : Files.readString(path);
         } catch (NoSuchFileException e) {
             throw new CocktailException(file + ": no such file.");
         } catch (IOException e) {
@@ -71,7 +83,7 @@ public final class Examples {
         }
         List<Located> out = new ArrayList<>();
         if (text.stripLeading().startsWith("[")) {
-            JsonNode array = parse(text, file.toString());
+            JsonNode array = parse(text, file);
             for (int i = 0; i < array.size(); i++) out.add(object(array.get(i), file + ": example " + (i + 1)));
         } else {
             String[] lines = text.split("\n", -1);
@@ -83,6 +95,14 @@ public final class Examples {
         }
         if (out.isEmpty()) throw new CocktailException(file + ": holds no examples.");
         return out;
+    }
+
+    private static synchronized String stdin() throws IOException {
+        if (stdinRead != System.in) {
+            stdin = new String(System.in.readAllBytes(), StandardCharsets.UTF_8);
+            stdinRead = System.in;
+        }
+        return stdin;
     }
 
     private static JsonNode parse(String json, String where) {
