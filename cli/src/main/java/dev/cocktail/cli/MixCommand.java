@@ -6,6 +6,7 @@ import dev.cocktail.engine.DType;
 import dev.cocktail.engine.ModelDir;
 import dev.cocktail.engine.Progress;
 import dev.cocktail.merge.Mix;
+import dev.cocktail.merge.Output;
 import dev.cocktail.models.Scoring;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -68,6 +69,7 @@ final class MixCommand implements Runnable {
             }
         }
         if ((finetuned == null) != (alpha == null)) throw new CocktailException("--finetuned and --alpha go together.");
+        Output output = target.toOutput(); // before the scoring, which takes a while
         DType d = dtype == null ? null : DType.fromOption(dtype);
         PrintWriter out = spec.commandLine().getOut();
         Progress progress = TerminalProgress.forTerminal();
@@ -84,7 +86,7 @@ final class MixCommand implements Runnable {
             reportJson = ScoreReport.json(models, null, weights, null);
         }
         Mix.mix(new Mix.Request(dirs, w, allowUnnormalized, finetuned == null ? null : ModelDir.resolve(finetuned),
-                        alpha == null ? 0 : alpha, d, target.toOutput()),
+                        alpha == null ? 0 : alpha, d, output),
                 progress, Cocktail.version());
         if (report != null) ScoreReport.write(report, reportJson);
         out.println("wrote " + target.output);

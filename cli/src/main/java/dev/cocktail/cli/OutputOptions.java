@@ -1,12 +1,14 @@
 package dev.cocktail.cli;
 
+import dev.cocktail.engine.CocktailException;
 import dev.cocktail.merge.Output;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
 /** Where a merged model goes, shared by `mix`, `merge` and `extrapolate`. */
 final class OutputOptions {
-    @Option(names = "--output", required = true, paramLabel = "DIR", description = "Where the merged model goes.")
+    /** Required, but checked by toOutput(): `merge` also takes it as its second argument, as mergekit-yaml does. */
+    @Option(names = "--output", paramLabel = "DIR", description = "Where the merged model goes (required).")
     Path output;
 
     @Option(names = "--shard-size", paramLabel = "SIZE", defaultValue = "5GB", converter = ByteSize.class,
@@ -21,6 +23,7 @@ final class OutputOptions {
     boolean hashInputs;
 
     Output toOutput() {
+        if (output == null) throw new CocktailException("give the output directory: --output DIR.");
         return new Output(output, force, shardSize, hashInputs);
     }
 }

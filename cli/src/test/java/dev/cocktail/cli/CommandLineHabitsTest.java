@@ -74,4 +74,22 @@ class CommandLineHabitsTest {
         JsonNode inspect = Json.MAPPER.readTree(CliRun.of("inspect", BASE, "--json").out());
         assertEquals(BASE, inspect.get("model").asText());
     }
+
+    @Test
+    void mergeTakesItsOutputAsSecondArgumentAsMergekitYamlDoes(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("ties"), recipe = tmp.resolve("ties.yml");
+        java.nio.file.Files.writeString(recipe, java.nio.file.Files.readString(CliRun.examples("ties.yml"))
+                .replace("examples/models/", CliRun.examples("models") + "/"));
+        CliRun r = CliRun.of("merge", recipe.toString(), out.toString(), "--copy-tokenizer", "--allow-crimes",
+                "--lazy-unpickle", "--cuda");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(java.nio.file.Files.exists(out.resolve("model.safetensors")), r.out());
+        assertEquals("cocktail: --cuda: no GPU is used; the merge runs on the CPU.\n", r.err());
+        CliRun none = CliRun.of("merge", recipe.toString());
+        assertEquals(2, none.status());
+        assertEquals("cocktail: give the output directory: --output DIR.\n", none.err());
+        CliRun two = CliRun.of("merge", recipe.toString(), out.toString(), "--output", tmp.resolve("other").toString());
+        assertEquals(2, two.status());
+        assertTrue(two.err().startsWith("cocktail: two output directories: "), two.err());
+    }
 }
