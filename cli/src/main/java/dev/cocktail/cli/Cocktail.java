@@ -4,12 +4,10 @@ import dev.cocktail.engine.CocktailException;
 import dev.cocktail.engine.Threads;
 import dev.cocktail.tokenizer.TokenizerException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Properties;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -139,14 +137,8 @@ public final class Cocktail implements Runnable {
         }
     }
 
-    /** The tool's version, recorded in model cards. */
+    /** The tool's version, recorded in model cards: the library's. */
     public static String version() {
-        try (InputStream in = Cocktail.class.getResourceAsStream("version.properties")) {
-            Properties p = new Properties();
-            if (in != null) p.load(in);
-            return p.getProperty("version", "unknown");
-        } catch (IOException e) {
-            return "unknown";
-        }
+        return dev.cocktail.Cocktail.version();
     }
 }
