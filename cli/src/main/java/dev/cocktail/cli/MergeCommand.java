@@ -13,7 +13,8 @@ import picocli.CommandLine.Model.CommandSpec;
 /** `cocktail merge`: a mergekit YAML recipe. */
 @Command(name = "merge", description = "Merge models with a mergekit YAML recipe (linear, ties, dare, slerp, ...).",
         footerHeading = "%nExamples:%n",
-        footer = {"  cocktail merge examples/ties.yml /tmp/ties", "  cocktail merge examples/ties.yml --output /tmp/ties --shard-size 2GB"})
+        footer = {"  cocktail merge examples/ties.yml /tmp/ties", "  cocktail merge examples/ties.yml --output /tmp/ties --shard-size 2GB",
+                "  cocktail merge recipe.yml OUT_DIR --out-shard-size 1B --copy-tokenizer   # as mergekit-yaml"})
 final class MergeCommand implements Runnable {
     @Parameters(index = "0", paramLabel = "CONFIG.yml", description = "The mergekit recipe.")
     Path config;
@@ -33,6 +34,11 @@ final class MergeCommand implements Runnable {
     @Option(names = "--cuda", description = "Accepted for mergekit-yaml's sake: the merge runs on the CPU.")
     boolean cuda;
 
+    @Option(names = "--out-shard-size", paramLabel = "COUNT", converter = ParameterCount.class,
+            description = "mergekit-yaml's shard size, in parameters: K a thousand, M a million, B a billion (5B: five billion "
+                    + "parameters, 10 GB in BF16); instead of --shard-size, which counts bytes.")
+    Long outShardSize;
+
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the random methods (DARE, DELLA); default 42.")
     long seed;
 
@@ -49,7 +55,7 @@ final class MergeCommand implements Runnable {
         }
         if (outDir != null) target.output = outDir;
         if (cuda) spec.commandLine().getErr().println("cocktail: --cuda: no GPU is used; the merge runs on the CPU.");
-        MergekitMerge.merge(new MergekitMerge.Request(config, target.toOutput(), seed),
+        MergekitMerge.merge(new MergekitMerge.Request(config, target.toOutput(), seed, outShardSize == null ? 0 : outShardSize),
                 TerminalProgress.forTerminal(), Cocktail.version());
         spec.commandLine().getOut().println("wrote " + target.output);
         spec.commandLine().getOut().flush();

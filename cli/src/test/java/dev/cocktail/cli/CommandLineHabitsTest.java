@@ -92,4 +92,23 @@ class CommandLineHabitsTest {
         assertEquals(2, two.status());
         assertTrue(two.err().startsWith("cocktail: two output directories: "), two.err());
     }
+
+    @Test
+    void outShardSizeCountsParametersAsMergekitDoes(@TempDir Path tmp) throws Exception {
+        Path recipe = tmp.resolve("ties.yml");
+        java.nio.file.Files.writeString(recipe, java.nio.file.Files.readString(CliRun.examples("ties.yml"))
+                .replace("examples/models/", CliRun.examples("models") + "/"));
+        // the demo merges to BF16: 100K parameters a shard are 200 KB a shard
+        CliRun params = CliRun.of("merge", recipe.toString(), tmp.resolve("params").toString(), "--out-shard-size", "100K");
+        CliRun bytes = CliRun.of("merge", recipe.toString(), tmp.resolve("bytes").toString(), "--shard-size", "200KB");
+        assertEquals(0, params.status(), params.err());
+        assertEquals(0, bytes.status(), bytes.err());
+        String index = "model.safetensors.index.json";
+        assertTrue(java.nio.file.Files.exists(tmp.resolve("params").resolve(index)), "sharded");
+        assertEquals(java.nio.file.Files.readString(tmp.resolve("bytes").resolve(index)),
+                java.nio.file.Files.readString(tmp.resolve("params").resolve(index)));
+        CliRun bad = CliRun.of("merge", recipe.toString(), tmp.resolve("x").toString(), "--out-shard-size", "5GB");
+        assertEquals(2, bad.status());
+        assertTrue(bad.err().contains("'5GB' is not a count like 5B, 500M or 1000"), bad.err());
+    }
 }
