@@ -6,6 +6,7 @@ import dev.cocktail.tokenizer.TokenizerException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.file.FileSystemException;
 import java.util.Arrays;
 import java.util.List;
 import picocli.AutoComplete;
@@ -101,7 +102,19 @@ public final class Cocktail implements Runnable {
             err.flush();
             return userError(ex) ? EXIT_BAD_INPUT : EXIT_FAILURE;
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (Throwable e) { // an Error: picocli's handler above sees exceptions only
+            return failed(e, Arrays.asList(args).contains("--verbose"), err);
+        }
+    }
+
+    /** An Error reaches the user as one sentence with status 2 (the trace only with --verbose). */
+    static int failed(Throwable e, boolean verbose, PrintWriter err) {
+        if (verbose) e.printStackTrace(err);
+        err.println("cocktail: " + describe(e));
+        err.flush();
+        return EXIT_BAD_INPUT;
     }
 
     /** Whether an option was given, before the subcommand or after it. */
@@ -126,7 +139,16 @@ public final class Cocktail implements Runnable {
         if (ex instanceof UncheckedIOException u && u.getCause() != null) ex = u.getCause();
         String msg = ex.getMessage();
         if (userError(ex) && msg != null) return msg;
-        if (ex instanceof IOException) return "I/O error: " + (msg == null ? ex.getClass().getSimpleName() : msg);
+        if (ex instanceof FileSystemException f && f.getFile() != null) return f.getFile() + ": " + CocktailException.reason(f) + ".";
+        if (ex instanceof IOException io) return "I/O error: " + CocktailException.reason(io) + ".";
+        // Errors come from inputs past what the JVM can hold, not from a bug in the input's handling
+        if (ex instanceof OutOfMemoryError) {
+            return "out of memory (" + msg + "): the input needs more than this JVM's heap; give it more with COCKTAIL_JAVA_OPTS=-Xmx... or use a smaller input.";
+        }
+        if (ex instanceof StackOverflowError) return "an input nests or repeats too deeply to be processed (stack overflow).";
+        if (ex instanceof InternalError && msg != null && msg.contains("unsafe memory access")) {
+            return "an input file changed or was truncated while it was read.";
+        }
         return ex.getClass().getSimpleName() + (msg == null ? "" : ": " + msg) + " (run with --verbose for details)";
     }
 

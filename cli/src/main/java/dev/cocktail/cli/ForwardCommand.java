@@ -47,9 +47,11 @@ final class ForwardCommand implements Runnable {
     public void run() {
         int[] tokens = parseIds(ids);
         if (logitsOut != null && Files.exists(logitsOut)) throw new CocktailException("--logits-out " + logitsOut + ": already exists.");
+        ModelDir dir = ModelDir.resolve(model);
+        if (logitsOut != null) OutputFile.check("--logits-out", logitsOut, List.of(dir.path()), null);
         float[] logits;
         int vocab;
-        try (Llama llama = Llama.load(ModelDir.resolve(model))) {
+        try (Llama llama = Llama.load(dir)) {
             vocab = llama.config().vocabSize();
             logits = llama.logits(tokens);
         }

@@ -3,6 +3,7 @@ package dev.cocktail.cli;
 import dev.cocktail.engine.CocktailException;
 import dev.cocktail.merge.MergekitMerge;
 import java.nio.file.Path;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -55,6 +56,7 @@ final class MergeCommand implements Runnable {
         }
         if (outDir != null) target.output = outDir;
         if (cuda) spec.commandLine().getErr().println("cocktail: --cuda: no GPU is used; the merge runs on the CPU.");
+        target.checkBeforeWork(List.of(config), null);
         MergekitMerge.merge(new MergekitMerge.Request(config, target.toOutput(), seed, outShardSize == null ? 0 : outShardSize),
                 TerminalProgress.forTerminal(), Cocktail.version());
         spec.commandLine().getOut().println("wrote " + target.output);

@@ -6,11 +6,11 @@ import dev.cocktail.engine.DType;
 import dev.cocktail.engine.ModelDir;
 import dev.cocktail.engine.Progress;
 import dev.cocktail.merge.Mix;
-import dev.cocktail.merge.Output;
 import dev.cocktail.models.Scoring;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -69,12 +69,16 @@ final class MixCommand implements Runnable {
             }
         }
         if ((finetuned == null) != (alpha == null)) throw new CocktailException("--finetuned and --alpha go together.");
-        Output output = target.toOutput(); // before the scoring, which takes a while
         DType d = dtype == null ? null : DType.fromOption(dtype);
+        List<ModelDir> dirs = models.stream().map(ModelDir::resolve).toList();
+        ModelDir tuned = finetuned == null ? null : ModelDir.resolve(finetuned);
+        List<Path> inputs = new ArrayList<>(dirs.stream().map(ModelDir::path).toList());
+        if (tuned != null) inputs.add(tuned.path());
+        if (data != null) inputs.add(data);
+        target.checkBeforeWork(inputs, report);
         PrintWriter out = spec.commandLine().getOut();
         Progress progress = TerminalProgress.forTerminal();
         ObjectNode reportJson;
-        List<ModelDir> dirs = models.stream().map(ModelDir::resolve).toList();
         double[] w = weights;
         if (data != null) {
             Scoring.Result scored = Scoring.score(dirs, data, scoring.toOptions(), progress);
@@ -85,8 +89,8 @@ final class MixCommand implements Runnable {
         } else {
             reportJson = ScoreReport.json(models, null, weights, null);
         }
-        Mix.mix(new Mix.Request(dirs, w, allowUnnormalized, finetuned == null ? null : ModelDir.resolve(finetuned),
-                        alpha == null ? 0 : alpha, d, output),
+        Mix.mix(new Mix.Request(dirs, w, allowUnnormalized, tuned,
+                        alpha == null ? 0 : alpha, d, target.toOutput()),
                 progress, Cocktail.version());
         if (report != null) ScoreReport.write(report, reportJson);
         out.println("wrote " + target.output);

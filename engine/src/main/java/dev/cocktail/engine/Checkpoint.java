@@ -129,6 +129,11 @@ public final class Checkpoint implements AutoCloseable {
         return t;
     }
 
+    /** After a failure: throws naming the file when one changed while it was read (see SafetensorsFile). */
+    public void checkUnchanged(Throwable failure) {
+        for (SafetensorsFile f : files) f.checkUnchanged(failure);
+    }
+
     /** The first file's directory, for messages. */
     public Path where() {
         Path parent = files.getFirst().path().getParent();

@@ -1,5 +1,14 @@
 package dev.cocktail.engine;
 
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+
 /**
  * A problem the user can fix: a bad file, a bad option, incompatible models.
  * The message is one sentence that names the file or option and the problem;
@@ -12,5 +21,25 @@ public class CocktailException extends RuntimeException {
 
     public CocktailException(String message, Throwable cause) {
         super(message, cause);
+    }
+
+    /**
+     * Why a file operation failed, in words: the JDK's file-system exceptions carry the path as their
+     * message and the reason apart (or, for the permission and existence cases, only in their type).
+     */
+    public static String reason(IOException e) {
+        if (e instanceof NoSuchFileException) return "no such file or directory";
+        if (e instanceof AccessDeniedException) return "permission denied";
+        if (e instanceof FileAlreadyExistsException) return "it already exists";
+        if (e instanceof DirectoryNotEmptyException) return "directory not empty";
+        if (e instanceof NotDirectoryException) return "not a directory";
+        if (e instanceof FileSystemException f && f.getReason() != null) return f.getReason();
+        String msg = e.getMessage();
+        if (msg == null) return e.getClass().getSimpleName();
+        // java.io's FileNotFoundException says "PATH (Reason)"
+        if (e instanceof FileNotFoundException && msg.endsWith(")") && msg.contains(" (")) {
+            return msg.substring(msg.lastIndexOf(" (") + 2, msg.length() - 1);
+        }
+        return msg;
     }
 }

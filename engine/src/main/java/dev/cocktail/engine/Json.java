@@ -27,16 +27,16 @@ public final class Json {
 
     /** The file as a JSON tree; any problem is a CocktailException naming the file. */
     public static JsonNode readFile(Path file) {
-        try {
-            JsonNode n = MAPPER.readTree(file.toFile());
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            JsonNode n = MAPPER.readTree(in);
             if (n == null || n.isMissingNode()) throw new CocktailException(file + ": is empty, expected JSON.");
             return n;
         } catch (JacksonException e) {
             throw new CocktailException(file + ": is not valid JSON (" + firstLine(e.getOriginalMessage()) + ").");
-        } catch (NoSuchFileException | java.io.FileNotFoundException e) {
+        } catch (NoSuchFileException e) {
             throw new CocktailException(file + ": no such file.");
         } catch (IOException e) {
-            throw new CocktailException(file + ": cannot be read (" + e.getMessage() + ").", e);
+            throw new CocktailException(file + ": cannot be read (" + CocktailException.reason(e) + ").", e);
         }
     }
 

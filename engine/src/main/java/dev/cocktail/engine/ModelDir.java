@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -42,13 +43,20 @@ public record ModelDir(Path path, String name) {
             throw new CocktailException(nameOrPath + ": no such model directory, and no cached Hugging Face repo at " + repo + ".");
         }
         String rev = m.group(3) == null ? "main" : m.group(3);
+        // a branch may hold '/', never an empty, '.' or '..' step that would leave the repo's folders
+        if (Arrays.stream(rev.split("/", -1)).anyMatch(s -> s.isEmpty() || s.equals(".") || s.equals(".."))) {
+            throw new CocktailException(nameOrPath + ": revision '" + rev + "' is not a branch, tag or commit name.");
+        }
         String commit = rev;
         Path ref = repo.resolve("refs").resolve(rev);
         if (Files.isRegularFile(ref)) {
             try {
                 commit = Files.readString(ref).strip();
             } catch (IOException e) {
-                throw new CocktailException(ref + ": cannot be read (" + e.getMessage() + ").", e);
+                throw new CocktailException(ref + ": cannot be read (" + CocktailException.reason(e) + ").", e);
+            }
+            if (!commit.matches("[0-9A-Za-z_.-]+") || commit.equals(".") || commit.equals("..")) {
+                throw new CocktailException(ref + ": holds '" + commit + "', which is not a commit name.");
             }
         }
         Path snapshot = repo.resolve("snapshots").resolve(commit);
@@ -78,7 +86,7 @@ public record ModelDir(Path path, String name) {
                         + "), which can run arbitrary code when loaded; convert them to safetensors first.");
             }
         } catch (IOException e) {
-            throw new CocktailException(dir.name() + ": cannot be listed (" + e.getMessage() + ").", e);
+            throw new CocktailException(dir.name() + ": cannot be listed (" + CocktailException.reason(e) + ").", e);
         }
         throw new CocktailException(dir.name() + ": has no model.safetensors or model.safetensors.index.json.");
     }

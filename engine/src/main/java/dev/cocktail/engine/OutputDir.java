@@ -2,16 +2,22 @@ package dev.cocktail.engine;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Collection;
+import java.util.HexFormat;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -19,36 +25,93 @@ import java.util.regex.Pattern;
  * An output model directory that appears only when complete: everything is written into a
  * temporary sibling `.NAME.cocktail-partial-PID`, forced to disk, then renamed into place.
  * A failure or a signal removes the partial directory; after a SIGKILL it stays, clearly named,
- * and the next run that writes the same output removes it.
+ * and the next run that writes the same output removes it. While it is written, a lock file
+ * `.NAME.cocktail-lock` beside it (holding the writer's pid) keeps a second run off the same output.
  */
 public final class OutputDir implements AutoCloseable {
     private static final String PARTIAL = ".cocktail-partial-";
     private static final String REPLACED = ".cocktail-replaced-";
+    private static final String LOCK = ".cocktail-lock";
 
     private final Path target;
     private final Path staging;
+    private final Path lock;
+    private final boolean force;
     private final Thread cleanupOnSignal;
+    /**
+     * Held by every step that writes into staging and by a signal's cleanup: the cleanup waits for
+     * the step under way, and no step starts after it, so no thread creates a file (or the
+     * directory again) while or after the cleanup removes it.
+     */
+    private final ReentrantLock writing = new ReentrantLock();
+    private volatile boolean signalled;
     private boolean committed;
 
-    private OutputDir(Path target, Path staging) {
+    private OutputDir(Path target, Path staging, Path lock, boolean force) {
         this.target = target;
         this.staging = staging;
-        this.cleanupOnSignal = new Thread(() -> deleteQuietly(staging), "cocktail-cleanup");
+        this.lock = lock;
+        this.force = force;
+        this.cleanupOnSignal = new Thread(() -> {
+            signalled = true;
+            try {
+                // a step is one slice or file, written in well under this; past it, remove anyway
+                writing.tryLock(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            deleteQuietly(staging);
+            deleteLock(lock);
+        }, "cocktail-cleanup");
     }
 
     /**
      * Checks the target against the inputs and creates the staging directory.
-     * Refused: an existing target without `force`; a target that is, contains or lies inside an input.
+     * Refused: an existing target without `force`, and (with `force` too) an empty name, the
+     * current directory or one of its parents, a target that is, contains or lies inside an input,
+     * and a target another process is writing (with `force`, this waits for that process).
      */
     public static OutputDir create(Path target, boolean force, Collection<Path> inputs) {
+        check(target, force, inputs);
+        Path out = absolute(target);
+        try {
+            Files.createDirectories(out.getParent());
+            Path lock = hidden(out, LOCK);
+            takeLock(target, lock, force);
+            try {
+                removeStale(out);
+                Path staging = hidden(out, PARTIAL + ProcessHandle.current().pid());
+                deleteQuietly(staging);
+                Files.createDirectory(staging);
+                OutputDir dir = new OutputDir(out, staging, lock, force);
+                Runtime.getRuntime().addShutdownHook(dir.cleanupOnSignal);
+                return dir;
+            } catch (IOException | RuntimeException e) {
+                deleteLock(lock);
+                throw e;
+            }
+        } catch (IOException e) {
+            throw new CocktailException("cannot create output directory next to " + target + ": " + CocktailException.reason(e) + ".", e);
+        }
+    }
+
+    /**
+     * The rules of {@link #create} that need no writing, so that a command can check its output
+     * before any work: every input (models, data, recipe, report) stays untouched.
+     */
+    public static void check(Path target, boolean force, Collection<Path> inputs) {
+        if (target.toString().isEmpty()) throw new CocktailException("--output is empty; name the directory the model goes to.");
         Path out = absolute(target);
         if (out.getParent() == null) throw new CocktailException(target + ": cannot write a model at the root directory.");
         Path outReal = real(out);
+        if (real(absolute(Path.of(""))).startsWith(outReal)) {
+            throw new CocktailException("output " + target + " is the current directory or holds it; choose another output directory.");
+        }
         for (Path in : inputs) {
             Path inReal = real(absolute(in));
-            if (inReal.equals(outReal)) throw new CocktailException("output " + target + " is the input model " + in + "; choose another output directory.");
-            if (inReal.startsWith(outReal)) throw new CocktailException("output " + target + " contains the input model " + in + "; choose another output directory.");
-            if (outReal.startsWith(inReal)) throw new CocktailException("output " + target + " lies inside the input model " + in + "; choose another output directory.");
+            if (inReal.equals(outReal)) throw new CocktailException("output " + target + " is the input " + in + "; choose another output directory.");
+            if (inReal.startsWith(outReal)) throw new CocktailException("output " + target + " contains the input " + in + "; choose another output directory.");
+            if (outReal.startsWith(inReal)) throw new CocktailException("output " + target + " lies inside the input " + in + "; choose another output directory.");
         }
         if (Files.exists(out, LinkOption.NOFOLLOW_LINKS)) {
             if (!force) throw new CocktailException("output " + target + " already exists; use --force to replace it.");
@@ -56,17 +119,16 @@ public final class OutputDir implements AutoCloseable {
                 throw new CocktailException("output " + target + " exists and is not a directory; remove it first.");
             }
         }
+    }
+
+    /** Runs a step that writes into the staging directory (or commits it), unless a signal is removing it. */
+    public void write(Runnable step) {
+        writing.lock();
         try {
-            Files.createDirectories(out.getParent());
-            removeStale(out);
-            Path staging = out.resolveSibling("." + out.getFileName() + PARTIAL + ProcessHandle.current().pid());
-            deleteQuietly(staging);
-            Files.createDirectory(staging);
-            OutputDir dir = new OutputDir(out, staging);
-            Runtime.getRuntime().addShutdownHook(dir.cleanupOnSignal);
-            return dir;
-        } catch (IOException e) {
-            throw new CocktailException("cannot create output directory next to " + target + ": " + e.getMessage() + ".", e);
+            if (signalled) throw new CocktailException("stopped by a signal; " + target + " was not written.");
+            step.run();
+        } finally {
+            writing.unlock();
         }
     }
 
@@ -81,6 +143,10 @@ public final class OutputDir implements AutoCloseable {
 
     /** Forces the staged files to disk and renames the directory into place (replacing the old one under --force). */
     public void commit() {
+        write(this::moveIntoPlace);
+    }
+
+    private void moveIntoPlace() {
         try {
             try (DirectoryStream<Path> files = Files.newDirectoryStream(staging)) {
                 for (Path f : files) fsync(f);
@@ -88,7 +154,8 @@ public final class OutputDir implements AutoCloseable {
             fsync(staging);
             Path replaced = null;
             if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-                replaced = target.resolveSibling("." + target.getFileName() + REPLACED + ProcessHandle.current().pid());
+                if (!force) throw new CocktailException("output " + target + " appeared while the model was written; use --force to replace it.");
+                replaced = hidden(target, REPLACED + ProcessHandle.current().pid());
                 Files.move(target, replaced, StandardCopyOption.ATOMIC_MOVE);
             }
             Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
@@ -96,14 +163,15 @@ public final class OutputDir implements AutoCloseable {
             committed = true;
             if (replaced != null) deleteQuietly(replaced);
         } catch (IOException e) {
-            throw new CocktailException("cannot move the finished model into " + target + ": " + e.getMessage() + ".", e);
+            throw new CocktailException("cannot move the finished model into " + target + ": " + CocktailException.reason(e) + ".", e);
         }
     }
 
-    /** Removes the staging directory unless the model was committed. */
+    /** Removes the staging directory unless the model was committed, and the lock. */
     @Override
     public void close() {
         if (!committed) deleteQuietly(staging);
+        deleteLock(lock);
         try {
             Runtime.getRuntime().removeShutdownHook(cleanupOnSignal);
         } catch (IllegalStateException shuttingDown) {
@@ -111,9 +179,72 @@ public final class OutputDir implements AutoCloseable {
         }
     }
 
+    /**
+     * The hidden sibling `.NAME` + suffix; a name too long to take the suffix within the file
+     * system's 255 bytes is cut and told apart by its hash.
+     */
+    static Path hidden(Path out, String suffix) {
+        String name = out.getFileName().toString();
+        if (name.getBytes(StandardCharsets.UTF_8).length > 160) {
+            int cut = name.offsetByCodePoints(0, Math.min(name.codePointCount(0, name.length()), 40));
+            name = name.substring(0, cut) + "-" + HexFormat.of().toHexDigits(name.hashCode());
+        }
+        return out.resolveSibling("." + name + suffix);
+    }
+
+    /**
+     * Creates the lock file, holding our pid; one whose process is gone is stale and taken over.
+     * A live holder fails the call, or with force is waited for.
+     */
+    private static void takeLock(Path target, Path lock, boolean force) throws IOException {
+        String me = Long.toString(ProcessHandle.current().pid());
+        while (true) {
+            try {
+                Files.writeString(lock, me, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                return;
+            } catch (FileAlreadyExistsException held) {
+                String holder;
+                try {
+                    holder = Files.readString(lock).strip();
+                } catch (NoSuchFileException gone) {
+                    continue;
+                }
+                boolean alive = holder.matches("\\d{1,18}") && !holder.equals(me)
+                        && ProcessHandle.of(Long.parseLong(holder)).map(ProcessHandle::isAlive).orElse(false);
+                if (!alive && !holder.isEmpty()) {
+                    Files.deleteIfExists(lock); // its writer was killed
+                    continue;
+                }
+                if (!force && alive) {
+                    throw new CocktailException("output " + target + " is being written by another cocktail process (pid " + holder
+                            + "); wait for it, or use --force to replace its model after it.");
+                }
+                sleep(); // alive under --force, or a lock file whose pid is not written yet
+            }
+        }
+    }
+
+    private static void sleep() throws IOException {
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while waiting for the output's lock");
+        }
+    }
+
+    /** Removes the lock if it is still ours. */
+    private static void deleteLock(Path lock) {
+        try {
+            if (Files.readString(lock).strip().equals(Long.toString(ProcessHandle.current().pid()))) Files.deleteIfExists(lock);
+        } catch (IOException ignored) {
+            // gone already, or unreadable: a lock whose process is gone is taken over by the next run
+        }
+    }
+
     /** Partial directories of processes that are gone (killed mid-write) for this same target. */
     private static void removeStale(Path out) throws IOException {
-        Pattern stale = Pattern.compile(Pattern.quote("." + out.getFileName()) + "\\.cocktail-(partial|replaced)-(\\d+)");
+        Pattern stale = Pattern.compile(Pattern.quote(hidden(out, "").getFileName().toString()) + "\\.cocktail-(partial|replaced)-(\\d+)");
         try (DirectoryStream<Path> siblings = Files.newDirectoryStream(out.getParent())) {
             for (Path s : siblings) {
                 Matcher m = stale.matcher(s.getFileName().toString());
@@ -144,7 +275,7 @@ public final class OutputDir implements AutoCloseable {
     }
 
     /** The real path of p, or of its nearest existing ancestor joined with the rest. */
-    private static Path real(Path p) {
+    static Path real(Path p) {
         try {
             if (Files.exists(p)) return p.toRealPath();
             Path parent = p.getParent();

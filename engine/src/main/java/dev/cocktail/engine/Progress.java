@@ -14,6 +14,14 @@ public interface Progress {
     /** The phase is over. */
     void finish();
 
+    /**
+     * Something the user should know that does not stop the work (an input holding NaN, say);
+     * on stderr, whether or not progress is shown.
+     */
+    default void warn(String message) {
+        System.err.println("cocktail: warning: " + message);
+    }
+
     Progress NONE = new Progress() {
         @Override
         public void start(String task, long total, String unit) {}

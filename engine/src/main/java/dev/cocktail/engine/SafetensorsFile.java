@@ -6,9 +6,11 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,13 +27,34 @@ public final class SafetensorsFile implements AutoCloseable {
     private final FileChannel channel;
     private final Map<String, Tensor> tensors;
     private final Map<String, String> metadata;
+    /** What was mapped: a file that no longer has this size and time changed under us. */
+    private final long size;
+    private final FileTime modified;
 
-    private SafetensorsFile(Path path, Arena arena, FileChannel channel, Map<String, Tensor> tensors, Map<String, String> metadata) {
+    private SafetensorsFile(Path path, Arena arena, FileChannel channel, Map<String, Tensor> tensors, Map<String, String> metadata,
+                            long size, FileTime modified) {
         this.path = path;
         this.arena = arena;
         this.channel = channel;
         this.tensors = tensors;
         this.metadata = metadata;
+        this.size = size;
+        this.modified = modified;
+    }
+
+    /**
+     * After a failure, says whether it was this file changing while it was read: a read of a map
+     * whose file was truncated faults (an InternalError), and a short read is an I/O error, and
+     * neither names the file. Throws, naming it, when its size or time is not what was mapped.
+     */
+    public void checkUnchanged(Throwable failure) {
+        boolean same;
+        try {
+            same = channel.size() == size && Files.getLastModifiedTime(path).equals(modified);
+        } catch (IOException e) {
+            same = false;
+        }
+        if (!same) throw new CocktailException(path + ": changed or truncated while it was read.", failure);
     }
 
     public static SafetensorsFile open(Path path) {
@@ -41,6 +64,7 @@ public final class SafetensorsFile implements AutoCloseable {
         try {
             ch = FileChannel.open(path, StandardOpenOption.READ);
             long size = ch.size();
+            FileTime modified = Files.getLastModifiedTime(path);
             if (size < 8) throw SafetensorsHeader.bad(name, "the file is " + size + " bytes, shorter than the 8-byte header length");
             MemorySegment map = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             long n = map.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0);
@@ -56,13 +80,13 @@ public final class SafetensorsFile implements AutoCloseable {
                     .forEach(e -> tensors.put(e.name(), new Tensor(e.name(), e.dtype(), e.shape(),
                             data.asSlice(e.begin(), e.end() - e.begin()), file, 8 + n + e.begin())));
             return new SafetensorsFile(path, arena, ch, Collections.unmodifiableMap(tensors),
-                    Collections.unmodifiableMap(header.metadata()));
+                    Collections.unmodifiableMap(header.metadata()), size, modified);
         } catch (NoSuchFileException e) {
             closeQuietly(arena, ch);
             throw new CocktailException(name + ": no such file.");
         } catch (IOException e) {
             closeQuietly(arena, ch);
-            throw new CocktailException(name + ": cannot be read (" + e.getMessage() + ").", e);
+            throw new CocktailException(name + ": cannot be read (" + CocktailException.reason(e) + ").", e);
         } catch (RuntimeException e) {
             closeQuietly(arena, ch);
             throw e;
@@ -105,7 +129,7 @@ public final class SafetensorsFile implements AutoCloseable {
         try {
             channel.close();
         } catch (IOException e) {
-            throw new CocktailException(path + ": cannot be closed (" + e.getMessage() + ").", e);
+            throw new CocktailException(path + ": cannot be closed (" + CocktailException.reason(e) + ").", e);
         }
     }
 }

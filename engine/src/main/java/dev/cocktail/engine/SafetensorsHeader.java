@@ -33,7 +33,7 @@ record SafetensorsHeader(List<Entry> entries, Map<String, String> metadata) {
             }
             throw bad(file, "the header is not valid JSON (" + Json.firstLine(why) + ")");
         } catch (java.io.IOException e) {
-            throw bad(file, "the header cannot be read (" + e.getMessage() + ")");
+            throw bad(file, "the header cannot be read (" + CocktailException.reason(e) + ")");
         }
         if (root == null || !root.isObject()) throw bad(file, "the header is not a JSON object");
 

@@ -184,8 +184,7 @@ public final class SafetensorsWriter implements AutoCloseable {
     }
 
     static CocktailException writeError(Path file, IOException e) {
-        String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        return new CocktailException("cannot write " + file + ": " + why + ".", e);
+        return new CocktailException("cannot write " + file + ": " + CocktailException.reason(e) + ".", e);
     }
 
     private static void closeQuietly(FileChannel ch) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -81,5 +82,27 @@ class ModelDirTest {
         Files.writeString(index, json.replace("model-00001-of-00002.safetensors", "../escape.safetensors"));
         e = assertThrows(CocktailException.class, () -> Checkpoint.open(dir));
         assertTrue(e.getMessage().contains("outside the model directory"), e.getMessage());
+    }
+
+    @Test
+    void aRevisionNeverLeavesTheRepo() throws IOException {
+        hubWithModel("acme", "tiny", "main", "abc123");
+        Path outside = Files.createDirectories(tmp.resolve("hub/models--acme--other/snapshots/x"));
+        Files.copy(TestData.path("llama/tiny-mha-f32/model.safetensors"), outside.resolve("model.safetensors"));
+        Map<String, String> env = Map.of("HF_HUB_CACHE", tmp.resolve("hub").toString());
+        for (String rev : List.of("../../models--acme--other/snapshots/x", "..", "a//b", "./main")) {
+            CocktailException e = assertThrows(CocktailException.class, () -> ModelDir.resolve("acme/tiny@" + rev, env), rev);
+            assertTrue(e.getMessage().contains("is not a branch, tag or commit name"), e.getMessage());
+        }
+        Files.writeString(tmp.resolve("hub/models--acme--tiny/refs/evil"), "../../models--acme--other/snapshots/x\n");
+        CocktailException e = assertThrows(CocktailException.class, () -> ModelDir.resolve("acme/tiny@evil", env));
+        assertTrue(e.getMessage().contains("not a commit name"), e.getMessage());
+    }
+
+    @Test
+    void aConfigThatCannotBeReadSaysWhy() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("m/config.json"));
+        CocktailException e = assertThrows(CocktailException.class, () -> Json.readFile(dir));
+        assertTrue(e.getMessage().contains("cannot be read (Is a directory)"), e.getMessage());
     }
 }

@@ -63,11 +63,11 @@ class OutputDirTest {
         Path in = Files.createDirectories(tmp.resolve("model"));
         for (Path bad : List.of(in, tmp.resolve("model/../model"), tmp, in.resolve("sub"))) {
             CocktailException e = assertThrows(CocktailException.class, () -> OutputDir.create(bad, true, List.of(in)));
-            assertTrue(e.getMessage().contains("input model"), e.getMessage());
+            assertTrue(e.getMessage().contains("the input " + in), e.getMessage());
         }
         Path link = Files.createSymbolicLink(tmp.resolve("link"), in);
         CocktailException e = assertThrows(CocktailException.class, () -> OutputDir.create(link, true, List.of(in)));
-        assertTrue(e.getMessage().contains("is the input model"), e.getMessage());
+        assertTrue(e.getMessage().contains("is the input"), e.getMessage());
     }
 
     @Test
@@ -79,5 +79,54 @@ class OutputDirTest {
             assertFalse(Files.exists(stale));
         }
         assertEquals(List.of(), TestData.listing(tmp));
+    }
+
+    @Test
+    void neverTheCurrentDirectoryItsParentsOrADirectoryHoldingAnInput() throws IOException {
+        for (String bad : List.of("", ".", "..", Path.of("").toAbsolutePath().toString())) {
+            CocktailException e = assertThrows(CocktailException.class, () -> OutputDir.check(Path.of(bad), true, List.of()), bad);
+            assertTrue(e.getMessage().contains(bad.isEmpty() ? "--output is empty" : "is the current directory or holds it"), e.getMessage());
+        }
+        Path data = Files.writeString(Files.createDirectories(tmp.resolve("work")).resolve("data.jsonl"), "{}");
+        CocktailException e = assertThrows(CocktailException.class, () -> OutputDir.create(tmp.resolve("work"), true, List.of(data)));
+        assertTrue(e.getMessage().contains("contains the input " + data), e.getMessage());
+        assertTrue(Files.exists(data));
+    }
+
+    @Test
+    void aLongLegalNameIsWritten() throws IOException {
+        Path out = tmp.resolve("m".repeat(240));
+        try (OutputDir dir = OutputDir.create(out, false, List.of())) {
+            Files.writeString(dir.staging().resolve("config.json"), "{}");
+            dir.commit();
+        }
+        assertEquals(List.of(out.getFileName().toString()), TestData.listing(tmp));
+    }
+
+    /** The lock names a live process (a sleep standing in for another cocktail): refused, or with --force waited for. */
+    @Test
+    void anOutputBeingWrittenByAnotherProcessIsNotTakenOver() throws Exception {
+        Path out = tmp.resolve("merged");
+        Process other = new ProcessBuilder("sleep", "2").start();
+        Files.writeString(OutputDir.hidden(out, ".cocktail-lock"), Long.toString(other.pid()));
+        CocktailException e = assertThrows(CocktailException.class, () -> OutputDir.create(out, false, List.of()));
+        assertTrue(e.getMessage().contains("is being written by another cocktail process (pid " + other.pid() + ")"), e.getMessage());
+        try (OutputDir dir = OutputDir.create(out, true, List.of())) {
+            assertTrue(!other.isAlive(), "--force waits for the other writer");
+            dir.commit();
+        }
+        assertEquals(List.of("merged"), TestData.listing(tmp), "the lock goes with the run");
+    }
+
+    @Test
+    void anOutputThatAppearsDuringTheMergeIsNotReplacedWithoutForce() throws IOException {
+        Path out = tmp.resolve("merged");
+        try (OutputDir dir = OutputDir.create(out, false, List.of())) {
+            Files.createDirectories(out.resolve("theirs"));
+            CocktailException e = assertThrows(CocktailException.class, dir::commit);
+            assertTrue(e.getMessage().contains("appeared while the model was written"), e.getMessage());
+        }
+        assertTrue(Files.exists(out.resolve("theirs")));
+        assertEquals(List.of("merged"), TestData.listing(tmp));
     }
 }

@@ -1,5 +1,7 @@
 package dev.cocktail.merge;
 
+import dev.cocktail.engine.CocktailException;
+
 /**
  * The weighted sum that LM-Cocktail, ExPO and mergekit's linear share; mergekit's linear: sum_i w_i x_i, divided by sum_i w_i when normalizing (the default); and
  * passthrough, which copies its single input, times `scale` when one is given.
@@ -13,6 +15,9 @@ final class LinearMerge {
         for (int i = 0; i < w.length; i++) {
             w[i] = (float) weights[i];
             sum += w[i];
+        }
+        if (normalize && !Float.isFinite(1f / sum)) {
+            throw new CocktailException("linear: the weights sum to " + sum + ", which normalize divides by; change them or set normalize: false.");
         }
         float divisor = sum;
         return job -> c -> {

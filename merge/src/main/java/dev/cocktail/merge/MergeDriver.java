@@ -56,7 +56,8 @@ public final class MergeDriver {
             long total = job.plan().stream().mapToLong(p -> p.spec().byteSize()).sum();
             long largest = job.plan().stream().filter(p -> !p.rawCopy()).mapToLong(MergeDriver::sliceBytes).max().orElse(0);
             progress.start("merging", total, "B");
-            Writer w = new Writer(wrapSink.apply(writer::write), progress);
+            // every write goes through the output's guard, so that a signal's cleanup never races one
+            Writer w = new Writer(wrapSink.apply((name, bytes) -> out.write(() -> writer.write(name, bytes))), progress);
             Thread wt = Thread.ofPlatform().name("cocktail-writer").start(w);
             try {
                 for (PlannedTensor p : job.plan()) {
@@ -83,6 +84,10 @@ public final class MergeDriver {
                         }
                         first = last;
                     } while (first < tj.chunks());
+                    if (tj.nonFiniteInput()) {
+                        progress.warn("an input's " + p.name() + " holds NaN or infinity, and so does the merged one"
+                                + " (cocktail inspect --check MODEL lists them).");
+                    }
                 }
                 w.queue.put(Item.END);
                 wt.join();
@@ -98,8 +103,11 @@ public final class MergeDriver {
                 w.drain();
                 progress.finish();
             }
-            writer.finish();
-            job.files().write(out.staging(), join(weights));
+            List<List<ModelCard.WeightsFile>> hashed = join(weights);
+            out.write(() -> {
+                writer.finish();
+                job.files().write(out.staging(), hashed);
+            });
             out.commit();
         } finally {
             pool.shutdownNow();
@@ -145,7 +153,7 @@ public final class MergeDriver {
         final Semaphore permits = new Semaphore(BUFFERS);
         final java.util.concurrent.ConcurrentLinkedQueue<MemorySegment> free = new java.util.concurrent.ConcurrentLinkedQueue<>();
         private final Arena arena = Arena.ofShared();
-        final AtomicReference<RuntimeException> failure = new AtomicReference<>();
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
         private final TensorSink sink;
         private final Progress progress;
 
@@ -171,15 +179,19 @@ public final class MergeDriver {
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-            } catch (RuntimeException e) {
+            } catch (Throwable e) { // an Error too (a fault reading a truncated input's map): dying silently left the merge waiting forever
                 failure.set(e);
                 permits.release(BUFFERS); // never leave the computing thread waiting for a buffer
             }
         }
 
         void check() {
-            RuntimeException e = failure.get();
-            if (e != null) throw e;
+            switch (failure.get()) {
+                case null -> { }
+                case RuntimeException e -> throw e;
+                case Error e -> throw e;
+                case Throwable e -> throw new IllegalStateException(e);
+            }
         }
 
         /** A pooled buffer of `size` bytes, the largest slice (the caller holds a permit). */

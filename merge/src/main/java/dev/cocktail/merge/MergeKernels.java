@@ -228,4 +228,17 @@ public final class MergeKernels {
             out[i] = w * b[i] + (1 - w) * a[i];
         }
     }
+
+    /** Whether x[0..n) holds no NaN and no infinity: v - v is 0 for every finite v and NaN otherwise. */
+    static boolean allFinite(float[] x, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            FloatVector v = FloatVector.fromArray(F, x, i);
+            acc = acc.add(v.sub(v));
+        }
+        float tail = 0;
+        for (; i < n; i++) tail += x[i] - x[i];
+        return !Float.isNaN(acc.reduceLanes(VectorOperators.ADD) + tail);
+    }
 }

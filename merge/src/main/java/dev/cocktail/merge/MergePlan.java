@@ -23,6 +23,11 @@ public record MergePlan(OpenModels inputs, List<PlannedTensor> tensors, ModelDir
     public void write(Output output, Progress progress, String version) {
         ModelFiles files = new ModelFiles(configFrom, tokenizerFrom, dtype, layers,
                 new ModelCard(method, inputs, roles, settings, seed, version));
-        MergeDriver.run(new MergeJob(tensors, files, output, inputs.paths(), seed == null ? 0 : seed), progress);
+        try {
+            MergeDriver.run(new MergeJob(tensors, files, output, inputs.paths(), seed == null ? 0 : seed), progress);
+        } catch (RuntimeException | Error e) {
+            inputs.checkUnchanged(e); // a truncated input fails a read in some thread, without its name
+            throw e;
+        }
     }
 }

@@ -1,12 +1,18 @@
 package dev.cocktail.merge;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import dev.cocktail.engine.CocktailException;
 import dev.cocktail.engine.DType;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -49,13 +55,16 @@ public record MergekitConfig(Method method, String baseModel, List<Slice> slices
 
     public static MergekitConfig read(Path file) {
         String text;
-        try {
-            if (Files.size(file) > MAX_BYTES) throw new CocktailException(file + ": is over 1 MB, too large for a merge recipe.");
-            text = Files.readString(file);
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] bytes = in.readNBytes(MAX_BYTES + 1); // never more: a device such as /dev/zero has no end
+            if (bytes.length > MAX_BYTES) throw new CocktailException(file + ": is over 1 MB, too large for a merge recipe.");
+            text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new CocktailException(file + ": is not valid UTF-8 text.");
         } catch (NoSuchFileException e) {
             throw new CocktailException(file + ": no such file.");
         } catch (IOException e) {
-            throw new CocktailException(file + ": cannot be read (" + e.getMessage() + ").", e);
+            throw new CocktailException(file + ": cannot be read (" + CocktailException.reason(e) + ").", e);
         }
         return parse(text, file.toString());
     }
@@ -67,10 +76,15 @@ public record MergekitConfig(Method method, String baseModel, List<Slice> slices
             limits.setMaxAliasesForCollections(50);
             limits.setNestingDepthLimit(50);
             limits.setCodePointLimit(MAX_BYTES);
-            root = new YAMLMapper(YAMLFactory.builder().loaderOptions(limits).build()).readTree(text);
+            YAMLMapper yaml = new YAMLMapper(YAMLFactory.builder().loaderOptions(limits).build());
+            yaml.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+            refuseAliases(yaml, text, where);
+            root = yaml.readTree(text);
         } catch (JacksonException e) {
             String msg = e.getOriginalMessage() == null ? "unreadable" : e.getOriginalMessage().lines().findFirst().orElse("");
             throw new CocktailException(where + ": is not valid YAML (" + msg + ").");
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e); // the text is in memory: no I/O to fail
         }
         if (root == null || !root.isObject()) throw new CocktailException(where + ": is not a YAML mapping of merge settings.");
         keys(root, TOP, where, "top level");
@@ -97,7 +111,8 @@ public record MergekitConfig(Method method, String baseModel, List<Slice> slices
                     if (!src.isObject()) throw new CocktailException(where + ": each source must be a mapping with 'model' and 'layer_range'.");
                     keys(src, SOURCE, where, "a slice source");
                     JsonNode r = src.get("layer_range");
-                    if (r == null || !r.isArray() || r.size() != 2 || !r.get(0).canConvertToInt() || !r.get(1).canConvertToInt()
+                    if (r == null || !r.isArray() || r.size() != 2 || !r.get(0).isIntegralNumber() || !r.get(1).isIntegralNumber()
+                            || !r.get(0).canConvertToInt() || !r.get(1).canConvertToInt()
                             || r.get(0).asInt() < 0 || r.get(1).asInt() <= r.get(0).asInt()) {
                         throw new CocktailException(where + ": layer_range must be [first, end) with 0 <= first < end, got " + r + ".");
                     }
@@ -123,6 +138,21 @@ public record MergekitConfig(Method method, String baseModel, List<Slice> slices
                 dtype, out, tok, text);
         method.checkParameters(c, where);
         return c;
+    }
+
+    /**
+     * Jackson's YAML reader hands an alias (`*name`) over as the string "name", so that a recipe
+     * using anchors would merge with the anchor's name as a value; they are refused instead.
+     */
+    private static void refuseAliases(YAMLMapper yaml, String text, String where) throws IOException {
+        try (YAMLParser p = (YAMLParser) yaml.getFactory().createParser(text)) {
+            while (p.nextToken() != null) {
+                if (p.isCurrentAlias()) {
+                    throw new CocktailException(where + ": line " + p.currentLocation().getLineNr() + " uses the YAML alias *"
+                            + p.getText() + ", which recipes do not support; write the value out.");
+                }
+            }
+        }
     }
 
     private static void keys(JsonNode node, Set<String> allowed, String where, String what) {
@@ -173,6 +203,12 @@ public record MergekitConfig(Method method, String baseModel, List<Slice> slices
     }
 
     private static ParameterValue setting(String name, JsonNode v, String where) {
+        if (v.isNumber() && !Double.isFinite(v.asDouble())) {
+            throw new CocktailException(where + ": parameter '" + name + "' must be a finite number, got " + v.asDouble() + ".");
+        }
+        if (name.equals("density") && v.isNumber() && !(v.asDouble() >= 0 && v.asDouble() <= 1)) {
+            throw new CocktailException(where + ": parameter 'density' must be between 0 and 1, got " + v.asDouble() + ".");
+        }
         if (v.isValueNode() && !v.isNull()) return new ParameterValue.Scalar(scalar(v));
         if (v.isObject()) return new ParameterValue.Conditional(List.of(condition(name, v, where)));
         if (v.isArray() && !v.isEmpty()) {
@@ -187,7 +223,7 @@ public record MergekitConfig(Method method, String baseModel, List<Slice> slices
             List<Object> values = new ArrayList<>();
             for (JsonNode x : v) {
                 if (!x.isValueNode() || x.isNull()) throw new CocktailException(where + ": parameter '" + name + "' has a list with a non-scalar entry.");
-                values.add(scalar(x));
+                values.add(((ParameterValue.Scalar) setting(name, x, where)).value());
             }
             return new ParameterValue.Gradient(values);
         }

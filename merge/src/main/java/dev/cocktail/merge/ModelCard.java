@@ -52,7 +52,7 @@ public record ModelCard(String method, OpenModels inputs, List<String> roles, Li
                     String sha = hash ? sha256(p) : cachedSha256(p);
                     files.add(new WeightsFile(p, Files.size(p), sha == null ? NOT_HASHED : sha));
                 } catch (IOException e) {
-                    throw new CocktailException(p + ": cannot be read (" + e.getMessage() + ").", e);
+                    throw new CocktailException(p + ": cannot be read (" + CocktailException.reason(e) + ").", e);
                 }
             }
             all.add(files);
@@ -103,7 +103,7 @@ public record ModelCard(String method, OpenModels inputs, List<String> roles, Li
             }
             return HexFormat.of().formatHex(md.digest());
         } catch (IOException e) {
-            throw new CocktailException(file + ": cannot be read (" + e.getMessage() + ").", e);
+            throw new CocktailException(file + ": cannot be read (" + CocktailException.reason(e) + ").", e);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

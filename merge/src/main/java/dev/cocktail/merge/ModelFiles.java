@@ -50,7 +50,7 @@ public record ModelFiles(ModelDir configFrom, ModelDir tokenizerFrom, DType dtyp
             if (config != null && Architecture.of(config).sentenceTransformers()) sentenceTransformers(config, dir);
             Files.writeString(dir.resolve("README.md"), card.render(weights));
         } catch (IOException e) {
-            throw new CocktailException("cannot write the merged model's files into " + dir + ": " + e.getMessage() + ".", e);
+            throw new CocktailException("cannot write the merged model's files into " + dir + ": " + CocktailException.reason(e) + ".", e);
         }
     }
 

@@ -114,6 +114,11 @@ public final class OpenModels implements AutoCloseable {
                 .orElse(DType.F32);
     }
 
+    /** After a failure: throws naming the input file that changed while it was read, if one did. */
+    void checkUnchanged(Throwable failure) {
+        for (Checkpoint c : checkpoints) c.checkUnchanged(failure);
+    }
+
     @Override
     public void close() {
         checkpoints.forEach(Checkpoint::close);

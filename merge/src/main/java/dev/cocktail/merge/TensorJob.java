@@ -1,5 +1,6 @@
 package dev.cocktail.merge;
 
+import dev.cocktail.engine.CocktailException;
 import dev.cocktail.engine.Convert;
 import dev.cocktail.engine.DType;
 import dev.cocktail.engine.Tensor;
@@ -32,6 +33,8 @@ public final class TensorJob {
     private final long seed;
     private final ExecutorService pool;
     private final ThreadLocal<Chunk> scratch;
+    /** Whether an input already held the NaN or infinity that the output got. */
+    private volatile boolean nonFiniteInput;
 
     TensorJob(String name, List<Tensor> sources, long[] shape, boolean rowWise, long seed, ExecutorService pool,
               ThreadLocal<Chunk> scratch) {
@@ -178,9 +181,37 @@ public final class TensorJob {
         long size = dtype.byteSize(), start = (long) first * chunk;
         blocks(first, last, () -> null, (c, unused) -> {
             op.apply(c);
+            if (!MergeKernels.allFinite(c.out, c.n)) nonFinite(c);
             Convert.fromF32(c.out, 0, c.n, dtype, dst, (c.from - start) * size);
         });
         return dst.asSlice(0, (Math.min(elements, (long) last * chunk) - start) * size);
+    }
+
+    /** Whether an input of this tensor held NaN or infinity, which went into the output as it was. */
+    boolean nonFiniteInput() {
+        return nonFiniteInput;
+    }
+
+    /**
+     * A chunk of output that is not finite: kept when an input chunk already was (it is reported),
+     * else the merge stops, naming the tensor. The inputs are read again (the op may have
+     * overwritten its copies); this happens only on the way to a failure or a warning.
+     */
+    private void nonFinite(Chunk c) {
+        float[] in = new float[c.n];
+        for (Tensor t : sources) {
+            MemorySegment raw = MemorySegment.ofArray(new byte[c.n * t.dtype().byteSize()]);
+            t.read(c.from, c.n, raw);
+            Convert.toF32(t.dtype(), raw, 0, in, 0, c.n);
+            if (!MergeKernels.allFinite(in, c.n)) {
+                nonFiniteInput = true;
+                return;
+            }
+        }
+        int at = 0;
+        while (Float.isFinite(c.out[at])) at++;
+        throw new CocktailException("merging " + name + " gives " + c.out[at] + " at element " + (c.from + at)
+                + " from finite inputs: the weights or parameters overflow float32 there; choose smaller ones.");
     }
 
     /** A pass's step on one chunk, with its block's own accumulator. */

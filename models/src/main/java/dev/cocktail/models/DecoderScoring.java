@@ -59,12 +59,14 @@ public final class DecoderScoring {
         TokenBatch tokens = TokenBatch.of(batch.stream().map(Prepared::ids).toList(), 0);
         List<Integer> rows = new ArrayList<>();
         List<Integer> targets = new ArrayList<>();
+        List<Integer> of = new ArrayList<>(); // each target's example
         for (int b = 0; b < batch.size(); b++) {
             int[] labels = batch.get(b).labels();
             for (int t = 0; t + 1 < labels.length; t++) {
                 if (labels[t + 1] == IGNORED) continue;
                 rows.add(b * tokens.seqLen() + t);
                 targets.add(labels[t + 1]);
+                of.add(firstExample + b + 1);
             }
         }
         if (rows.isEmpty()) {
@@ -74,7 +76,7 @@ public final class DecoderScoring {
         int vocab = model.config().vocabSize();
         float[] logits = model.logits(model.hidden(tokens), rows.stream().mapToInt(Integer::intValue).toArray());
         double sum = 0;
-        for (int i = 0; i < targets.size(); i++) sum += Losses.crossEntropy(logits, i * vocab, vocab, targets.get(i));
+        for (int i = 0; i < targets.size(); i++) sum += Losses.finite(Losses.crossEntropy(logits, i * vocab, vocab, targets.get(i)), of.get(i));
         return sum / targets.size();
     }
 }

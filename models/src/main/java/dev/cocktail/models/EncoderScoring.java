@@ -60,14 +60,17 @@ public final class EncoderScoring {
     /** The model's loss: the mean of the batch losses. */
     public static double loss(Bert model, List<Prepared> batches, Progress progress) {
         double sum = 0;
+        int done = 0;
         for (Prepared b : batches) {
-            sum += batchLoss(model, b);
+            sum += batchLoss(model, b, done);
+            done += b.queries().size();
             progress.advance(b.queries().size());
         }
         return sum / batches.size();
     }
 
-    static double batchLoss(Bert model, Prepared b) {
+    /** @param firstExample how many examples came before the batch */
+    static double batchLoss(Bert model, Prepared b, int firstExample) {
         int dim = model.config().hiddenSize();
         float[] q = embed(model, b.queries()), p = embed(model, b.passages());
         int nq = b.queries().size(), np = b.passages().size(), group = np / nq;
@@ -79,7 +82,7 @@ public final class EncoderScoring {
                 for (int d = 0; d < dim; d++) dot += (double) q[i * dim + d] * p[j * dim + d];
                 scores[j] = (float) (dot / SCORE_TEMPERATURE);
             }
-            sum += Losses.crossEntropy(scores, 0, np, i * group);
+            sum += Losses.finite(Losses.crossEntropy(scores, 0, np, i * group), firstExample + i + 1);
         }
         return sum / nq;
     }

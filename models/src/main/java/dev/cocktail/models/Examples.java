@@ -4,8 +4,12 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cocktail.engine.CocktailException;
 import dev.cocktail.engine.Json;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CoderResult;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -73,14 +77,7 @@ public final class Examples {
     private static List<Located> read(Path path) {
         boolean fromStdin = path.toString().equals("-");
         String file = fromStdin ? "standard input" : path.toString();
-        String text;
-        try {
-            text = fromStdin ? stdin() : Files.readString(path);
-        } catch (NoSuchFileException e) {
-            throw new CocktailException(file + ": no such file.");
-        } catch (IOException e) {
-            throw new CocktailException(file + ": cannot be read (" + e.getMessage() + ").", e);
-        }
+        String text = fromStdin ? stdin() : readText(path);
         List<Located> out = new ArrayList<>();
         if (text.stripLeading().startsWith("[")) {
             JsonNode array = parse(text, file);
@@ -97,12 +94,70 @@ public final class Examples {
         return out;
     }
 
-    private static synchronized String stdin() throws IOException {
+    /** A line (a JSON array file is often one) longer than this is refused rather than read until memory runs out. */
+    static final int MAX_LINE_BYTES = 64 << 20;
+    /** The whole file, likewise. */
+    static final int MAX_FILE_BYTES = 1 << 30;
+
+    /**
+     * The file as UTF-8 text, read within the bounds above (a device such as /dev/zero never ends);
+     * bytes that are not UTF-8 are an error naming the line and the byte.
+     */
+    static String readText(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            return readText(in, file.toString());
+        } catch (NoSuchFileException e) {
+            throw new CocktailException(file + ": no such file.");
+        } catch (IOException e) {
+            throw new CocktailException(file + ": cannot be read (" + CocktailException.reason(e) + ").", e);
+        }
+    }
+
+    private static synchronized String stdin() {
         if (stdinRead != System.in) {
-            stdin = new String(System.in.readAllBytes(), StandardCharsets.UTF_8);
+            try {
+                stdin = readText(System.in, "standard input");
+            } catch (IOException e) {
+                throw new CocktailException("standard input: cannot be read (" + CocktailException.reason(e) + ").", e);
+            }
             stdinRead = System.in;
         }
         return stdin;
+    }
+
+    private static String readText(InputStream in, String file) throws IOException {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        byte[] buf = new byte[1 << 16];
+        int line = 1;
+        long lineBytes = 0;
+        for (int n; (n = in.read(buf)) > 0; ) {
+            for (int i = 0; i < n; i++) {
+                if (buf[i] == '\n') {
+                    line++;
+                    lineBytes = 0;
+                } else if (++lineBytes > MAX_LINE_BYTES) {
+                    throw new CocktailException(file + ": line " + line + " is longer than " + (MAX_LINE_BYTES >> 20)
+                            + " MB; examples are JSON objects, one per line, or one JSON array.");
+                }
+            }
+            if (all.size() + n > MAX_FILE_BYTES) throw new CocktailException(file + ": is larger than " + (MAX_FILE_BYTES >> 20) + " MB of examples.");
+            all.write(buf, 0, n);
+        }
+        ByteBuffer bytes = ByteBuffer.wrap(all.toByteArray());
+        CharBuffer chars = CharBuffer.allocate(bytes.remaining());
+        CoderResult r = StandardCharsets.UTF_8.newDecoder().decode(bytes, chars, true);
+        if (r.isError()) {
+            int at = bytes.position(), badLine = 1, lineStart = 0;
+            for (int i = 0; i < at; i++) {
+                if (bytes.get(i) == '\n') {
+                    badLine++;
+                    lineStart = i + 1;
+                }
+            }
+            throw new CocktailException(file + ": line " + badLine + " is not valid UTF-8 (byte " + (at - lineStart + 1)
+                    + " of the line, offset " + at + " in the file).");
+        }
+        return chars.flip().toString();
     }
 
     private static JsonNode parse(String json, String where) {

@@ -1,5 +1,7 @@
 package dev.cocktail.models;
 
+import dev.cocktail.engine.CocktailException;
+
 /** Cross-entropy from logits, numerically stable: the max is subtracted and sums run in double. */
 public final class Losses {
     private Losses() {}
@@ -12,6 +14,20 @@ public final class Losses {
         double sum = 0;
         for (int i = 0; i < vocab; i++) sum += Math.exp(logits[offset + i] - max);
         return max + Math.log(sum) - logits[offset + target];
+    }
+
+    /**
+     * The loss of one example, checked: a model whose weights hold NaN or infinity (or overflow on
+     * the example) gives a loss that is not a number, and every weight computed from it with it.
+     *
+     * @param example the example's number in the data file, from 1
+     */
+    static double finite(double loss, int example) {
+        if (!Double.isFinite(loss)) {
+            throw new CocktailException("example " + example + " gives a loss of " + loss
+                    + ": the model's weights hold NaN or infinity, or its activations overflow on that example.");
+        }
+        return loss;
     }
 
     /** Mean cross-entropy of ids[1..n-1] given logits [n x vocab] where row t predicts position t + 1. */

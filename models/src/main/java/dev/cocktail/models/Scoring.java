@@ -9,6 +9,7 @@ import dev.cocktail.tokenizer.Tokenizer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.DoubleSupplier;
 
 /**
  * LM-Cocktail's example-driven weights: each model's loss on the same few-shot examples, tokenized
@@ -62,7 +63,7 @@ public final class Scoring {
                 for (int i = 0; i < losses.length; i++) {
                     progress.start("loss of " + models.get(i).name(), examples.size(), "examples");
                     try (Llama model = Llama.load(models.get(i))) {
-                        losses[i] = DecoderScoring.loss(model, examples, options.batchSize(), progress);
+                        losses[i] = named(models.get(i), () -> DecoderScoring.loss(model, examples, options.batchSize(), progress));
                     } finally {
                         progress.finish();
                     }
@@ -77,7 +78,7 @@ public final class Scoring {
                 for (int i = 0; i < losses.length; i++) {
                     progress.start("loss of " + models.get(i).name(), queries, "examples");
                     try (Bert model = Bert.load(models.get(i))) {
-                        losses[i] = EncoderScoring.loss(model, batches, progress);
+                        losses[i] = named(models.get(i), () -> EncoderScoring.loss(model, batches, progress));
                     } finally {
                         progress.finish();
                     }
@@ -86,6 +87,19 @@ public final class Scoring {
         }
         return new Result(type, models.stream().map(ModelDir::name).toList(), losses,
                 weights(losses, options.temperature()), options.temperature());
+    }
+
+    /** A model's loss; a problem with it (an example whose loss is not finite) names the model. */
+    private static double named(ModelDir model, DoubleSupplier loss) {
+        try {
+            return loss.getAsDouble();
+        } catch (CocktailException e) {
+            throw new CocktailException(model.name() + ": " + e.getMessage(), e);
+        } catch (InternalError e) {
+            // a fault reading the memory map: its file was truncated after it was mapped
+            if (e.getMessage() == null || !e.getMessage().contains("unsafe memory access")) throw e;
+            throw new CocktailException(model.name() + ": its weights changed or were truncated while they were read.", e);
+        }
     }
 
     /** The scoring of the first model's family, from the table of architectures; --type does not add a forward pass. */
@@ -108,6 +122,10 @@ public final class Scoring {
         float max = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < x.length; i++) {
             x[i] = -(float) losses[i] / (float) temperature;
+            if (!Float.isFinite(x[i])) { // a temperature near 0 (or below float32's smallest) overflows -loss / T
+                throw new CocktailException("--temperature " + temperature + " is too small for these losses: -loss / T of model " + (i + 1)
+                        + " (loss " + losses[i] + ") is " + x[i] + " in float32; use a larger temperature.");
+            }
             max = Math.max(max, x[i]);
         }
         double sum = 0;

@@ -96,7 +96,11 @@ sealed interface Normalizer {
 
     record Sequence(List<Normalizer> normalizers) implements Normalizer {
         public String normalize(String s) {
-            for (Normalizer n : normalizers) s = n.normalize(s);
+            String in = s;
+            for (Normalizer n : normalizers) {
+                s = n.normalize(s);
+                Patterns.checkGrowth("normalizer sequence", in.length(), s.length());
+            }
             return s;
         }
     }

@@ -43,17 +43,37 @@ final class Patterns {
         Matcher m = pattern.matcher(new BoundedText(s, pattern));
         int from = 0;
         int lastEnd = -1;
-        while (from <= s.length() && m.find(from)) {
-            int start = m.start();
-            int end = m.end();
-            if (start == end && start == lastEnd) {
-                if (start == s.length()) break;
-                from = start + Character.charCount(s.codePointAt(start));
-                continue;
+        try {
+            while (from <= s.length() && m.find(from)) {
+                int start = m.start();
+                int end = m.end();
+                if (start == end && start == lastEnd) {
+                    if (start == s.length()) break;
+                    from = start + Character.charCount(s.codePointAt(start));
+                    continue;
+                }
+                sink.match(start, end);
+                lastEnd = end;
+                from = end;
             }
-            sink.match(start, end);
-            lastEnd = end;
-            from = end;
+        } catch (StackOverflowError e) {
+            // java.util.regex recurses once per repetition of a group such as (a|b)+, so a long
+            // enough run of it exhausts the stack; the frames are gone by here, so we can say so
+            throw new TokenizerException("the tokenizer's regex '" + pattern.pattern() + "' repeats a group too many times on a text of "
+                    + s.length() + " characters (it recurses once per repetition); refusing it");
+        }
+    }
+
+    /** A rewrite (normalizer, replace) may make a text at most this many times longer, plus SLACK characters. */
+    static final int GROWTH = 32;
+    static final int SLACK = 4096;
+
+    /** Refuses a rewrite past GROWTH times its input: a chain of Replaces doubling the text ran out of memory. */
+    static void checkGrowth(String what, int from, long to) {
+        long limit = GROWTH * (long) from + SLACK;
+        if (to > limit) {
+            throw new TokenizerException("the tokenizer's " + what + " makes a text of " + from + " characters longer than " + limit
+                    + " characters; refusing it");
         }
     }
 
@@ -64,6 +84,7 @@ final class Patterns {
         forEachMatch(pattern, s, (start, end) -> {
             out.append(s, copied[0], start).append(content);
             copied[0] = end;
+            checkGrowth("Replace of '" + pattern.pattern() + "'", s.length(), out.length());
         });
         return out.append(s, copied[0], s.length()).toString();
     }

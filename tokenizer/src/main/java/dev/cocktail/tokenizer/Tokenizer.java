@@ -121,14 +121,17 @@ public final class Tokenizer {
 
     /** The parsed file, or null when it does not exist. */
     private static JsonNode readJson(Path file) {
-        try {
-            return JSON.readTree(file.toFile());
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            return JSON.readTree(in);
         } catch (JacksonException e) {
             throw new TokenizerException(describe(file) + ": invalid JSON (" + e.getOriginalMessage() + ")", e);
-        } catch (NoSuchFileException | java.io.FileNotFoundException e) {
+        } catch (NoSuchFileException e) {
             return null;
         } catch (IOException e) {
-            throw new TokenizerException(describe(file) + ": cannot be read (" + e.getMessage() + ")", e);
+            // the JDK puts the path in the message and the reason in the type, or apart
+            String why = e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                    : e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason() : e.getMessage();
+            throw new TokenizerException(describe(file) + ": cannot be read (" + why + ")", e);
         }
     }
 

@@ -73,4 +73,33 @@ class HostileTokenizerTest {
         TokenizerException e = assertThrows(TokenizerException.class, () -> Tokenizer.load(f));
         assertTrue(e.getMessage().contains(f.toString()) && e.getMessage().contains("up to id 2000000000"), e.getMessage());
     }
+
+    /** java.util.regex recurses once per repetition of (a|b)+: a 200,000-letter word overflowed the stack (issue 20). */
+    @Test
+    void aRecursingRegexOnALongWordIsRefusedNotAStackOverflow() throws IOException {
+        String split = "{\"type\":\"Split\",\"pattern\":{\"Regex\":\"(a|b)+\"},\"behavior\":\"Isolated\",\"invert\":false}";
+        Tokenizer t = Tokenizer.load(write(bpe(split, "\"a\":0,\"b\":1", "")));
+        assertEquals(4, t.encode("abab", false).ids().length, "an ordinary text still works");
+        TokenizerException e = assertThrows(TokenizerException.class, () -> t.encode("ab".repeat(100_000), false));
+        assertTrue(e.getMessage().contains("repeats a group too many times on a text of 200000 characters"), e.getMessage());
+    }
+
+    /** Thirty Replaces, each doubling every character: 2^30 times the text, out of memory (issue 20). */
+    @Test
+    void aNormalizerThatMultipliesTextIsRefused() throws IOException {
+        StringBuilder chain = new StringBuilder();
+        for (int i = 0; i < 30; i++) {
+            chain.append(i > 0 ? "," : "").append("{\"type\":\"Replace\",\"pattern\":{\"String\":\"a\"},\"content\":\"aa\"}");
+        }
+        String json = bpe("null", "\"a\":0", "").replace("\"normalizer\":null",
+                "\"normalizer\":{\"type\":\"Sequence\",\"normalizers\":[" + chain + "]}");
+        Tokenizer t = Tokenizer.load(write(json));
+        TokenizerException e = assertThrows(TokenizerException.class, () -> t.encode("a".repeat(1000), false));
+        assertTrue(e.getMessage().contains("normalizer sequence makes a text of 1000 characters longer than 36096"), e.getMessage());
+        String one = bpe("null", "\"a\":0", "").replace("\"normalizer\":null",
+                "\"normalizer\":{\"type\":\"Replace\",\"pattern\":{\"String\":\"a\"},\"content\":\"" + "a".repeat(10_000) + "\"}");
+        Tokenizer big = Tokenizer.load(write(one));
+        e = assertThrows(TokenizerException.class, () -> big.encode("a".repeat(100_000), false));
+        assertTrue(e.getMessage().contains("Replace of"), e.getMessage());
+    }
 }
