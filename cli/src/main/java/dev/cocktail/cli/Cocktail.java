@@ -1,15 +1,15 @@
 package dev.cocktail.cli;
 
 import dev.cocktail.engine.CocktailException;
+import dev.cocktail.engine.Threads;
 import dev.cocktail.tokenizer.TokenizerException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.FileSystemException;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Properties;
+import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -34,7 +34,9 @@ public final class Cocktail implements Runnable {
             EmbedCommand.class,
             RerankCommand.class,
             TokenizeCommand.class,
-            LoraCommand.class);
+            LoraCommand.class,
+            CommandLine.HelpCommand.class,
+            AutoComplete.GenerateCompletion.class);
 
     /** Exit status for bad input or options (picocli uses 2 for usage errors as well). */
     public static final int EXIT_BAD_INPUT = 2;
@@ -44,6 +46,14 @@ public final class Cocktail implements Runnable {
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
             description = "Print more detail, and stack traces on errors.")
     boolean verbose;
+
+    @Option(names = {"-q", "--quiet"}, scope = CommandLine.ScopeType.INHERIT,
+            description = "No progress bars (they are drawn only when stderr is a terminal anyway).")
+    boolean quiet;
+
+    @Option(names = "--threads", scope = CommandLine.ScopeType.INHERIT, paramLabel = "N",
+            description = "Threads for the kernels and merges (default: one per processor). Results do not depend on it.")
+    Integer threads;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -63,14 +73,33 @@ public final class Cocktail implements Runnable {
         // picocli builds each subcommand's model from its annotations, which costs start-up time per
         // subcommand: a command line naming one gets that one, anything else (help, a typo) all of them
         String named = Arrays.stream(args).filter(a -> !a.startsWith("-")).findFirst().orElse("");
+        // (help and generate-completion are about the others, so they get them all too)
         List<Class<?>> wanted = SUBCOMMANDS.stream().filter(c -> c.getAnnotation(Command.class).name().equals(named)).toList();
-        for (Class<?> c : wanted.isEmpty() ? SUBCOMMANDS : wanted) cl.addSubcommand(c);
+        boolean aboutOthers = named.equals("help") || named.equals("generate-completion");
+        for (Class<?> c : wanted.isEmpty() || aboutOthers ? SUBCOMMANDS : wanted) cl.addSubcommand(c);
         cl.setOut(out);
         cl.setErr(err);
+        // no-color.org: NO_COLOR set to anything but the empty string turns colors off
+        if (!System.getenv().getOrDefault("NO_COLOR", "").isEmpty()) cl.setColorScheme(CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF));
+        cl.setExecutionStrategy(parseResult -> {
+            TerminalProgress.quiet = matched(parseResult, "--quiet");
+            Integer n = value(parseResult, "--threads");
+            if (n != null) {
+                if (n < 1) throw new CommandLine.ParameterException(parseResult.commandSpec().commandLine(), "--threads must be 1 or more, not " + n);
+                System.setProperty(Threads.PROPERTY, Integer.toString(n));
+            }
+            return new CommandLine.RunLast().execute(parseResult);
+        });
+        cl.setParameterExceptionHandler((ex, given) -> {
+            // one sentence and where to read more, not the whole usage (which buries the sentence)
+            String command = ex.getCommandLine().getCommandSpec().qualifiedName();
+            err.println("cocktail: " + ex.getMessage() + "; see '" + command + " --help'.");
+            CommandLine.UnmatchedArgumentException.printSuggestions(ex, err); // "Did you mean: cocktail merge?" for a typo
+            err.flush();
+            return EXIT_BAD_INPUT;
+        });
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-            boolean verbose = parseResult.hasMatchedOption("--verbose")
-                    || parseResult.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--verbose"));
-            if (verbose) ex.printStackTrace(err);
+            if (matched(parseResult, "--verbose")) ex.printStackTrace(err);
             err.println("cocktail: " + describe(ex));
             err.flush();
             return userError(ex) ? EXIT_BAD_INPUT : EXIT_FAILURE;
@@ -88,6 +117,20 @@ public final class Cocktail implements Runnable {
         err.println("cocktail: " + describe(e));
         err.flush();
         return EXIT_BAD_INPUT;
+    }
+
+    /** Whether an option was given, before the subcommand or after it. */
+    private static boolean matched(CommandLine.ParseResult parseResult, String option) {
+        return parseResult.hasMatchedOption(option) || parseResult.subcommands().stream().anyMatch(p -> p.hasMatchedOption(option));
+    }
+
+    /** An option's value, given before the subcommand or after it, or null. */
+    private static <T> T value(CommandLine.ParseResult parseResult, String option) {
+        if (parseResult.hasMatchedOption(option)) return parseResult.matchedOptionValue(option, null);
+        for (CommandLine.ParseResult sub : parseResult.subcommands()) {
+            if (sub.hasMatchedOption(option)) return sub.matchedOptionValue(option, null);
+        }
+        return null;
     }
 
     private static boolean userError(Throwable ex) {
@@ -118,14 +161,8 @@ public final class Cocktail implements Runnable {
         }
     }
 
-    /** The tool's version, recorded in model cards. */
+    /** The tool's version, recorded in model cards: the library's. */
     public static String version() {
-        try (InputStream in = Cocktail.class.getResourceAsStream("version.properties")) {
-            Properties p = new Properties();
-            if (in != null) p.load(in);
-            return p.getProperty("version", "unknown");
-        } catch (IOException e) {
-            return "unknown";
-        }
+        return dev.cocktail.Cocktail.version();
     }
 }

@@ -18,7 +18,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "embed", description = "Normalized sentence embeddings of texts with a BERT or XLM-RoBERTa model.")
+@Command(name = "embed", description = "Normalized sentence embeddings of texts with a BERT or XLM-RoBERTa model.",
+        footerHeading = "%nExamples:%n",
+        footer = {"  cocktail embed BAAI/bge-small-en-v1.5 --text \"hello world\" \"good bye\" --json", "  cocktail embed MODEL --input texts.jsonl", "  echo '\"some text\"' | cocktail embed MODEL --input -"})
 final class EmbedCommand implements Runnable {
     @Parameters(paramLabel = "MODEL", description = "BERT or XLM-RoBERTa model directory or Hugging Face repo id in the local cache.")
     String model;
@@ -27,7 +29,8 @@ final class EmbedCommand implements Runnable {
         @Option(names = "--text", arity = "1..*", paramLabel = "T", description = "Texts to embed.")
         List<String> texts;
 
-        @Option(names = "--input", paramLabel = "FILE.jsonl", description = "JSON Lines of strings or of {\"text\": ...} objects.")
+        @Option(names = "--input", paramLabel = "FILE.jsonl",
+                description = "JSON Lines (or a JSON array) of strings or of {\"text\": ...} objects; - reads standard input.")
         Path file;
     }
 

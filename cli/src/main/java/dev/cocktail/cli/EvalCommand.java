@@ -14,12 +14,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "eval", description = "A decoder's loss and perplexity on {\"input\",\"output\"} examples, and with --generate its greedy exact-match accuracy.")
+@Command(name = "eval", description = "A decoder's loss and perplexity on {\"input\",\"output\"} examples, and with --generate its greedy exact-match accuracy.",
+        footerHeading = "%nExamples:%n",
+        footer = {"  cocktail eval examples/models/base --data examples/eval/sort.jsonl --generate", "  cocktail eval MODEL --data - --json < examples.jsonl"})
 final class EvalCommand implements Runnable {
     @Parameters(paramLabel = "MODEL", description = "Model directory or Hugging Face repo id in the local cache.")
     String model;
 
-    @Option(names = "--data", required = true, paramLabel = "FILE", description = "Examples, JSON Lines or a JSON array of {\"input\",\"output\"}.")
+    @Option(names = "--data", required = true, paramLabel = "FILE", description = "Examples, JSON Lines or a JSON array of {\"input\",\"output\"}; - reads standard input.")
     Path data;
 
     @Option(names = "--generate", description = "Also decode each input greedily and count exact matches with its output.")
@@ -51,7 +53,7 @@ final class EvalCommand implements Runnable {
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             ObjectNode o = Json.MAPPER.createObjectNode();
-            o.put("examples", r.examples()).put("loss", r.loss()).put("perplexity", r.perplexity());
+            o.put("model", r.model()).put("examples", r.examples()).put("loss", r.loss()).put("perplexity", r.perplexity());
             r.accuracy().ifPresent(a -> o.put("accuracy", a));
             out.println(o.toString());
         } else {

@@ -12,7 +12,9 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** `cocktail extrapolate`: ExPO, theta_m + alpha (theta_m - theta_base), for one or several models. */
-@Command(name = "extrapolate", description = "Extrapolate fine-tuned models away from their base (ExPO), then merge them by weights.")
+@Command(name = "extrapolate", description = "Extrapolate fine-tuned models away from their base (ExPO), then merge them by weights.",
+        footerHeading = "%nExamples:%n",
+        footer = {"  cocktail extrapolate --base BASE FT --alpha 0.3 --output DIR", "  cocktail extrapolate --base BASE FT1 FT2 --alpha 0.3 --weights 0.5,0.5 --output DIR"})
 final class ExtrapolateCommand implements Runnable {
     @Option(names = "--base", required = true, paramLabel = "B", description = "The model the others were fine-tuned from.")
     String base;

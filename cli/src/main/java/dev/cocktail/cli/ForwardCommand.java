@@ -28,7 +28,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "forward", description = "Run a causal LM on token ids (next-token loss), or a T5 on input ids and a target (the target's loss); optionally every position's logits.")
+@Command(name = "forward", description = "Run a causal LM on token ids (next-token loss), or a T5 on input ids and a target (the target's loss); optionally every position's logits.",
+        footerHeading = "%nExamples:%n",
+        footer = {"  cocktail forward examples/models/base --ids 1,270,261,54 --json", "  cocktail forward MODEL --ids 1,2,3 --logits-out logits.safetensors"})
 final class ForwardCommand implements Runnable {
     @Parameters(paramLabel = "MODEL", description = "Decoder (llama, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3) or T5 (t5, mt5) model directory, or Hugging Face repo id in the local cache.")
     String model;

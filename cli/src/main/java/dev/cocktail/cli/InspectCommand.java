@@ -3,6 +3,7 @@ package dev.cocktail.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cocktail.engine.Checkpoint;
+import dev.cocktail.engine.Json;
 import dev.cocktail.engine.ModelDir;
 import dev.cocktail.engine.ModelSummary;
 import dev.cocktail.engine.NonFinite;
@@ -19,7 +20,9 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "inspect", description = "Show a model's architecture, parameter count, dtypes and shards.")
+@Command(name = "inspect", description = "Show a model's architecture, parameter count, dtypes and shards.",
+        footerHeading = "%nExamples:%n",
+        footer = {"  cocktail inspect examples/models/base", "  cocktail inspect BAAI/bge-small-en-v1.5 --json", "  cocktail inspect MODEL --check"})
 final class InspectCommand implements Callable<Integer> {
     @Parameters(paramLabel = "MODEL", description = "Model directory or Hugging Face repo id in the local cache.")
     String model;
@@ -49,7 +52,7 @@ final class InspectCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            ObjectNode o = s.toJson();
+            ObjectNode o = Json.MAPPER.createObjectNode().put("model", s.model()).setAll(s.toJson());
             if (found != null) {
                 ArrayNode a = o.putArray("non_finite");
                 for (NonFinite.Count f : found) a.addObject().put("tensor", f.tensor()).put("nan", f.nan()).put("infinite", f.infinite());

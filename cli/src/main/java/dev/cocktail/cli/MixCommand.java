@@ -9,6 +9,7 @@ import dev.cocktail.merge.Mix;
 import dev.cocktail.merge.Weights;
 import dev.cocktail.models.Scoring;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +21,9 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** `cocktail mix`: LM-Cocktail's weighted average of models, optionally the two-step recipe with a fine-tuned model. */
-@Command(name = "mix", description = "LM-Cocktail: merge models by weights, given or computed from few-shot examples: sum_i w_i * model_i.")
+@Command(name = "mix", description = "LM-Cocktail: merge models by weights, given or computed from few-shot examples: sum_i w_i * model_i.",
+        footerHeading = "%nExamples:%n",
+        footer = {"  cocktail mix BASE FT PEER --data fewshot.jsonl --output DIR      # weights from few-shot losses", "  cocktail mix BASE FT PEER --weights 0.2,0.6,0.2 --output DIR     # weights given, comma-separated", "  cocktail mix BASE FT PEER --data fewshot.jsonl --finetuned FT --alpha 0.5 --output DIR", "  head -5 task.jsonl | cocktail mix BASE FT --data - --output DIR  # examples from standard input"})
 final class MixCommand implements Runnable {
     @Parameters(paramLabel = "MODEL", arity = "1..*", description = "Model directories or cached repo ids; the first gives config and tokenizer.")
     List<String> models;
@@ -29,7 +32,7 @@ final class MixCommand implements Runnable {
     double[] weights;
 
     @Option(names = "--data", paramLabel = "FILE",
-            description = "Few-shot examples of the target task: weights = softmax(-loss / T) of each model's loss on them.")
+            description = "Few-shot examples of the target task: weights = softmax(-loss / T) of each model's loss on them; - reads standard input.")
     Path data;
 
     @Mixin
@@ -59,6 +62,13 @@ final class MixCommand implements Runnable {
     @Override
     public void run() {
         if ((weights == null) == (data == null)) throw new CocktailException("give either --weights W1,W2,... or --data FILE, not both or neither.");
+        if (weights != null) {
+            for (String m : models) {
+                if (m.matches("[-+]?[0-9.]+([eE][-+]?[0-9]+)?") && !Files.exists(Path.of(m))) {
+                    throw new CocktailException("--weights takes one comma-separated list, such as --weights 0.5,0.5 ('" + m + "' is not a model).");
+                }
+            }
+        }
         if ((finetuned == null) != (alpha == null)) throw new CocktailException("--finetuned and --alpha go together.");
         DType d = dtype == null ? null : DType.fromOption(dtype);
         List<ModelDir> dirs = models.stream().map(ModelDir::resolve).toList();

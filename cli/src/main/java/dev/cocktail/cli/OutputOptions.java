@@ -1,5 +1,6 @@
 package dev.cocktail.cli;
 
+import dev.cocktail.engine.CocktailException;
 import dev.cocktail.engine.OutputDir;
 import dev.cocktail.engine.OutputFile;
 import dev.cocktail.merge.Output;
@@ -10,7 +11,8 @@ import picocli.CommandLine.Option;
 
 /** Where a merged model goes, shared by `mix`, `merge` and `extrapolate`. */
 final class OutputOptions {
-    @Option(names = "--output", required = true, paramLabel = "DIR", description = "Where the merged model goes.")
+    /** Required, but checked by toOutput(): `merge` also takes it as its second argument, as mergekit-yaml does. */
+    @Option(names = "--output", paramLabel = "DIR", description = "Where the merged model goes (required).")
     Path output;
 
     @Option(names = "--shard-size", paramLabel = "SIZE", defaultValue = "5GB", converter = ByteSize.class,
@@ -33,6 +35,7 @@ final class OutputOptions {
      * @param report the --report file, or null
      */
     void checkBeforeWork(List<Path> inputs, Path report) {
+        requireOutput();
         List<Path> all = new ArrayList<>(inputs);
         if (report != null) all.add(report);
         OutputDir.check(output, force, all);
@@ -40,6 +43,11 @@ final class OutputOptions {
     }
 
     Output toOutput() {
+        requireOutput();
         return new Output(output, force, shardSize, hashInputs);
+    }
+
+    private void requireOutput() {
+        if (output == null) throw new CocktailException("give the output directory: --output DIR.");
     }
 }

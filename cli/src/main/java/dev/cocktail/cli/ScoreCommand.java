@@ -12,13 +12,15 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "score", description = "LM-Cocktail: each model's loss on few-shot examples, and the merge weights softmax(-loss / T).")
+@Command(name = "score", description = "LM-Cocktail: each model's loss on few-shot examples, and the merge weights softmax(-loss / T).",
+        footerHeading = "%nExamples:%n",
+        footer = {"  cocktail score BASE FT PEER --data fewshot.jsonl", "  cocktail score BASE FT --data fewshot.jsonl --temperature 2 --json"})
 final class ScoreCommand implements Runnable {
     @Parameters(paramLabel = "MODEL", arity = "1..*", description = "Model directories or Hugging Face repo ids; the first one's tokenizer is used.")
     List<String> models;
 
     @Option(names = "--data", required = true, paramLabel = "FILE",
-            description = "Examples, JSON Lines or a JSON array: {\"input\",\"output\"} for decoders, {\"query\",\"pos\",\"neg\"} for encoders and rerankers.")
+            description = "Examples, JSON Lines or a JSON array: {\"input\",\"output\"} for decoders, {\"query\",\"pos\",\"neg\"} for encoders and rerankers; - reads standard input.")
     Path data;
 
     @Mixin

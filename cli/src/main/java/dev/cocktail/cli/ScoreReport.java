@@ -14,12 +14,12 @@ import java.util.Locale;
 final class ScoreReport {
     private ScoreReport() {}
 
-    /** {"models":[{"path","loss"}],"weights":[..],"temperature":..}; losses and temperature are null for given weights. */
+    /** {"models":[{"model","path","loss"}],"weights":[..],"temperature":..}; losses and temperature are null for given weights. */
     static ObjectNode json(List<String> models, double[] losses, double[] weights, Double temperature) {
         ObjectNode o = Json.MAPPER.createObjectNode();
         ArrayNode ms = o.putArray("models");
         for (int i = 0; i < models.size(); i++) {
-            ObjectNode m = ms.addObject().put("path", models.get(i));
+            ObjectNode m = ms.addObject().put("model", models.get(i)).put("path", models.get(i));
             if (losses == null) m.putNull("loss");
             else m.put("loss", losses[i]);
         }

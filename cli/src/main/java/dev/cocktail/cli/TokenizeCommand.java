@@ -1,17 +1,14 @@
 package dev.cocktail.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cocktail.engine.CocktailException;
 import dev.cocktail.engine.Json;
+import dev.cocktail.models.Examples;
 import dev.cocktail.tokenizer.Encoding;
 import dev.cocktail.tokenizer.Tokenizer;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -20,16 +17,19 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "tokenize", description = "Show the token ids and tokens a model's tokenizer.json gives for text.")
+@Command(name = "tokenize", description = "Show the token ids and tokens a model's tokenizer.json gives for text.",
+        footerHeading = "%nExamples:%n",
+        footer = {"  cocktail tokenize examples/models/base --text \"add 23 58\"", "  cocktail tokenize MODEL --input texts.jsonl --json", "  echo '{\"text\": \"hi\"}' | cocktail tokenize MODEL --input -"})
 final class TokenizeCommand implements Runnable {
     @Parameters(paramLabel = "TOKENIZER_OR_MODEL", description = "A tokenizer.json, or the model directory holding it.")
     Path tokenizer;
 
     static final class Input {
-        @Option(names = "--text", paramLabel = "T", description = "The text to tokenize.")
-        String text;
+        @Option(names = "--text", arity = "1..*", paramLabel = "T", description = "Texts to tokenize.")
+        List<String> texts;
 
-        @Option(names = "--input", paramLabel = "FILE.jsonl", description = "One {\"text\": ...} object per line; a line with \"text_pair\" too is encoded as a pair.")
+        @Option(names = "--input", paramLabel = "FILE.jsonl",
+                description = "JSON Lines (or a JSON array) of strings or of {\"text\": ...} objects, a \"text_pair\" making a pair; - reads standard input.")
         Path file;
     }
 
@@ -50,12 +50,15 @@ final class TokenizeCommand implements Runnable {
 
     @Override
     public void run() {
-        if (pair != null && input.text == null) throw new CocktailException("--pair goes with --text; lines of --input carry their own \"text_pair\"");
+        if (pair != null && (input.texts == null || input.texts.size() != 1)) {
+            throw new CocktailException("--pair goes with one --text; lines of --input carry their own \"text_pair\"");
+        }
         Tokenizer t = Tokenizer.load(tokenizer);
-        List<Text> texts = input.text != null ? List.of(new Text(input.text, pair)) : readTexts(input.file);
+        List<Examples.Text> texts = input.texts != null ? input.texts.stream().map(x -> new Examples.Text(x, pair)).toList()
+                : Examples.textsAndPairs(input.file);
         PrintWriter out = spec.commandLine().getOut();
         for (int i = 0; i < texts.size(); i++) {
-            Text text = texts.get(i);
+            Examples.Text text = texts.get(i);
             Encoding e = text.pair() == null ? t.encode(text.text(), !noSpecial) : t.encodePair(text.text(), text.pair(), !noSpecial);
             ObjectNode o = Json.MAPPER.createObjectNode();
             ArrayNode ids = o.putArray("ids");
@@ -75,33 +78,5 @@ final class TokenizeCommand implements Runnable {
             }
         }
         out.flush();
-    }
-
-    /** A text, or a pair of texts when pair is not null. */
-    private record Text(String text, String pair) {}
-
-    private static List<Text> readTexts(Path file) {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(file);
-        } catch (IOException e) {
-            throw new CocktailException(file + ": cannot be read (" + CocktailException.reason(e) + ")", e);
-        }
-        List<Text> texts = new ArrayList<>();
-        for (int n = 0; n < lines.size(); n++) {
-            if (lines.get(n).isBlank()) continue;
-            JsonNode line;
-            try {
-                line = Json.MAPPER.readTree(lines.get(n));
-            } catch (IOException e) {
-                throw new CocktailException(file + " line " + (n + 1) + ": not JSON (" + e.getMessage().lines().findFirst().orElse("") + ")");
-            }
-            JsonNode text = line.get("text");
-            if (text == null || !text.isTextual()) throw new CocktailException(file + " line " + (n + 1) + ": no \"text\" string");
-            JsonNode pair = line.get("text_pair");
-            if (pair != null && !pair.isTextual()) throw new CocktailException(file + " line " + (n + 1) + ": \"text_pair\" is not a string");
-            texts.add(new Text(text.asText(), pair == null ? null : pair.asText()));
-        }
-        return texts;
     }
 }

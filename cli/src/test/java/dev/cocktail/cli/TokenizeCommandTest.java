@@ -72,7 +72,7 @@ class TokenizeCommandTest {
 
         Result misplaced = run("tokenize", tokenizerDir().toString(), "--input", input.toString(), "--pair", "x");
         assertEquals(2, misplaced.status());
-        assertEquals("cocktail: --pair goes with --text; lines of --input carry their own \"text_pair\"\n", misplaced.err());
+        assertEquals("cocktail: --pair goes with one --text; lines of --input carry their own \"text_pair\"\n", misplaced.err());
     }
 
     @Test
@@ -86,7 +86,7 @@ class TokenizeCommandTest {
         Files.writeString(bad, "{\"text\": \"ok\"}\n{\"prompt\": \"no text\"}\n");
         Result noText = run("tokenize", tokenizerDir().toString(), "--input", bad.toString());
         assertEquals(2, noText.status());
-        assertEquals("cocktail: " + bad + " line 2: no \"text\" string\n", noText.err());
+        assertEquals("cocktail: " + bad + ": line 2: \"text\" is missing or not a string.\n", noText.err());
 
         Result both = run("tokenize", tokenizerDir().toString(), "--text", "a", "--input", bad.toString());
         assertEquals(2, both.status(), "--text and --input exclude each other");

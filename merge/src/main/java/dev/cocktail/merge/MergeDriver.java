@@ -4,6 +4,7 @@ import dev.cocktail.engine.CheckpointWriter;
 import dev.cocktail.engine.OutputDir;
 import dev.cocktail.engine.Progress;
 import dev.cocktail.engine.Tensor;
+import dev.cocktail.engine.Threads;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
@@ -38,7 +39,7 @@ public final class MergeDriver {
     }
 
     static void run(MergeJob job, Progress progress, UnaryOperator<TensorSink> wrapSink) {
-        int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        int threads = Threads.count();
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "cocktail-merge");
             t.setDaemon(true);

@@ -1,5 +1,6 @@
 package dev.cocktail.merge;
 
+import dev.cocktail.engine.kernels.LaneSum;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -87,16 +88,6 @@ public final class MergeKernels {
         }
     }
 
-    /**
-     * The lanes' sum, in lane order and in F64. reduceLanes(ADD) adds in a different order when C2
-     * compiles it than in the API's Java fallback, so a result would depend on when the JIT got to it.
-     */
-    private static double sumLanes(FloatVector v) {
-        double s = 0;
-        for (int l = 0; l < v.length(); l++) s += v.lane(l);
-        return s;
-    }
-
     /** sum a[i] * b[i], lanes in F32 and the chunk total in F64. */
     static double dot(float[] a, float[] b, int n) {
         FloatVector acc = FloatVector.zero(F);
@@ -104,7 +95,7 @@ public final class MergeKernels {
         for (int bound = F.loopBound(n); i < bound; i += F.length()) {
             acc = FloatVector.fromArray(F, a, i).fma(FloatVector.fromArray(F, b, i), acc);
         }
-        double s = sumLanes(acc);
+        double s = LaneSum.of(acc);
         for (; i < n; i++) s += (double) a[i] * b[i];
         return s;
     }
@@ -116,7 +107,7 @@ public final class MergeKernels {
         for (int bound = F.loopBound(n); i < bound; i += F.length()) {
             acc = acc.add(FloatVector.fromArray(F, x, i).abs());
         }
-        double s = sumLanes(acc);
+        double s = LaneSum.of(acc);
         for (; i < n; i++) s += Math.abs(x[i]);
         return s;
     }
@@ -128,7 +119,7 @@ public final class MergeKernels {
         for (int bound = F.loopBound(n); i < bound; i += F.length()) {
             acc = acc.add(FloatVector.fromArray(F, x, i).mul(FloatVector.fromArray(F, mask, i)).abs());
         }
-        double s = sumLanes(acc);
+        double s = LaneSum.of(acc);
         for (; i < n; i++) s += Math.abs(x[i] * mask[i]);
         return s;
     }

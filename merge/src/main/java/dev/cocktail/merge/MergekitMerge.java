@@ -27,7 +27,15 @@ public final class MergekitMerge {
 
     public static final long DEFAULT_SEED = 42;
 
-    public record Request(Path config, Output output, long seed) {}
+    /**
+     * @param shardParameters when above 0, the largest weights file in parameters rather than bytes
+     *                        (mergekit's --out-shard-size: the output's shard size is this times its dtype's size)
+     */
+    public record Request(Path config, Output output, long seed, long shardParameters) {
+        public Request(Path config, Output output, long seed) {
+            this(config, output, seed, 0);
+        }
+    }
 
     public static void merge(Request r, Progress progress, String version) {
         MergekitConfig cfg = MergekitConfig.read(r.config());
@@ -64,11 +72,17 @@ public final class MergekitMerge {
             List<String> settings = List.of("method: mergekit " + method.mergekitName() + " (computed in F32)",
                     "dtype: " + dtype.torchName(), "recipe:\n\n```yaml\n" + cfg.text().strip() + "\n```\n");
             new MergePlan(models, plan, models.dir(configModel), tokenizer, dtype, p.layers != configLayers ? p.layers : 0,
-                    "mergekit " + method.mergekitName(), roles, settings, r.seed()).write(r.output(), progress, version);
+                    "mergekit " + method.mergekitName(), roles, settings, r.seed()).write(output(r, dtype), progress, version);
         }
     }
 
     /** A model named relative to the working directory, else relative to the recipe's directory. */
+    private static Output output(Request r, DType dtype) {
+        if (r.shardParameters() <= 0) return r.output();
+        Output o = r.output();
+        return new Output(o.dir(), o.force(), Math.multiplyExact(r.shardParameters(), dtype.byteSize()), o.hashInputs());
+    }
+
     private static String locate(String name, Path configDir) {
         Path p = Path.of(name);
         if (!p.isAbsolute() && !Files.exists(p) && configDir != null && Files.isDirectory(configDir.resolve(name))) {

@@ -56,6 +56,19 @@ public final class Examples {
         return out;
     }
 
+    /** A text to tokenize, and the second text of a pair (null for a single text). */
+    public record Text(String text, String pair) {}
+
+    /** Texts to tokenize: strings, or {"text"} objects, each with an optional "text_pair". */
+    public static List<Text> textsAndPairs(Path file) {
+        List<Text> out = new ArrayList<>();
+        for (Located e : read(file)) {
+            if (e.node().isTextual()) out.add(new Text(e.node().textValue(), null));
+            else out.add(new Text(e.text("text"), e.node().has("text_pair") ? e.text("text_pair") : null));
+        }
+        return out;
+    }
+
     /** An example object and where it is, for messages. */
     private record Located(JsonNode node, String where) {
         String text(String key) {
@@ -76,11 +89,21 @@ public final class Examples {
         }
     }
 
-    private static List<Located> read(Path file) {
-        String text = readText(file);
+    /**
+     * Standard input's text, read once from each System.in: it cannot be read again, and scoring
+     * reads its examples once per model.
+     */
+    private static String stdin;
+    private static InputStream stdinRead;
+
+    /** "-" is standard input, as for most command-line tools. */
+    private static List<Located> read(Path path) {
+        boolean fromStdin = path.toString().equals("-");
+        String file = fromStdin ? "standard input" : path.toString();
+        String text = fromStdin ? stdin() : readText(path);
         List<Located> out = new ArrayList<>();
         if (text.stripLeading().startsWith("[")) {
-            JsonNode array = parse(text, file.toString());
+            JsonNode array = parse(text, file);
             for (int i = 0; i < array.size(); i++) out.add(object(array.get(i), file + ": example " + (i + 1)));
         } else {
             String[] lines = text.split("\n", -1);
@@ -104,41 +127,57 @@ public final class Examples {
      * bytes that are not UTF-8 are an error naming the line and the byte.
      */
     static String readText(Path file) {
-        ByteArrayOutputStream all = new ByteArrayOutputStream();
         try (InputStream in = Files.newInputStream(file)) {
-            byte[] buf = new byte[1 << 16];
-            int line = 1;
-            long lineBytes = 0;
-            for (int n; (n = in.read(buf)) > 0; ) {
-                for (int i = 0; i < n; i++) {
-                    if (buf[i] == '\n') {
-                        line++;
-                        lineBytes = 0;
-                    } else if (++lineBytes > MAX_LINE_BYTES) {
-                        throw new CocktailException(file + ": line " + line + " is longer than " + (MAX_LINE_BYTES >> 20)
-                                + " MB; examples are JSON objects, one per line, or one JSON array.");
-                    }
-                }
-                if (all.size() + n > MAX_FILE_BYTES) throw new CocktailException(file + ": is larger than " + (MAX_FILE_BYTES >> 20) + " MB of examples.");
-                all.write(buf, 0, n);
-            }
+            return readText(in, file.toString());
         } catch (NoSuchFileException e) {
             throw new CocktailException(file + ": no such file.");
         } catch (IOException e) {
             throw new CocktailException(file + ": cannot be read (" + CocktailException.reason(e) + ").", e);
         }
+    }
+
+    private static synchronized String stdin() {
+        if (stdinRead != System.in) {
+            try {
+                stdin = readText(System.in, "standard input");
+            } catch (IOException e) {
+                throw new CocktailException("standard input: cannot be read (" + CocktailException.reason(e) + ").", e);
+            }
+            stdinRead = System.in;
+        }
+        return stdin;
+    }
+
+    private static String readText(InputStream in, String file) throws IOException {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        byte[] buf = new byte[1 << 16];
+        int line = 1;
+        long lineBytes = 0;
+        for (int n; (n = in.read(buf)) > 0; ) {
+            for (int i = 0; i < n; i++) {
+                if (buf[i] == '\n') {
+                    line++;
+                    lineBytes = 0;
+                } else if (++lineBytes > MAX_LINE_BYTES) {
+                    throw new CocktailException(file + ": line " + line + " is longer than " + (MAX_LINE_BYTES >> 20)
+                            + " MB; examples are JSON objects, one per line, or one JSON array.");
+                }
+            }
+            if (all.size() + n > MAX_FILE_BYTES) throw new CocktailException(file + ": is larger than " + (MAX_FILE_BYTES >> 20) + " MB of examples.");
+            all.write(buf, 0, n);
+        }
         ByteBuffer bytes = ByteBuffer.wrap(all.toByteArray());
         CharBuffer chars = CharBuffer.allocate(bytes.remaining());
         CoderResult r = StandardCharsets.UTF_8.newDecoder().decode(bytes, chars, true);
         if (r.isError()) {
-            int at = bytes.position(), line = 1, lineStart = 0;
+            int at = bytes.position(), badLine = 1, lineStart = 0;
             for (int i = 0; i < at; i++) {
                 if (bytes.get(i) == '\n') {
-                    line++;
+                    badLine++;
                     lineStart = i + 1;
                 }
             }
-            throw new CocktailException(file + ": line " + line + " is not valid UTF-8 (byte " + (at - lineStart + 1)
+            throw new CocktailException(file + ": line " + badLine + " is not valid UTF-8 (byte " + (at - lineStart + 1)
                     + " of the line, offset " + at + " in the file).");
         }
         return chars.flip().toString();

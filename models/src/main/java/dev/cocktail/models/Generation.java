@@ -14,6 +14,9 @@ import java.util.function.IntConsumer;
  * alone (Kernels.matvec), so every sequence gets exactly the ids it gets decoded by itself.
  */
 public final class Generation {
+    /** How many sequences decode together unless told otherwise (eval's --parallel). */
+    public static final int DEFAULT_PARALLEL = 8;
+
     private Generation() {}
 
     /** A prompt being continued: its cache and the ids generated so far. */

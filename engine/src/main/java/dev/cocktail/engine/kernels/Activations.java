@@ -25,7 +25,7 @@ final class Activations {
         int i = from;
         for (int bound = from + F.loopBound(to - from); i < bound; i += F.length()) {
             FloatVector g = FloatVector.fromArray(F, gate, i);
-            FloatVector silu = g.div(g.neg().lanewise(VectorOperators.EXP).add(1f));
+            FloatVector silu = g.div(Exp.of(g.neg()).add(1f));
             silu.mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
         }
         for (; i < to; i++) gate[i] = (float) (gate[i] / (1 + Math.exp(-gate[i]))) * up[i];
@@ -103,11 +103,11 @@ final class Activations {
         for (; i < to; i++) max = Math.max(max, x[i] *= scale);
         FloatVector sv = FloatVector.zero(F);
         for (i = from; i < bound; i += F.length()) {
-            FloatVector e = FloatVector.fromArray(F, x, i).sub(max).lanewise(VectorOperators.EXP);
+            FloatVector e = Exp.of(FloatVector.fromArray(F, x, i).sub(max));
             e.intoArray(x, i);
             sv = sv.add(e);
         }
-        float sum = Lanes.sum(sv);
+        float sum = LaneSum.of(sv);
         for (; i < to; i++) {
             x[i] = (float) Math.exp(x[i] - max);
             sum += x[i];

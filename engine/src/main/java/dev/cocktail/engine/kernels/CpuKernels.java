@@ -1,6 +1,7 @@
 package dev.cocktail.engine.kernels;
 
 import dev.cocktail.engine.CocktailException;
+import dev.cocktail.engine.Threads;
 import dev.cocktail.engine.Tensor;
 
 /**
@@ -9,7 +10,7 @@ import dev.cocktail.engine.Tensor;
  * hot loops allocate nothing.
  */
 final class CpuKernels implements Kernels {
-    static final CpuKernels SHARED = new CpuKernels(Runtime.getRuntime().availableProcessors());
+    static final CpuKernels SHARED = new CpuKernels(Threads.count());
 
     /** Below this many multiply-adds a call runs on the caller's thread: waking workers costs more. */
     private static final long PARALLEL_WORK = 1 << 16;

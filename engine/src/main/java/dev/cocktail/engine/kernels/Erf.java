@@ -33,8 +33,7 @@ final class Erf {
     };
 
     private static final float SPLIT = 0.5f, LAST = 9.25f;
-    /** Constants, not expressions: the JIT does not fold Math.log, and would call it on every vector. */
-    private static final float SQRT_HALF = (float) Math.sqrt(0.5), LOG2_E = (float) (1 / Math.log(2));
+    private static final float SQRT_HALF = (float) Math.sqrt(0.5);
 
     /**
      * 0.5 erfc(|x| / sqrt 2), the standard normal's tail beyond |x| (NaN stays NaN). exp(-a^2) is
@@ -54,32 +53,7 @@ final class Erf {
         FloatVector r = FloatVector.broadcast(F, TAIL[TAIL.length - 1]);
         for (int n = TAIL.length - 2; n >= 0; n--) r = r.fma(u, FloatVector.broadcast(F, TAIL[n]));
         FloatVector hi = ax.mul(ax), lo = ax.fma(ax, hi.neg()); // x^2 = hi + lo exactly
-        FloatVector far = timesExp(r, hi.mul(-0.5f), lo.mul(-0.5f)).blend(0f, a.compare(VectorOperators.GT, LAST));
+        FloatVector far = Exp.times(r, hi.mul(-0.5f), lo.mul(-0.5f)).blend(0f, a.compare(VectorOperators.GT, LAST));
         return far.blend(near, a.compare(VectorOperators.LT, SPLIT)).mul(0.5f);
-    }
-
-    /** k = round(y log2 e) for y down to -2^22, by the add-and-subtract rounding of floats. */
-    private static final float ROUNDER = 0x1.8p23f;
-    /** ln 2 split in two (Cody and Waite): k LN2_HI is exact for the k that occur, so y - k ln 2 is accurate. */
-    private static final float LN2_HI = 0x1.62e4p-1f, LN2_LO = 0x1.7f7d1cp-20f;
-    /** 1/k!, k = 2..7: exp's Taylor series on [-ln 2 / 2, ln 2 / 2] (next term below 6e-9). */
-    private static final float[] EXP = {1f / 2, 1f / 6, 1f / 24, 1f / 120, 1f / 720, 1f / 5040};
-
-    /**
-     * m exp(y + dy) for y in [-86, 0] and dy within an ulp of y (normal results; outside that range,
-     * garbage, which gaussianTail never uses): exp(y + dy) = 2^k (1 + s), s = exp(r) - 1 and
-     * r = y - k ln 2 + dy, where dy keeps its digits; then m + m s in one rounding, and 2^k put
-     * straight into the exponent bits. Inline, where the Vector API's EXP is a call that makes the
-     * JIT spill every live vector around it.
-     */
-    private static FloatVector timesExp(FloatVector m, FloatVector y, FloatVector dy) {
-        FloatVector shifted = y.fma(LOG2_E, ROUNDER), k = shifted.sub(ROUNDER);
-        FloatVector r = k.mul(-LN2_HI).add(y).add(k.mul(-LN2_LO).add(dy));
-        FloatVector q = FloatVector.broadcast(F, EXP[EXP.length - 1]);
-        for (int i = EXP.length - 2; i >= 0; i--) q = q.fma(r, FloatVector.broadcast(F, EXP[i]));
-        FloatVector s = q.fma(r.mul(r), r);
-        FloatVector power = shifted.reinterpretAsInts().add(127 - Float.floatToRawIntBits(ROUNDER))
-                .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        return m.fma(s, m).mul(power);
     }
 }

@@ -205,7 +205,7 @@ final class Gemm {
         for (int bound = F.loopBound(k); i < bound; i += F.length()) {
             acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
         }
-        float s = Lanes.sum(acc);
+        float s = LaneSum.of(acc);
         for (; i < k; i++) s += a[ao + i] * b[bo + i];
         return s;
     }

@@ -32,7 +32,7 @@ final class Norms {
         FloatVector acc = FloatVector.zero(F);
         int i = 0;
         for (int bound = F.loopBound(n); i < bound; i += F.length()) acc = acc.add(FloatVector.fromArray(F, x, o + i));
-        float s = Lanes.sum(acc);
+        float s = LaneSum.of(acc);
         for (; i < n; i++) s += x[o + i];
         return s;
     }
@@ -45,7 +45,7 @@ final class Norms {
             FloatVector d = FloatVector.fromArray(F, x, o + i).sub(center);
             acc = d.fma(d, acc);
         }
-        float s = Lanes.sum(acc);
+        float s = LaneSum.of(acc);
         for (; i < n; i++) s += (x[o + i] - center) * (x[o + i] - center);
         return s;
     }
