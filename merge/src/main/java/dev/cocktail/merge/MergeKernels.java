@@ -239,6 +239,6 @@ public final class MergeKernels {
         }
         float tail = 0;
         for (; i < n; i++) tail += x[i] - x[i];
-        return !Float.isNaN(acc.reduceLanes(VectorOperators.ADD) + tail);
+        return !Float.isNaN(LaneSum.of(acc) + tail);
     }
 }

@@ -1,7 +1,6 @@
 package dev.cocktail.engine.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -68,6 +67,6 @@ final class CachedAttention {
             s2 = FloatVector.fromArray(F, a, ao + i + 2 * lanes).fma(FloatVector.fromArray(F, b, bo + i + 2 * lanes), s2);
             s3 = FloatVector.fromArray(F, a, ao + i + 3 * lanes).fma(FloatVector.fromArray(F, b, bo + i + 3 * lanes), s3);
         }
-        return s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+        return LaneSum.of(s0.add(s1).add(s2.add(s3)));
     }
 }

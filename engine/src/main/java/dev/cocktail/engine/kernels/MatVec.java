@@ -7,7 +7,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -74,8 +73,8 @@ final class MatVec {
             a2 = load(seg, dtype, w2 + b).fma(xv, a2);
             a3 = load(seg, dtype, w3 + b).fma(xv, a3);
         }
-        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        float s0 = LaneSum.of(a0), s1 = LaneSum.of(a1);
+        float s2 = LaneSum.of(a2), s3 = LaneSum.of(a3);
         for (; i < k; i++) {
             float xi = x[x0 + i];
             long b = i * size;
