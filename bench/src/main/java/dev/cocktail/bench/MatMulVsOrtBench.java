@@ -132,12 +132,17 @@ public final class MatMulVsOrtBench {
     }
 
     /** A ValueInfoProto: a float tensor of the given dimensions. */
-    private static byte[] floatInput(String name, long... dims) {
+    static byte[] floatInput(String name, long... dims) {
+        return valueInfo(name, 1, dims);
+    }
+
+    /** A ValueInfoProto: a tensor of that TensorProto.DataType (1 FLOAT, 7 INT64) and dimensions. */
+    static byte[] valueInfo(String name, int dataType, long... dims) {
         byte[] shape = message(m -> {
             for (long d : dims) bytes(m, 1, message(dim -> number(dim, 1, d)));
         });
         byte[] tensorType = message(m -> {
-            number(m, 1, 1);
+            number(m, 1, dataType);
             bytes(m, 2, shape);
         });
         return message(m -> {
@@ -146,22 +151,22 @@ public final class MatMulVsOrtBench {
         });
     }
 
-    private static byte[] message(Consumer<ByteArrayOutputStream> fields) {
+    static byte[] message(Consumer<ByteArrayOutputStream> fields) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         fields.accept(out);
         return out.toByteArray();
     }
 
-    private static void number(ByteArrayOutputStream out, int field, long value) {
+    static void number(ByteArrayOutputStream out, int field, long value) {
         varint(out, (long) field << 3);
         varint(out, value);
     }
 
-    private static void bytes(ByteArrayOutputStream out, int field, String value) {
+    static void bytes(ByteArrayOutputStream out, int field, String value) {
         bytes(out, field, value.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
-    private static void bytes(ByteArrayOutputStream out, int field, byte[] value) {
+    static void bytes(ByteArrayOutputStream out, int field, byte[] value) {
         varint(out, ((long) field << 3) | 2);
         varint(out, value.length);
         out.writeBytes(value);

@@ -8,10 +8,10 @@ import dev.cocktail.engine.kernels.BiasedAttention;
  * Bidirectional (the encoder) gives each sign half of the buckets; unidirectional (the decoder)
  * sees only keys at or before the query.
  */
-record RelativePositionBias(float[] table, int heads, int buckets, int maxDistance, boolean bidirectional) {
+public record RelativePositionBias(float[] table, int heads, int buckets, int maxDistance, boolean bidirectional) {
 
     /** transformers' _relative_position_bucket for r = key - query. */
-    static int bucket(int r, boolean bidirectional, int buckets, int maxDistance) {
+    public static int bucket(int r, boolean bidirectional, int buckets, int maxDistance) {
         int n = buckets, base = 0;
         if (bidirectional) {
             n /= 2;

@@ -1,0 +1,377 @@
+package dev.cocktail.bench;
+
+import static dev.cocktail.bench.MatMulVsOrtBench.bytes;
+import static dev.cocktail.bench.MatMulVsOrtBench.message;
+import static dev.cocktail.bench.MatMulVsOrtBench.number;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import dev.cocktail.engine.CheckpointWriter;
+import dev.cocktail.engine.Convert;
+import dev.cocktail.engine.DType;
+import dev.cocktail.engine.ModelDir;
+import dev.cocktail.engine.TensorSpec;
+import dev.cocktail.models.RelativePositionBias;
+import dev.cocktail.models.T5;
+import dev.cocktail.models.TokenBatch;
+import java.io.ByteArrayOutputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.LongBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+import java.util.stream.IntStream;
+
+/**
+ * Seq2seq scoring throughput on a random model with flan-t5-base's shapes (d_model 768, 12 heads x 64,
+ * gated-gelu d_ff 2048, untied head, vocab 32128, F32; LAYERS encoder and as many decoder blocks, 12 as
+ * published): one LM-Cocktail batch of 2 examples, inputs of S tokens and targets of T (unpadded), run
+ * teacher-forced to every target token's logits. Ours: T5.encode, memory, decode, logits, on the shared
+ * kernel pool. ONNX Runtime (2 intra-op threads): the same forward pass as an ONNX graph built here from
+ * the same weights (T5 layer norm from primitives, relative position biases precomputed for these lengths,
+ * the decoder's causal mask folded into its bias). The sides alternate, each after a pause (ONNX Runtime's
+ * pool spins ~50 ms after a run). Prints tokens/s (input + target tokens) per run, the medians, the median
+ * per-run ratio and the largest logit difference.
+ * <p>
+ * Run: java --add-modules jdk.incubator.vector -Xmx6g -cp bench/target/benchmarks.jar dev.cocktail.bench.T5ScoreBench [runs] [layers]
+ */
+public final class T5ScoreBench {
+    static final int D = 768, HEADS = 12, DKV = 64, FF = 2048, VOCAB = 32128, BUCKETS = 32, MAX_DISTANCE = 128;
+    static final int BATCH = 2, S = 48, T = 16;
+    static final int PAUSE_MS = 200, CALLS = 3, WARMUP = 2;
+
+    public static void main(String[] args) throws Exception {
+        int runs = args.length > 0 ? Integer.parseInt(args[0]) : 9;
+        int layers = args.length > 1 ? Integer.parseInt(args[1]) : 12;
+        Path dir = Files.createTempDirectory("t5-bench");
+        byte[] onnx = new Graph(layers).build(dir);
+        SplittableRandom random = new SplittableRandom(5);
+        long[] ids = new long[BATCH * S], decoderIds = new long[BATCH * T];
+        for (int i = 0; i < ids.length; i++) ids[i] = 2 + random.nextInt(VOCAB - 2);
+        for (int i = 0; i < decoderIds.length; i++) decoderIds[i] = i % T == 0 ? 0 : 2 + random.nextInt(VOCAB - 2);
+        List<int[]> inputs = new ArrayList<>(), targets = new ArrayList<>();
+        for (int b = 0; b < BATCH; b++) {
+            inputs.add(Arrays.stream(ids, b * S, (b + 1) * S).mapToInt(Math::toIntExact).toArray());
+            targets.add(Arrays.stream(decoderIds, b * T, (b + 1) * T).mapToInt(Math::toIntExact).toArray());
+        }
+        TokenBatch input = TokenBatch.of(inputs, 0), target = TokenBatch.of(targets, 0);
+        int[] rows = IntStream.range(0, BATCH * T).toArray();
+        float[] ours = new float[BATCH * T * VOCAB], theirs = new float[ours.length];
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (T5 model = T5.load(ModelDir.resolve(dir.toString()));
+             OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+            options.setIntraOpNumThreads(2);
+            try (OrtSession session = env.createSession(onnx, options);
+                 OnnxTensor inIds = OnnxTensor.createTensor(env, LongBuffer.wrap(ids), new long[] {BATCH, S});
+                 OnnxTensor outIds = OnnxTensor.createTensor(env, LongBuffer.wrap(decoderIds), new long[] {BATCH, T})) {
+                onnx = null;
+                Runnable ourPass = () -> {
+                    float[] logits = model.logits(model.decode(target, model.memory(model.encode(input), input), null), rows);
+                    System.arraycopy(logits, 0, ours, 0, logits.length);
+                };
+                Runnable theirPass = () -> {
+                    try (OrtSession.Result r = session.run(Map.of("input_ids", inIds, "decoder_input_ids", outIds))) {
+                        ((OnnxTensor) r.get(0)).getFloatBuffer().get(theirs);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                };
+                double tokens = (double) BATCH * (S + T) * CALLS;
+                double[] our = new double[runs], their = new double[runs], ratio = new double[runs];
+                for (int r = -WARMUP; r < runs; r++) {
+                    double o = tokens / timed(ourPass), t = tokens / timed(theirPass);
+                    if (r < 0) continue;
+                    our[r] = o;
+                    their[r] = t;
+                    ratio[r] = o / t;
+                    System.out.printf("run %d: ours %.1f, ONNX Runtime %.1f tokens/s%n", r, o, t);
+                }
+                double diff = 0;
+                for (int i = 0; i < ours.length; i++) diff = Math.max(diff, Math.abs(ours[i] - theirs[i]));
+                System.out.printf("%d+%d layers, batch %d x (%d + %d) tokens; median of %d runs: ours %.1f, ONNX Runtime %.1f"
+                        + " tokens/s; ours / theirs %.2f; max |logit difference| %.1e%n", layers, layers, BATCH, S, T, runs,
+                        BertEncodeBench.median(our), BertEncodeBench.median(their), BertEncodeBench.median(ratio), diff);
+            }
+        }
+    }
+
+    /** Seconds of CALLS passes, after the pause. */
+    private static double timed(Runnable pass) throws InterruptedException {
+        Thread.sleep(PAUSE_MS);
+        long t0 = System.nanoTime();
+        for (int i = 0; i < CALLS; i++) pass.run();
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    /**
+     * Writes the random model (config.json, model.safetensors) and builds the ONNX graph of the same
+     * weights, tensor by tensor, so that only one tensor's floats are on the heap at a time.
+     */
+    private static final class Graph {
+        final int layers;
+        final ByteArrayOutputStream nodes = new ByteArrayOutputStream(), initializers = new ByteArrayOutputStream();
+        final List<TensorSpec> plan = new ArrayList<>();
+        final SplittableRandom random = new SplittableRandom(1);
+        CheckpointWriter writer;
+        int next;
+
+        Graph(int layers) {
+            this.layers = layers;
+        }
+
+        byte[] build(Path dir) throws Exception {
+            planTensors();
+            Files.writeString(dir.resolve("config.json"), ("{\"architectures\": [\"T5ForConditionalGeneration\"], \"model_type\": \"t5\","
+                    + " \"d_model\": %d, \"d_kv\": %d, \"num_heads\": %d, \"d_ff\": %d, \"num_layers\": %d, \"num_decoder_layers\": %d,"
+                    + " \"vocab_size\": %d, \"feed_forward_proj\": \"gated-gelu\", \"tie_word_embeddings\": false,"
+                    + " \"relative_attention_num_buckets\": %d, \"relative_attention_max_distance\": %d}")
+                    .formatted(D, DKV, HEADS, FF, layers, layers, VOCAB, BUCKETS, MAX_DISTANCE));
+            try (CheckpointWriter w = CheckpointWriter.create(dir, plan, CheckpointWriter.DEFAULT_SHARD_SIZE)) {
+                writer = w;
+                String x = stack("encoder", S, null);
+                String y = stack("decoder", T, x);
+                node("MatMul", List.of(y, weight("lm_head.weight")), "logits2d");
+                node("Reshape", List.of("logits2d", shape(BATCH, T, VOCAB)), "logits");
+                w.finish();
+            }
+            byte[] graph = message(m -> {
+                m.writeBytes(nodes.toByteArray());
+                bytes(m, 2, "t5");
+                m.writeBytes(initializers.toByteArray());
+                bytes(m, 11, MatMulVsOrtBench.valueInfo("input_ids", 7, BATCH, S));
+                bytes(m, 11, MatMulVsOrtBench.valueInfo("decoder_input_ids", 7, BATCH, T));
+                bytes(m, 12, MatMulVsOrtBench.floatInput("logits", BATCH, T, VOCAB));
+            });
+            return message(m -> {
+                number(m, 1, 7);
+                bytes(m, 7, graph);
+                bytes(m, 8, message(o -> number(o, 2, 13)));
+            });
+        }
+
+        private void planTensors() {
+            plan.add(new TensorSpec("shared.weight", DType.F32, new long[] {VOCAB, D}));
+            for (String stack : List.of("encoder", "decoder")) {
+                boolean dec = stack.equals("decoder");
+                for (int l = 0; l < layers; l++) {
+                    // in the order the graph is built, which writes each tensor as it first needs it
+                    String p = stack + ".block." + l + ".layer.";
+                    if (l == 0) plan.add(matrix(p + "0.SelfAttention.relative_attention_bias.weight", BUCKETS, HEADS));
+                    plan.add(vector(p + "0.layer_norm.weight"));
+                    for (String m : List.of("q", "k", "v")) plan.add(matrix(p + "0.SelfAttention." + m + ".weight", HEADS * DKV, D));
+                    plan.add(matrix(p + "0.SelfAttention.o.weight", D, HEADS * DKV));
+                    if (dec) {
+                        plan.add(vector(p + "1.layer_norm.weight"));
+                        for (String m : List.of("q", "k", "v")) plan.add(matrix(p + "1.EncDecAttention." + m + ".weight", HEADS * DKV, D));
+                        plan.add(matrix(p + "1.EncDecAttention.o.weight", D, HEADS * DKV));
+                    }
+                    String f = p + (dec ? 2 : 1) + ".";
+                    plan.add(vector(f + "layer_norm.weight"));
+                    plan.add(matrix(f + "DenseReluDense.wi_0.weight", FF, D));
+                    plan.add(matrix(f + "DenseReluDense.wi_1.weight", FF, D));
+                    plan.add(matrix(f + "DenseReluDense.wo.weight", D, FF));
+                }
+                plan.add(vector(stack + ".final_layer_norm.weight"));
+            }
+            plan.add(matrix("lm_head.weight", VOCAB, D));
+        }
+
+        private static TensorSpec matrix(String name, long n, long k) {
+            return new TensorSpec(name, DType.F32, new long[] {n, k});
+        }
+
+        private static TensorSpec vector(String name) {
+            return new TensorSpec(name, DType.F32, new long[] {D});
+        }
+
+        /** The stack's output [BATCH * n x D] after its final norm; the decoder's reads `encoded`. */
+        private String stack(String stack, int n, String encoded) {
+            boolean dec = encoded != null;
+            String ids = dec ? "decoder_input_ids" : "input_ids";
+            String x = node("Reshape", List.of(node("Gather", List.of(stack.equals("encoder") ? embedding() : "shared.weight", ids)),
+                    shape(BATCH * n, D)));
+            float[] table = values("%s.block.0.layer.0.SelfAttention.relative_attention_bias.weight".formatted(stack));
+            String bias = positionBias(stack + ".bias", table, n, !dec);
+            for (int l = 0; l < layers; l++) {
+                String p = stack + ".block." + l + ".layer.";
+                x = node("Add", List.of(x, attention(norm(x, p + "0.layer_norm.weight"), null, n, n, p + "0.SelfAttention.", bias)));
+                if (dec) x = node("Add", List.of(x, attention(norm(x, p + "1.layer_norm.weight"), encoded, n, S, p + "1.EncDecAttention.", null)));
+                String f = p + (dec ? 2 : 1) + ".";
+                x = node("Add", List.of(x, feedForward(norm(x, f + "layer_norm.weight"), f + "DenseReluDense.")));
+            }
+            return norm(x, stack + ".final_layer_norm.weight");
+        }
+
+        /** The shared embedding, written once, its initializer read by both stacks. */
+        private String embedding() {
+            float[] w = new float[VOCAB * D];
+            for (int i = 0; i < w.length; i++) w[i] = (float) gaussian();
+            write("shared.weight", w);
+            initializer("shared.weight", w, VOCAB, D);
+            return "shared.weight";
+        }
+
+        /** A [n x k] weight of the plan: random, written to the file, and its transpose an initializer for MatMul. */
+        private String weight(String name) {
+            TensorSpec s = plan.stream().filter(t -> t.name().equals(name)).findFirst().orElseThrow();
+            int n = (int) s.shape()[0], k = (int) s.shape()[1];
+            float[] w = new float[n * k];
+            double scale = 1 / Math.sqrt(k) / (name.endsWith(".q.weight") ? Math.sqrt(DKV) : 1);
+            for (int i = 0; i < w.length; i++) w[i] = (float) (gaussian() * scale);
+            write(name, w);
+            float[] t = new float[w.length];
+            for (int i = 0; i < n; i++) for (int j = 0; j < k; j++) t[j * n + i] = w[i * k + j];
+            initializer(name, t, k, n);
+            return name;
+        }
+
+        /** A relative attention bias table or norm weight: written, and returned for use here. */
+        private float[] values(String name) {
+            TensorSpec s = plan.stream().filter(t -> t.name().equals(name)).findFirst().orElseThrow();
+            float[] v = new float[(int) s.elementCount()];
+            for (int i = 0; i < v.length; i++) v[i] = s.shape().length == 1 ? (float) (1 + 0.1 * gaussian()) : (float) gaussian();
+            write(name, v);
+            return v;
+        }
+
+        private double gaussian() {
+            // Box-Muller on the seeded stream (SplittableRandom has no nextGaussian in every JDK)
+            return Math.sqrt(-2 * Math.log(1 - random.nextDouble())) * Math.cos(2 * Math.PI * random.nextDouble());
+        }
+
+        private void write(String name, float[] v) {
+            MemorySegment seg = Arena.ofAuto().allocate(4L * v.length);
+            Convert.fromF32(v, 0, v.length, DType.F32, seg, 0);
+            writer.write(name, seg);
+        }
+
+        /** [1, HEADS, n, n]: table[bucket(j - i)][h], and -1e9 after the query in the decoder. */
+        private String positionBias(String name, float[] table, int n, boolean bidirectional) {
+            float[] b = new float[HEADS * n * n];
+            for (int h = 0; h < HEADS; h++) {
+                for (int i = 0; i < n; i++) {
+                    for (int j = 0; j < n; j++) {
+                        float mask = !bidirectional && j > i ? -1e9f : 0f;
+                        b[(h * n + i) * n + j] = table[RelativePositionBias.bucket(j - i, bidirectional, BUCKETS, MAX_DISTANCE) * HEADS + h] + mask;
+                    }
+                }
+            }
+            initializer(name, b, 1, HEADS, n, n);
+            return name;
+        }
+
+        /** T5 layer norm: x / sqrt(mean(x^2) + eps) * w. */
+        private String norm(String x, String weight) {
+            initializer(weight, values(weight), D);
+            String ms = node("ReduceMean", List.of(node("Mul", List.of(x, x))), m -> ints(m, "axes", -1));
+            String rms = node("Sqrt", List.of(node("Add", List.of(ms, scalar(1e-6f)))));
+            return node("Mul", List.of(node("Div", List.of(x, rms)), weight));
+        }
+
+        private String attention(String x, String encoded, int queries, int keys, String p, String bias) {
+            String kv = encoded == null ? x : encoded;
+            String q = heads(node("MatMul", List.of(x, weight(p + "q.weight"))), queries, 0, 2, 1, 3);
+            String k = heads(node("MatMul", List.of(kv, weight(p + "k.weight"))), keys, 0, 2, 3, 1);
+            String v = heads(node("MatMul", List.of(kv, weight(p + "v.weight"))), keys, 0, 2, 1, 3);
+            String scores = node("MatMul", List.of(q, k));
+            if (bias != null) scores = node("Add", List.of(scores, bias));
+            String probs = node("Softmax", List.of(scores), m -> integer(m, "axis", -1));
+            String out = node("Transpose", List.of(node("MatMul", List.of(probs, v))), m -> ints(m, "perm", 0, 2, 1, 3));
+            return node("MatMul", List.of(node("Reshape", List.of(out, shape(BATCH * queries, HEADS * DKV))), weight(p + "o.weight")));
+        }
+
+        /** [BATCH * n x HEADS*DKV] to [BATCH, n, HEADS, DKV], transposed by perm. */
+        private String heads(String x, int n, long... perm) {
+            return node("Transpose", List.of(node("Reshape", List.of(x, shape(BATCH, n, HEADS, DKV)))), m -> ints(m, "perm", perm));
+        }
+
+        /** wo(gelu_new(wi_0 h) * wi_1 h), gelu_new(a) = 0.5 a (1 + tanh(sqrt(2/pi) (a + 0.044715 a^3))). */
+        private String feedForward(String h, String p) {
+            String a = node("MatMul", List.of(h, weight(p + "wi_0.weight")));
+            String cube = node("Mul", List.of(node("Mul", List.of(a, a)), a));
+            String inner = node("Mul", List.of(node("Add", List.of(a, node("Mul", List.of(cube, scalar(0.044715f))))),
+                    scalar((float) Math.sqrt(2 / Math.PI))));
+            String gelu = node("Mul", List.of(node("Mul", List.of(a, node("Add", List.of(node("Tanh", List.of(inner)), scalar(1f))))),
+                    scalar(0.5f)));
+            String linear = node("MatMul", List.of(h, weight(p + "wi_1.weight")));
+            return node("MatMul", List.of(node("Mul", List.of(gelu, linear)), weight(p + "wo.weight")));
+        }
+
+        private String node(String op, List<String> inputs) {
+            return node(op, inputs, m -> {});
+        }
+
+        private String node(String op, List<String> inputs, Consumer<ByteArrayOutputStream> attributes) {
+            return node(op, inputs, op.toLowerCase() + "_" + next++, attributes);
+        }
+
+        private void node(String op, List<String> inputs, String output) {
+            node(op, inputs, output, m -> {});
+        }
+
+        private String node(String op, List<String> inputs, String output, Consumer<ByteArrayOutputStream> attributes) {
+            bytes(nodes, 1, message(m -> {
+                for (String in : inputs) bytes(m, 1, in);
+                bytes(m, 2, output);
+                bytes(m, 4, op);
+                attributes.accept(m);
+            }));
+            return output;
+        }
+
+        private static void ints(ByteArrayOutputStream node, String name, long... values) {
+            bytes(node, 5, message(a -> {
+                bytes(a, 1, name);
+                for (long v : values) number(a, 8, v);
+                number(a, 20, 7);
+            }));
+        }
+
+        private static void integer(ByteArrayOutputStream node, String name, long value) {
+            bytes(node, 5, message(a -> {
+                bytes(a, 1, name);
+                number(a, 3, value);
+                number(a, 20, 2);
+            }));
+        }
+
+        private String scalar(float v) {
+            String name = "const_" + next++;
+            initializer(name, new float[] {v});
+            return name;
+        }
+
+        private String shape(long... dims) {
+            String name = "shape_" + next++;
+            ByteBuffer raw = ByteBuffer.allocate(8 * dims.length).order(ByteOrder.LITTLE_ENDIAN);
+            for (long d : dims) raw.putLong(d);
+            bytes(initializers, 5, message(m -> {
+                number(m, 1, dims.length);
+                number(m, 2, 7);
+                bytes(m, 8, name);
+                bytes(m, 9, raw.array());
+            }));
+            return name;
+        }
+
+        private void initializer(String name, float[] values, long... dims) {
+            ByteBuffer raw = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+            raw.asFloatBuffer().put(values);
+            bytes(initializers, 5, message(m -> {
+                for (long d : dims) number(m, 1, d);
+                number(m, 2, 1);
+                bytes(m, 8, name);
+                bytes(m, 9, raw.array());
+            }));
+        }
+    }
+}
