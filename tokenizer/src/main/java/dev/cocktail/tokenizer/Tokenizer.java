@@ -211,8 +211,8 @@ public final class Tokenizer {
         Encoding b = tokens(second, 1);
         if (maxLength >= 0) {
             int room = room(maxLength, addSpecialTokens, true);
-            int total = a.length() + b.length();
-            if (total > room) {
+            int excess = a.length() + b.length() - room;
+            if (excess > 0) {
                 int n1 = a.length();
                 int n2 = b.length();
                 switch (strategy) {
@@ -226,18 +226,23 @@ public final class Tokenizer {
                         n1 = a.length() > b.length() ? longer : shorter;
                         n2 = a.length() > b.length() ? shorter : longer;
                     }
-                    case ONLY_FIRST -> n1 -= total - room;
-                    case ONLY_SECOND -> n2 -= total - room;
-                }
-                if (n1 < 0 || n2 < 0) {
-                    throw new TokenizerException("cannot truncate the pair to " + maxLength + " tokens: the "
-                            + (n1 < 0 ? "first" : "second") + " text is too short to lose " + (total - room) + " tokens");
+                    // as in the Rust crate, the one text cut must keep a token
+                    case ONLY_FIRST -> n1 = keep(n1, excess, "first", maxLength);
+                    case ONLY_SECOND -> n2 = keep(n2, excess, "second", maxLength);
                 }
                 a = cut(a, n1);
                 b = cut(b, n2);
             }
         }
         return postProcessor.apply(a, b, addSpecialTokens);
+    }
+
+    private static int keep(int length, int excess, String which, int maxLength) {
+        if (length <= excess) {
+            throw new TokenizerException("cannot truncate the pair to " + maxLength + " tokens: the " + which
+                    + " text has " + length + " and would lose " + excess);
+        }
+        return length - excess;
     }
 
     /** The file's truncation strategies; an explicit maxLength uses LongestFirst. */

@@ -1,7 +1,10 @@
 package dev.cocktail.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -127,7 +130,7 @@ final class Unigram implements Model {
         double[] best = new double[n + 1];
         int[] from = new int[n + 1];
         int[] idAt = new int[n + 1];
-        java.util.Arrays.fill(from, -1);
+        Arrays.fill(from, -1);
         for (int start = 0; start < n; ) {
             double base = best[start];
             int charLength = Character.charCount(word.codePointAt(start));
@@ -172,7 +175,7 @@ final class Unigram implements Model {
             end = start;
         }
         if (unknownEnd >= 0) pieces.add(word.substring(0, unknownEnd));
-        java.util.Collections.reverse(pieces);
+        Collections.reverse(pieces);
         return pieces;
     }
 
@@ -191,7 +194,7 @@ final class Unigram implements Model {
 
     /** The piece as "<0xXX>" byte tokens, when the vocabulary has all of them. */
     private boolean addBytes(String piece, IntList ids, List<String> strings) {
-        byte[] bytes = piece.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] bytes = piece.getBytes(StandardCharsets.UTF_8);
         for (byte b : bytes) if (byteIds[b & 0xFF] < 0) return false;
         for (byte b : bytes) {
             ids.add(byteIds[b & 0xFF]);
@@ -201,13 +204,14 @@ final class Unigram implements Model {
     }
 
     /**
-     * The pieces as a character trie in one open-addressing table keyed by (node, char): walking it
-     * from a position finds every piece that starts there, shortest first.
+     * The pieces as a character trie in one open-addressing table of (node, char) -> child edges, each
+     * packed into a long (24-bit node, 16-bit char, 24-bit child; 0 is an empty slot, as no edge leads to
+     * the root): walking it from a position finds every piece that starts there, shortest first.
      */
     private static final class PieceTrie {
         static final int ROOT = 0;
-        private long[] keys;
-        private int[] children;
+        private static final int MAX_NODES = 1 << 24;
+        private long[] edges;
         private int mask;
         private int size;
         /** The piece id ending at each node, or -1. */
@@ -215,12 +219,9 @@ final class Unigram implements Model {
         private int nodes = 1;
 
         PieceTrie(Map<String, Integer> pieces) {
-            int capacity = Integer.highestOneBit(Math.max(16, pieces.size() * 2)) * 2;
-            keys = new long[capacity];
-            children = new int[capacity];
-            java.util.Arrays.fill(keys, -1L);
-            mask = capacity - 1;
-            java.util.Arrays.fill(pieceAt, -1);
+            edges = new long[Integer.highestOneBit(Math.max(16, pieces.size() * 4)) * 2];
+            mask = edges.length - 1;
+            Arrays.fill(pieceAt, -1);
             pieces.forEach((piece, id) -> {
                 if (piece.isEmpty()) return;
                 int node = ROOT;
@@ -229,21 +230,21 @@ final class Unigram implements Model {
             });
         }
 
+        /** The edge's (node, char) part, in the high 40 bits. */
         private static long key(int node, char c) {
-            return (long) node << 16 | c;
+            return ((long) node << 16 | c) << 24;
         }
 
         private static int slot(long key, int mask) {
-            long h = key * 0x9E3779B97F4A7C15L;
-            return (int) (h >>> 32) & mask;
+            return (int) ((key * 0x9E3779B97F4A7C15L) >>> 32) & mask;
         }
 
         int child(int node, char c) {
             long key = key(node, c);
             for (int s = slot(key, mask); ; s = (s + 1) & mask) {
-                long k = keys[s];
-                if (k == key) return children[s];
-                if (k == -1L) return -1;
+                long e = edges[s];
+                if ((e & ~0xFFFFFFL) == key && e != 0) return (int) (e & 0xFFFFFF);
+                if (e == 0) return -1;
             }
         }
 
@@ -254,33 +255,31 @@ final class Unigram implements Model {
         private int childOrAdd(int node, char c) {
             int found = child(node, c);
             if (found >= 0) return found;
-            if ((size + 1) * 2 > keys.length) grow();
+            if (nodes == MAX_NODES) throw Json.invalid("the Unigram piece table has more than " + MAX_NODES + " trie nodes");
+            // at most three quarters full, so that probes stay short
+            if ((size + 1) * 4L > edges.length * 3L) grow();
             int id = nodes++;
             if (id == pieceAt.length) {
-                pieceAt = java.util.Arrays.copyOf(pieceAt, id * 2);
-                java.util.Arrays.fill(pieceAt, id, id * 2, -1);
+                pieceAt = Arrays.copyOf(pieceAt, id * 2);
+                Arrays.fill(pieceAt, id, id * 2, -1);
             }
-            insert(key(node, c), id);
+            insert(key(node, c) | id);
             return id;
         }
 
-        private void insert(long key, int child) {
-            int s = slot(key, mask);
-            while (keys[s] != -1L) s = (s + 1) & mask;
-            keys[s] = key;
-            children[s] = child;
+        private void insert(long edge) {
+            int s = slot(edge & ~0xFFFFFFL, mask);
+            while (edges[s] != 0) s = (s + 1) & mask;
+            edges[s] = edge;
             size++;
         }
 
         private void grow() {
-            long[] oldKeys = keys;
-            int[] oldChildren = children;
-            keys = new long[oldKeys.length * 2];
-            children = new int[oldKeys.length * 2];
-            java.util.Arrays.fill(keys, -1L);
-            mask = keys.length - 1;
+            long[] old = edges;
+            edges = new long[old.length * 2];
+            mask = edges.length - 1;
             size = 0;
-            for (int i = 0; i < oldKeys.length; i++) if (oldKeys[i] != -1L) insert(oldKeys[i], oldChildren[i]);
+            for (long e : old) if (e != 0) insert(e);
         }
     }
 }

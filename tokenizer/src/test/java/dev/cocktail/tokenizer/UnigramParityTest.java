@@ -59,14 +59,55 @@ class UnigramParityTest {
                 }
                 var want = rustCut.encode(text, other, true, false);
                 compare(failures, text + " | " + other, "pair cut to 17", want.getIds(), want.getTokens(), want.getTypeIds(), ours.encodePair(text, other, true, 17));
-                int[] ids = ours.encode(text, false).ids();
-                String wantText = rust.decode(Arrays.stream(ids).asLongStream().toArray(), false);
-                String gotText = ours.decode(ids, false);
-                if (!wantText.equals(gotText)) failures.add(ReferenceCorpusTest.quote(text) + ": Rust decodes to " + ReferenceCorpusTest.quote(wantText) + ", ours to " + ReferenceCorpusTest.quote(gotText));
+                want = rustCut.encode(text, true, false);
+                compare(failures, text, "cut to 17", want.getIds(), want.getTokens(), want.getTypeIds(), ours.encode(text, true, 17));
+                for (boolean skip : new boolean[] {true, false}) {
+                    int[] ids = ours.encode(text, skip).ids();
+                    String wantText = rust.decode(Arrays.stream(ids).asLongStream().toArray(), skip);
+                    String gotText = ours.decode(ids, skip);
+                    if (!wantText.equals(gotText)) failures.add(ReferenceCorpusTest.quote(text) + ": Rust decodes to " + ReferenceCorpusTest.quote(wantText) + ", ours to " + ReferenceCorpusTest.quote(gotText) + " (skipping specials " + skip + ")");
+                }
             }
         }
         assertTrue(failures.isEmpty(), variant + ": " + failures.size() + " mismatches over " + texts.size() + " texts:\n"
                 + String.join("\n", failures.subList(0, Math.min(15, failures.size()))));
+    }
+
+    /** The file's own truncation, OnlyFirst and OnlySecond: the same cuts, and an error where Rust has one. */
+    @ParameterizedTest
+    @ValueSource(strings = {"OnlyFirst", "OnlySecond"})
+    void fileTruncationStrategiesAsRust(String strategy) throws Exception {
+        ObjectNode json = build("xlmr-unigram");
+        json.set("truncation", node("{\"direction\":\"Right\",\"max_length\":24,\"strategy\":\"" + strategy + "\",\"stride\":0}"));
+        Path file = dir.resolve("tokenizer.json");
+        Files.writeString(file, json.toString());
+        Tokenizer ours = Tokenizer.load(file);
+        List<String> texts = Fixtures.corpus();
+        List<String> failures = new ArrayList<>();
+        int refused = 0;
+        String option = strategy.equals("OnlyFirst") ? "only_first" : "only_second";
+        try (HuggingFaceTokenizer rust = rust(json, Map.of("truncation", option, "maxLength", "24", "padding", "false"))) {
+            for (int i = 0; i < texts.size(); i++) {
+                String text = texts.get(i);
+                String other = texts.get((i * 5 + 1) % texts.size());
+                ai.djl.huggingface.tokenizers.Encoding want;
+                try {
+                    want = rust.encode(text, other, true, false);
+                } catch (RuntimeException e) {
+                    refused++;
+                    try {
+                        ours.encodePair(text, other, true);
+                        failures.add(ReferenceCorpusTest.quote(text) + ": Rust refuses to truncate (" + e.getMessage() + "), ours does not");
+                    } catch (TokenizerException expected) {
+                        // both refuse
+                    }
+                    continue;
+                }
+                compare(failures, text + " | " + other, strategy, want.getIds(), want.getTokens(), want.getTypeIds(), ours.encodePair(text, other, true));
+            }
+        }
+        assertTrue(refused > 0 && refused < texts.size() / 2, refused + " pairs refused: the cases should cover both outcomes");
+        assertTrue(failures.isEmpty(), strategy + ": " + failures.size() + " mismatches:\n" + String.join("\n", failures.subList(0, Math.min(15, failures.size()))));
     }
 
     private static void compare(List<String> failures, String text, String what, long[] ids, String[] tokens, long[] types, Encoding got) {

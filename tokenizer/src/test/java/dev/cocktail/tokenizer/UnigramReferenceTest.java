@@ -72,6 +72,23 @@ class UnigramReferenceTest {
         assertTrue(failures.isEmpty(), failures.size() + " mismatches over 50 pairs:\n" + String.join("\n", failures.subList(0, Math.min(20, failures.size()))));
     }
 
+    /** The rerankers' pairs of the xlmr fixture, one of each truncated LongestFirst to 64 tokens. */
+    @ParameterizedTest
+    @ValueSource(strings = {"xlmr-unigram", "bert-base-uncased"})
+    void rerankerPairsTruncateAsRust(String name) {
+        JsonNode c = Fixtures.json(Fixtures.resource("tokenizers/reranker-pairs.json")).get("cases").get(name);
+        Tokenizer tokenizer = Fixtures.tokenizer(name);
+        int maxLength = c.get("max_length").asInt();
+        int truncated = 0;
+        for (int i = 0; i < c.get("pairs").size(); i++) {
+            JsonNode pair = c.get("pairs").get(i);
+            Encoding got = tokenizer.encodePair(pair.get(0).asText(), pair.get(1).asText(), true, maxLength);
+            assertEquals(Arrays.toString(Fixtures.ints(c.get("input_ids").get(i))), Arrays.toString(got.ids()), name + " pair " + i);
+            if (tokenizer.encodePair(pair.get(0).asText(), pair.get(1).asText(), true).length() > maxLength) truncated++;
+        }
+        assertEquals(1, truncated, "one pair of each reranker is longer than " + maxLength);
+    }
+
     @Test
     void t5LayoutMatchesRust() {
         Tokenizer tokenizer = Fixtures.tokenizer("t5");
