@@ -51,7 +51,10 @@ class InputsUnchangedTest {
         Path recipe = Files.writeString(tmp.resolve("ties.yml"), "models:\n  - model: " + base + "\n  - model: " + sort
                 + "\n    parameters: {weight: 0.5, density: 0.5}\n  - model: " + count
                 + "\n    parameters: {weight: 0.5, density: 0.5}\nmerge_method: ties\nbase_model: " + base + "\n");
-        List<Path> inputs = List.of(CliRun.examples(""), CliRun.testdata("cocktail-encoder"), CliRun.testdata("bert/tiny-bert"), recipe);
+        String rer = CliRun.testdata("cocktail-reranker").toString();
+        Path passages = Files.writeString(tmp.resolve("passages.txt"), "Paris is in France.\nThe guitar has six strings.\n");
+        List<Path> inputs = List.of(CliRun.examples(""), CliRun.testdata("cocktail-encoder"), CliRun.testdata("bert/tiny-bert"), recipe,
+                CliRun.testdata("cocktail-reranker"), passages);
         Map<String, String> before = snapshot(inputs);
         List<String[]> commands = List.of(
                 new String[] {"inspect", base},
@@ -60,6 +63,8 @@ class InputsUnchangedTest {
                 new String[] {"eval", sort, "--data", eval, "--generate"},
                 new String[] {"forward", base, "--ids", "1,270,261", "--logits-out", tmp.resolve("logits.safetensors").toString()},
                 new String[] {"embed", CliRun.testdata("bert/tiny-bert").toString(), "--text", "hello"},
+                new String[] {"rerank", rer + "/base", "--query", "capital of France", "--passages", passages.toString()},
+                new String[] {"mix", rer + "/base", rer + "/ft-a", "--data", rer + "/examples.jsonl", "--neg-number", "3", "--output", tmp.resolve("rerankers").toString()},
                 new String[] {"tokenize", base, "--text", "add 1 2"},
                 new String[] {"mix", base, sort, count, "--data", fewshot, "--output", tmp.resolve("mix").toString()},
                 new String[] {"mix", base, sort, "--weights", "0.5,0.5", "--finetuned", sort, "--alpha", "0.5", "--output", tmp.resolve("two").toString()},
