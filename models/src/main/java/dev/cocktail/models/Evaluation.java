@@ -39,7 +39,14 @@ public final class Evaluation {
             int eos = tokenizer.eosId().orElseThrow(() -> new CocktailException(
                     dir.name() + ": the tokenizer names no eos token, which greedy decoding stops at."));
             List<int[]> prompts = new ArrayList<>();
-            for (Examples.Decoder e : examples) prompts.add(tokenizer.encode(e.input(), true, maxLength).ids());
+            for (Examples.Decoder e : examples) {
+                int[] ids = tokenizer.encode(e.input(), true, maxLength).ids();
+                if (ids.length == 0) {
+                    throw new CocktailException(data + ": the input of example " + (prompts.size() + 1)
+                            + " encodes to no tokens, and greedy decoding needs at least one to continue.");
+                }
+                prompts.add(ids);
+            }
             List<int[]> continuations;
             progress.start("generating with " + dir.name(), examples.size(), "examples");
             try {
