@@ -34,18 +34,9 @@ done
 [ -s "$WORK/eval.jsonl" ] && cat "$WORK/eval.jsonl"
 "${JAVA[@]}" -jar bench/target/benchmarks.jar StreamBench -t "$THREADS" -wi 1 -i 3 -w 2s -r 2s -rf json -rff "$WORK/stream.json" >&2
 node -e '
-const fs = require("fs");
-const lines = fs.readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse);
-const stream = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
-const bytes = JSON.parse(process.argv[4]);
-for (const s of stream) console.log(`StreamBench ${s.benchmark.split(".").pop()}: ${(s.primaryMetric.score / 1e9).toFixed(1)} GB/s (${s.threads} threads)`);
-console.log("| dtype | engine | runs (s) | median (s) | tokens/s | weights GB/s | Cocktail / llama.cpp |");
-console.log("|---|---|---|---:|---:|---:|---:|");
-for (const dtype of process.argv[3].split(" ")) {
-  const ours = lines.find(l => l.engine === "cocktail" && l.model.includes(dtype));
-  const peer = lines.find(l => l.engine === "llama.cpp" && l.model.includes(dtype));
-  for (const l of [ours, peer]) {
-    const ratio = l === ours ? (ours.tokens_per_s / peer.tokens_per_s).toFixed(2) + "x" : "1.00x";
-    console.log(`| ${dtype.toUpperCase()} | ${l.engine} | ${l.seconds.map(s => s.toFixed(2)).join(", ")} | ${l.median_s.toFixed(2)} | ${l.tokens_per_s.toFixed(1)} | ${(bytes[dtype] * l.tokens_per_s / 1e9).toFixed(1)} | ${ratio} |`);
-  }
-}' "$WORK/decode.jsonl" "$WORK/stream.json" "$DTYPES" "{\"bf16\": $("${JAVA[@]}" dev.cocktail.bench.DecodeBench bytes bf16), \"f32\": $("${JAVA[@]}" dev.cocktail.bench.DecodeBench bytes f32)}"
+for (const s of JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))) {
+  console.log(`StreamBench ${s.benchmark.split(".").pop()}: ${(s.primaryMetric.score / 1e9).toFixed(1)} GB/s (${s.threads} threads)`);
+}' "$WORK/stream.json"
+# a run reads the weights once per new token
+node bench/table.mjs "$WORK/decode.jsonl" "$DTYPES" "weights GB/s" \
+  "{\"bf16\": $(("$("${JAVA[@]}" dev.cocktail.bench.DecodeBench bytes bf16)" * NEW)), \"f32\": $(("$("${JAVA[@]}" dev.cocktail.bench.DecodeBench bytes f32)" * NEW))}"

@@ -19,16 +19,5 @@ for dtype in $DTYPES; do
   "${JAVA[@]}" run "$model" "$TOKENS" "$RUNS" >> "$WORK/prefill.jsonl"
   node bench/prefill-llamacpp.mjs "$model.gguf" "$TOKENS" "$THREADS" "$RUNS" >> "$WORK/prefill.jsonl"
 done
-node -e '
-const lines = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse);
-const flops = Number(process.argv[2]);
-console.log("| dtype | engine | runs (s) | median (s) | tokens/s | GFLOP/s | Cocktail / llama.cpp |");
-console.log("|---|---|---|---:|---:|---:|---:|");
-for (const dtype of process.argv[3].split(" ")) {
-  const ours = lines.find(l => l.engine === "cocktail" && l.model.includes(dtype));
-  const peer = lines.find(l => l.engine === "llama.cpp" && l.model.includes(dtype));
-  for (const l of [ours, peer]) {
-    const ratio = l === ours ? (ours.tokens_per_s / peer.tokens_per_s).toFixed(2) + "x" : "1.00x";
-    console.log(`| ${dtype.toUpperCase()} | ${l.engine} | ${l.seconds.map(s => s.toFixed(1)).join(", ")} | ${l.median_s.toFixed(2)} | ${l.tokens_per_s.toFixed(1)} | ${(flops / l.median_s / 1e9).toFixed(1)} | ${ratio} |`);
-  }
-}' "$WORK/prefill.jsonl" "$("${JAVA[@]}" flops "$TOKENS")" "$DTYPES"
+flops=$("${JAVA[@]}" flops "$TOKENS")
+node bench/table.mjs "$WORK/prefill.jsonl" "$DTYPES" "GFLOP/s" "{\"bf16\": $flops, \"f32\": $flops}"

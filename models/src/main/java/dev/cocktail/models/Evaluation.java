@@ -34,7 +34,7 @@ public final class Evaluation {
         if (dir.architecture().forwardPass() == ForwardPass.T5) {
             List<Seq2SeqScoring.Prepared> prepared = Seq2SeqScoring.prepare(examples, tokenizer, maxLength);
             try (T5 model = T5.load(dir)) {
-                return evaluate(dir.name(), examples, tokenizer, maxLength, generate, progress,
+                return evaluate(dir.name(), data, examples, tokenizer, maxLength, generate, progress,
                         p -> Seq2SeqScoring.loss(model, prepared, batchSize, p),
                         (inputs, done) -> {
                             List<int[]> out = new ArrayList<>();
@@ -48,7 +48,7 @@ public final class Evaluation {
         }
         List<DecoderScoring.Prepared> prepared = DecoderScoring.prepare(examples, tokenizer, maxLength);
         try (Llama model = Llama.load(dir)) {
-            return evaluate(dir.name(), examples, tokenizer, maxLength, generate, progress,
+            return evaluate(dir.name(), data, examples, tokenizer, maxLength, generate, progress,
                     p -> DecoderScoring.loss(model, prepared, batchSize, p),
                     (prompts, done) -> Generation.greedy(model, prompts, maxNewTokens, eos, parallel, done));
         }
@@ -60,7 +60,7 @@ public final class Evaluation {
     }
 
     /** @param loss the model's loss on the examples, advancing the progress per example */
-    private static Result evaluate(String name, List<Examples.Decoder> examples, Tokenizer tokenizer, int maxLength,
+    private static Result evaluate(String name, Path data, List<Examples.Decoder> examples, Tokenizer tokenizer, int maxLength,
                                    boolean generate, Progress progress, ToDoubleFunction<Progress> loss, Greedy greedy) {
         progress.start("loss of " + name, examples.size(), "examples");
         double l;
@@ -71,7 +71,14 @@ public final class Evaluation {
         }
         if (!generate) return new Result(name, examples.size(), l, Math.exp(l), OptionalDouble.empty(), List.of());
         List<int[]> inputs = new ArrayList<>();
-        for (Examples.Decoder e : examples) inputs.add(tokenizer.encode(e.input(), true, maxLength).ids());
+        for (Examples.Decoder e : examples) {
+            int[] ids = tokenizer.encode(e.input(), true, maxLength).ids();
+            if (ids.length == 0) {
+                throw new CocktailException(data + ": the input of example " + (inputs.size() + 1)
+                        + " encodes to no tokens, and greedy decoding needs at least one to continue.");
+            }
+            inputs.add(ids);
+        }
         List<int[]> outputs;
         progress.start("generating with " + name, examples.size(), "examples");
         try {
