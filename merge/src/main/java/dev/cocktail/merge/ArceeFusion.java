@@ -17,55 +17,49 @@ final class ArceeFusion {
     private static final float[] QUANTILES = {0.25f, 0.5f, 0.75f};
     private static final int BUCKETS = 1 << 16;
 
-    static final TensorMerge MERGE = new TensorMerge() {
-        @Override
-        public boolean rowWise() {
-            return true;
-        }
+    static final TensorMerge MERGE = TensorMerge.byRows(ArceeFusion::prepare);
 
-        @Override
-        public TensorOp prepare(TensorJob job) {
-            int cols = job.cols();
-            long n = job.elements();
-            long[] rank = new long[QUANTILES.length];
-            for (int q = 0; q < rank.length; q++) rank[q] = (long) (QUANTILES[q] * (float) (n - 1));
-            long[] high = job.count(BUCKETS, (c, acc) -> {
-                float[] imp = importance(c, cols);
-                for (int i = 0; i < c.n; i++) acc[key(imp[i]) >>> 16]++;
-            });
-            int[] bucket = new int[rank.length];
-            long[] within = new long[rank.length];
-            for (int q = 0; q < rank.length; q++) {
-                long seen = 0;
-                int b = 0;
-                while (seen + high[b] <= rank[q]) seen += high[b++];
-                bucket[q] = b;
-                within[q] = rank[q] - seen;
-            }
-            long[] low = job.count(rank.length * BUCKETS, (c, acc) -> {
-                float[] imp = importance(c, cols);
-                for (int i = 0; i < c.n; i++) {
-                    int key = key(imp[i]);
-                    for (int q = 0; q < rank.length; q++) if (key >>> 16 == bucket[q]) acc[q * BUCKETS + (key & 0xFFFF)]++;
-                }
-            });
-            float[] value = new float[rank.length];
-            for (int q = 0; q < rank.length; q++) {
-                long seen = 0;
-                int b = 0;
-                while (seen + low[q * BUCKETS + b] <= within[q]) seen += low[q * BUCKETS + b++];
-                value[q] = unkey(bucket[q] << 16 | b);
-            }
-            float threshold = value[1] + 1.5f * (value[2] - value[0]);
-            return c -> {
-                float[] imp = importance(c, cols);
-                for (int i = 0; i < c.n; i++) {
-                    float b = c.in[0][i];
-                    c.out[i] = b + (c.in[1][i] - b) * (imp[i] >= threshold ? 1f : 0f);
-                }
-            };
+    private static TensorOp prepare(TensorJob job) {
+        int cols = job.cols();
+        long n = job.elements();
+        long[] rank = new long[QUANTILES.length];
+        for (int q = 0; q < rank.length; q++) rank[q] = (long) (QUANTILES[q] * (float) (n - 1));
+        long[] high = job.count(BUCKETS, (c, acc) -> {
+            float[] imp = importance(c, cols);
+            for (int i = 0; i < c.n; i++) acc[key(imp[i]) >>> 16]++;
+        });
+        int[] bucket = new int[rank.length];
+        long[] within = new long[rank.length];
+        for (int q = 0; q < rank.length; q++) {
+            long seen = 0;
+            int b = 0;
+            while (seen + high[b] <= rank[q]) seen += high[b++];
+            bucket[q] = b;
+            within[q] = rank[q] - seen;
         }
-    };
+        long[] low = job.count(rank.length * BUCKETS, (c, acc) -> {
+            float[] imp = importance(c, cols);
+            for (int i = 0; i < c.n; i++) {
+                int key = key(imp[i]);
+                for (int q = 0; q < rank.length; q++) if (key >>> 16 == bucket[q]) acc[q * BUCKETS + (key & 0xFFFF)]++;
+            }
+        });
+        float[] value = new float[rank.length];
+        for (int q = 0; q < rank.length; q++) {
+            long seen = 0;
+            int b = 0;
+            while (seen + low[q * BUCKETS + b] <= within[q]) seen += low[q * BUCKETS + b++];
+            value[q] = unkey(bucket[q] << 16 | b);
+        }
+        float threshold = value[1] + 1.5f * (value[2] - value[0]);
+        return c -> {
+            float[] imp = importance(c, cols);
+            for (int i = 0; i < c.n; i++) {
+                float b = c.in[0][i];
+                c.out[i] = b + (c.in[1][i] - b) * (imp[i] >= threshold ? 1f : 0f);
+            }
+        };
+    }
 
     /** The chunk's importances (its chunks hold whole rows), in the chunk's first scratch array. */
     private static float[] importance(Chunk c, int cols) {

@@ -80,30 +80,22 @@ final class Slerp {
                 };
             };
         }
-        return new TensorMerge() { // one pair of vectors per row
-            @Override
-            public boolean rowWise() {
-                return true;
-            }
-
-            @Override
-            public TensorOp prepare(TensorJob job) {
-                int cols = job.cols();
-                return c -> {
-                    deltas(c, base);
-                    double[] s = new double[3];
-                    for (int row = 0; row < c.n; row += cols) {
-                        s[0] = s[1] = s[2] = 0;
-                        stats(c.in[a], c.in[a + 1], row, cols, s, 0);
-                        double[] k = nuslerpCoefficients(t, s[0], s[1], s[2]);
-                        for (int i = row; i < row + cols; i++) {
-                            float v = (float) k[0] * c.in[a][i] + (float) k[1] * c.in[a + 1][i];
-                            c.out[i] = base ? c.in[0][i] + v : v;
-                        }
+        return TensorMerge.byRows(job -> { // one pair of vectors per row
+            int cols = job.cols();
+            return c -> {
+                deltas(c, base);
+                double[] s = new double[3];
+                for (int row = 0; row < c.n; row += cols) {
+                    s[0] = s[1] = s[2] = 0;
+                    stats(c.in[a], c.in[a + 1], row, cols, s, 0);
+                    double[] k = nuslerpCoefficients(t, s[0], s[1], s[2]);
+                    for (int i = row; i < row + cols; i++) {
+                        float v = (float) k[0] * c.in[a][i] + (float) k[1] * c.in[a + 1][i];
+                        c.out[i] = base ? c.in[0][i] + v : v;
                     }
-                };
-            }
-        };
+                }
+            };
+        });
     }
 
     static double[] nuslerpCoefficients(double t, double n00, double n11, double n01) {

@@ -13,6 +13,21 @@ public interface TensorMerge {
         return false;
     }
 
+    /** A merge whose chunks hold whole rows, each chunk's step built by `prepare`. */
+    static TensorMerge byRows(java.util.function.Function<TensorJob, TensorOp> prepare) {
+        return new TensorMerge() {
+            @Override
+            public boolean rowWise() {
+                return true;
+            }
+
+            @Override
+            public TensorOp prepare(TensorJob job) {
+                return prepare.apply(job);
+            }
+        };
+    }
+
     /** The output is the first input unchanged. */
     TensorMerge COPY = job -> c -> System.arraycopy(c.in[0], 0, c.out, 0, c.n);
 }

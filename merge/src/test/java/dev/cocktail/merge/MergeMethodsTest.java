@@ -595,20 +595,25 @@ class MergeMethodsTest {
             }
             double wa = Arrays.stream(da).map(x -> x * x).sum() / len, wb = Arrays.stream(db).map(x -> x * x).sum() / len;
             double[] w = {wa / (wa + wb), wb / (wa + wb)};
-            double[] r = new double[len];
-            for (int i = 0; i < len; i++) {
-                double sum = da[i] + db[i], mixed = 0, div = 0;
-                double[] d = {da[i], db[i]};
-                for (int m = 0; m < 2; m++) {
-                    if (sum >= 0 ? d[m] > 0 : d[m] < 0) {
-                        mixed += w[m] * d[m];
-                        div += w[m];
-                    }
-                }
-                r[i] = base.get(n)[i] + mixed / (div == 0 ? 1 : div);
-            }
-            return r;
+            return sceErase(base.get(n), da, db, w);
         });
+    }
+
+    /** base + the weighted mean of the two task vectors' entries that agree with the sign of their sum (sce's erase step). */
+    static double[] sceErase(float[] base, double[] da, double[] db, double[] w) {
+        double[] r = new double[da.length];
+        for (int i = 0; i < r.length; i++) {
+            double sum = da[i] + db[i], mixed = 0, div = 0;
+            double[] d = {da[i], db[i]};
+            for (int m = 0; m < 2; m++) {
+                if (sum >= 0 ? d[m] > 0 : d[m] < 0) {
+                    mixed += w[m] * d[m];
+                    div += w[m];
+                }
+            }
+            r[i] = base[i] + mixed / (div == 0 ? 1 : div);
+        }
+        return r;
     }
 
     @Test
@@ -723,21 +728,10 @@ class MergeMethodsTest {
                 merge_method: sce
                 """, 0);
         check(got, (n, t) -> {
-            double[] da = delta(tiny.get(n), base.get(n)), ds = delta(small.get(n), base.get(n)), r = new double[da.length];
+            double[] da = delta(tiny.get(n), base.get(n)), ds = delta(small.get(n), base.get(n));
             double wa = Arrays.stream(da).map(x -> x * x).sum() / da.length, ws = Arrays.stream(ds).map(x -> x * x).sum() / da.length;
             double[] w = wa + ws < 1e-6 ? new double[] {0.5, 0.5} : new double[] {wa / (wa + ws), ws / (wa + ws)};
-            for (int i = 0; i < r.length; i++) {
-                double sum = da[i] + ds[i], mixed = 0, div = 0;
-                double[] d = {da[i], ds[i]};
-                for (int m = 0; m < 2; m++) {
-                    if (sum >= 0 ? d[m] > 0 : d[m] < 0) {
-                        mixed += w[m] * d[m];
-                        div += w[m];
-                    }
-                }
-                r[i] = base.get(n)[i] + mixed / (div == 0 ? 1 : div);
-            }
-            return r;
+            return sceErase(base.get(n), da, ds, w);
         });
     }
 
