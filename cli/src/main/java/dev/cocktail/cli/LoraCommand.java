@@ -10,7 +10,9 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** `cocktail lora`: LoRA adapters (PEFT's layout) from and for full models. */
-@Command(name = "lora", description = "LoRA adapters in PEFT's layout.", subcommands = LoraCommand.Extract.class)
+@Command(name = "lora", description = "LoRA adapters in PEFT's layout.", subcommands = LoraCommand.Extract.class,
+        footerHeading = "%nExamples:%n",
+        footer = {"  cocktail lora extract examples/models/base examples/models/ft-sort --rank 8 --output /tmp/lora"})
 final class LoraCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -22,7 +24,9 @@ final class LoraCommand implements Runnable {
 
     /** `cocktail lora extract BASE FINETUNED --rank R --output DIR`, as mergekit-extract-lora. */
     @Command(name = "extract", description = "Factor a fine-tuned model's difference from its base into a LoRA adapter "
-            + "(truncated SVD of each weight's task vector; lora_alpha = rank).")
+            + "(truncated SVD of each weight's task vector; lora_alpha = rank).",
+            footerHeading = "%nExamples:%n",
+            footer = {"  cocktail lora extract BASE FINETUNED --rank 16 --output DIR"})
     static final class Extract implements Runnable {
         @Parameters(index = "0", paramLabel = "BASE", description = "The model the other was fine-tuned from.")
         String base;

@@ -22,7 +22,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "rerank", description = "Relevance scores of (query, passage) pairs with a cross-encoder reranker (bge-reranker, ms-marco cross-encoders).")
+@Command(name = "rerank", description = "Relevance scores of (query, passage) pairs with a cross-encoder reranker (bge-reranker, ms-marco cross-encoders).",
+        footerHeading = "%nExamples:%n",
+        footer = {"  cocktail rerank BAAI/bge-reranker-base --query \"what is panda?\" --passages passages.txt   # best first",
+                "  cocktail rerank MODEL --input pairs.jsonl --json --normalize   # {\"query\",\"passage\"} lines, scores in input order"})
 final class RerankCommand implements Runnable {
     @Parameters(paramLabel = "MODEL", description = "Reranker directory (*ForSequenceClassification, num_labels 1) or cached repo id.")
     String model;

@@ -45,6 +45,8 @@ public final class OutputDir implements AutoCloseable {
      */
     private final ReentrantLock writing = new ReentrantLock();
     private volatile boolean signalled;
+    /** Whether the lock file is ours: a signal while another process holds it must leave it alone. */
+    private volatile boolean locked;
     private boolean committed;
 
     private OutputDir(Path target, Path staging, Path lock, boolean force) {
@@ -61,7 +63,7 @@ public final class OutputDir implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
             deleteQuietly(staging);
-            deleteLock(lock);
+            if (locked) deleteLock(lock);
         }, "cocktail-cleanup");
     }
 
@@ -76,18 +78,19 @@ public final class OutputDir implements AutoCloseable {
         Path out = absolute(target);
         try {
             Files.createDirectories(out.getParent());
-            Path lock = hidden(out, LOCK);
-            takeLock(target, lock, force);
+            // the cleanup is registered before anything is created, so that a signal at any point
+            // removes whatever of the lock and the staging directory exists by then
+            OutputDir dir = new OutputDir(out, hidden(out, PARTIAL + ProcessHandle.current().pid()), hidden(out, LOCK), force);
+            Runtime.getRuntime().addShutdownHook(dir.cleanupOnSignal);
             try {
+                takeLock(target, dir.lock, force);
+                dir.locked = true;
                 removeStale(out);
-                Path staging = hidden(out, PARTIAL + ProcessHandle.current().pid());
-                deleteQuietly(staging);
-                Files.createDirectory(staging);
-                OutputDir dir = new OutputDir(out, staging, lock, force);
-                Runtime.getRuntime().addShutdownHook(dir.cleanupOnSignal);
+                deleteQuietly(dir.staging);
+                Files.createDirectory(dir.staging);
                 return dir;
             } catch (IOException | RuntimeException e) {
-                deleteLock(lock);
+                dir.close();
                 throw e;
             }
         } catch (IOException e) {
@@ -171,7 +174,7 @@ public final class OutputDir implements AutoCloseable {
     @Override
     public void close() {
         if (!committed) deleteQuietly(staging);
-        deleteLock(lock);
+        if (locked) deleteLock(lock);
         try {
             Runtime.getRuntime().removeShutdownHook(cleanupOnSignal);
         } catch (IllegalStateException shuttingDown) {
