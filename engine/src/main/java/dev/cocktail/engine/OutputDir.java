@@ -1,6 +1,7 @@
 package dev.cocktail.engine;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -82,14 +83,27 @@ public final class OutputDir implements AutoCloseable {
             // removes whatever of the lock and the staging directory exists by then
             OutputDir dir = new OutputDir(out, hidden(out, PARTIAL + ProcessHandle.current().pid()), hidden(out, LOCK), force);
             Runtime.getRuntime().addShutdownHook(dir.cleanupOnSignal);
+            takeLock(target, dir.lock, force);
             try {
-                takeLock(target, dir.lock, force);
-                dir.locked = true;
-                removeStale(out);
-                deleteQuietly(dir.staging);
-                Files.createDirectory(dir.staging);
+                // under the writing lock: a signal's cleanup either comes after and removes the
+                // directory, or came before and no directory is made
+                dir.write(() -> {
+                    dir.locked = true;
+                    try {
+                        removeStale(out);
+                        deleteQuietly(dir.staging);
+                        Files.createDirectory(dir.staging);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
                 return dir;
-            } catch (IOException | RuntimeException e) {
+            } catch (UncheckedIOException e) {
+                deleteLock(dir.lock);
+                dir.close();
+                throw e.getCause();
+            } catch (RuntimeException e) {
+                deleteLock(dir.lock);
                 dir.close();
                 throw e;
             }
