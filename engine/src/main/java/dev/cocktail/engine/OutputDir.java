@@ -33,6 +33,7 @@ public final class OutputDir implements AutoCloseable {
     private static final String PARTIAL = ".cocktail-partial-";
     private static final String REPLACED = ".cocktail-replaced-";
     private static final String LOCK = ".cocktail-lock";
+    private static final long STALE_EMPTY_LOCK_MILLIS = 2_000;
 
     private final Path target;
     private final Path staging;
@@ -213,6 +214,15 @@ public final class OutputDir implements AutoCloseable {
      * Creates the lock file, holding our pid; one whose process is gone is stale and taken over.
      * A live holder fails the call, or with force is waited for.
      */
+    /** Whether the file was last modified more than `millis` ago (a file gone meanwhile is not). */
+    private static boolean emptyFor(Path file, long millis) throws IOException {
+        try {
+            return System.currentTimeMillis() - Files.getLastModifiedTime(file).toMillis() > millis;
+        } catch (NoSuchFileException gone) {
+            return false;
+        }
+    }
+
     private static void takeLock(Path target, Path lock, boolean force) throws IOException {
         String me = Long.toString(ProcessHandle.current().pid());
         while (true) {
@@ -228,7 +238,9 @@ public final class OutputDir implements AutoCloseable {
                 }
                 boolean alive = holder.matches("\\d{1,18}") && !holder.equals(me)
                         && ProcessHandle.of(Long.parseLong(holder)).map(ProcessHandle::isAlive).orElse(false);
-                if (!alive && !holder.isEmpty()) {
+                // a lock file stays empty only between its creation and the write of the pid, well
+                // under a second: one older than that was left by a process killed in between
+                if (!alive && (!holder.isEmpty() || emptyFor(lock, STALE_EMPTY_LOCK_MILLIS))) {
                     Files.deleteIfExists(lock); // its writer was killed
                     continue;
                 }

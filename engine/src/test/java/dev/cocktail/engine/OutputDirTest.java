@@ -3,12 +3,15 @@ package dev.cocktail.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -128,5 +131,21 @@ class OutputDirTest {
         }
         assertTrue(Files.exists(out.resolve("theirs")));
         assertEquals(List.of("merged"), TestData.listing(tmp));
+    }
+
+    /** A process killed between creating its lock file and writing its pid leaves the file empty: not a lock held forever. */
+    @Test
+    void anOldEmptyLockFileIsStale(@TempDir Path tmp) throws IOException {
+        Path out = tmp.resolve("model");
+        Path lock = tmp.resolve(".model.cocktail-lock");
+        Files.createFile(lock);
+        Files.setLastModifiedTime(lock, FileTime.fromMillis(System.currentTimeMillis() - 60_000));
+        assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
+            try (OutputDir dir = OutputDir.create(out, false, List.of())) {
+                dir.commit();
+            }
+        });
+        assertTrue(Files.isDirectory(out));
+        assertFalse(Files.exists(lock));
     }
 }
