@@ -141,10 +141,18 @@ public final class OutputDir implements AutoCloseable {
 
     /** Runs a step that writes into the staging directory (or commits it), unless a signal is removing it. */
     public void write(Runnable step) {
+        open(() -> {
+            step.run();
+            return null;
+        });
+    }
+
+    /** The same for a step that creates something there and returns it (a writer that makes its first file). */
+    public <T> T open(java.util.function.Supplier<T> step) {
         writing.lock();
         try {
             if (signalled) throw new CocktailException("stopped by a signal; " + target + " was not written.");
-            step.run();
+            return step.get();
         } finally {
             writing.unlock();
         }
@@ -188,7 +196,15 @@ public final class OutputDir implements AutoCloseable {
     /** Removes the staging directory unless the model was committed, and the lock. */
     @Override
     public void close() {
-        if (!committed) deleteQuietly(staging);
+        // under the writing lock: a signal's cleanup removing the same directory is not raced
+        if (!committed) {
+            writing.lock();
+            try {
+                deleteQuietly(staging);
+            } finally {
+                writing.unlock();
+            }
+        }
         if (locked) deleteLock(lock);
         try {
             Runtime.getRuntime().removeShutdownHook(cleanupOnSignal);
@@ -315,23 +331,35 @@ public final class OutputDir implements AutoCloseable {
     }
 
     static void deleteQuietly(Path dir) {
-        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) return;
-        try {
-            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.deleteIfExists(file);
-                    return FileVisitResult.CONTINUE;
-                }
+        // a file another thread removes meanwhile is skipped, not the end of the walk; a second walk
+        // takes what the first found gone or not yet empty
+        for (int walk = 0; walk < 3 && Files.exists(dir, LinkOption.NOFOLLOW_LINKS); walk++) {
+            try {
+                Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+                    @Override
+                    public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                        Files.deleteIfExists(file);
+                        return FileVisitResult.CONTINUE;
+                    }
 
-                @Override
-                public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-                    Files.deleteIfExists(d);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (IOException ignored) {
-            // best effort: a leftover keeps its clear .cocktail-partial name and goes on the next run
+                    @Override
+                    public FileVisitResult visitFileFailed(Path file, IOException exc) {
+                        return FileVisitResult.CONTINUE;
+                    }
+
+                    @Override
+                    public FileVisitResult postVisitDirectory(Path d, IOException exc) {
+                        try {
+                            Files.deleteIfExists(d);
+                        } catch (IOException notEmpty) {
+                            // the next walk
+                        }
+                        return FileVisitResult.CONTINUE;
+                    }
+                });
+            } catch (IOException ignored) {
+                // best effort: a leftover keeps its clear .cocktail-partial name and goes on the next run
+            }
         }
     }
 }

@@ -62,13 +62,13 @@ public final class LoraExtract {
             List<String> targets = new ArrayList<>(), saved = new ArrayList<>();
             Map<String, Integer> ranks = new LinkedHashMap<>();
             progress.start("extracting", pairs.size(), "tensors");
-            try (SafetensorsWriter w = SafetensorsWriter.create(out.staging().resolve(WEIGHTS), plan, CheckpointWriter.METADATA);
+            try (SafetensorsWriter w = out.open(() -> SafetensorsWriter.create(out.staging().resolve(WEIGHTS), plan, CheckpointWriter.METADATA));
                  Arena arena = Arena.ofConfined()) {
                 for (Tensor b : pairs) {
                     String module = b.name().substring(0, b.name().length() - ".weight".length());
                     float[] x = values(b), d = values(ft.tensor(b.name()));
                     if (b.rank() != 2) {
-                        w.write(prefix(b.name()), f32(arena, d));
+                        out.write(() -> w.write(prefix(b.name()), f32(arena, d)));
                         saved.add(module);
                     } else {
                         int m = b.dim(0), n = b.dim(1);
@@ -76,18 +76,20 @@ public final class LoraExtract {
                         boolean embedding = names.isEmbedding(b.name());
                         LowRank.Factors k = embedding ? LowRank.factor(transpose(d, m, n), n, m, r.rank(), SEED)
                                 : LowRank.factor(d, m, n, r.rank(), SEED);
-                        w.write(prefix(module) + (embedding ? ".lora_embedding_A" : ".lora_A.weight"), f32(arena, k.a()));
-                        w.write(prefix(module) + (embedding ? ".lora_embedding_B" : ".lora_B.weight"), f32(arena, k.b()));
+                        out.write(() -> {
+                            w.write(prefix(module) + (embedding ? ".lora_embedding_A" : ".lora_A.weight"), f32(arena, k.a()));
+                            w.write(prefix(module) + (embedding ? ".lora_embedding_B" : ".lora_B.weight"), f32(arena, k.b()));
+                        });
                         targets.add(module);
                         ranks.put(module, k.rank());
                     }
                     progress.advance(1);
                 }
-                w.finish();
+                out.write(w::finish);
             } finally {
                 progress.finish();
             }
-            writeConfig(out, r, targets, saved, ranks);
+            out.write(() -> writeConfig(out, r, targets, saved, ranks));
             out.commit();
         }
     }

@@ -47,8 +47,8 @@ public final class MergeDriver {
         });
         ThreadLocal<Chunk> scratch = ThreadLocal.withInitial(Chunk::new);
         try (OutputDir out = OutputDir.create(job.output().dir(), job.output().force(), job.inputs());
-             CheckpointWriter writer = CheckpointWriter.create(out.staging(),
-                     job.plan().stream().map(PlannedTensor::spec).toList(), job.output().shardSize())) {
+             CheckpointWriter writer = out.open(() -> CheckpointWriter.create(out.staging(),
+                     job.plan().stream().map(PlannedTensor::spec).toList(), job.output().shardSize()))) {
             // the model card's hashes, when asked for, are computed alongside the merge, from the same page cache
             CompletableFuture<List<List<ModelCard.WeightsFile>>> weights = CompletableFuture.supplyAsync(
                     () -> job.files().card().weightsFiles(job.output().hashInputs()),
