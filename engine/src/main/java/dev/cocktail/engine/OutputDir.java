@@ -231,7 +231,7 @@ public final class OutputDir implements AutoCloseable {
      * A live holder fails the call, or with force is waited for.
      */
     /** Whether the file was last modified more than `millis` ago (a file gone meanwhile is not). */
-    private static boolean emptyFor(Path file, long millis) throws IOException {
+    private static boolean olderThan(Path file, long millis) throws IOException {
         try {
             return System.currentTimeMillis() - Files.getLastModifiedTime(file).toMillis() > millis;
         } catch (NoSuchFileException gone) {
@@ -256,7 +256,7 @@ public final class OutputDir implements AutoCloseable {
                         && ProcessHandle.of(Long.parseLong(holder)).map(ProcessHandle::isAlive).orElse(false);
                 // a lock file stays empty only between its creation and the write of the pid, well
                 // under a second: one older than that was left by a process killed in between
-                if (!alive && (!holder.isEmpty() || emptyFor(lock, STALE_EMPTY_LOCK_MILLIS))) {
+                if (!alive && (!holder.isEmpty() || olderThan(lock, STALE_EMPTY_LOCK_MILLIS))) {
                     Files.deleteIfExists(lock); // its writer was killed
                     continue;
                 }

@@ -26,14 +26,14 @@ final class MultiSlerp {
         return job -> {
             if (k == 1) return c -> System.arraycopy(c.in[first], 0, c.out, 0, c.n);
             double[] g = job.reduce(k * k, (c, acc) -> {
-                deltas(c, base);
+                Slerp.deltas(c, base);
                 for (int i = 0; i < k; i++) for (int j = i; j < k; j++) {
                     acc[i * k + j] += MergeKernels.dot(c.in[first + i], c.in[first + j], c.n);
                 }
             });
             float[] a = coefficients(g, weights, normalize, eps, job.name());
             return c -> {
-                deltas(c, base);
+                Slerp.deltas(c, base);
                 MergeKernels.scale(c.in[first], a[0], c.out, c.n);
                 for (int i = 1; i < k; i++) MergeKernels.addScaled(c.out, a[i], c.in[first + i], c.n);
                 if (base) MergeKernels.add(c.out, c.in[0], c.n);
@@ -72,11 +72,5 @@ final class MultiSlerp {
         double scale = Math.cos(eps) * meanNorm / m;
         for (int i = 0; i < k; i++) a[i] = (float) (unit[i] * scale);
         return a;
-    }
-
-    /** With a base, the other inputs become task vectors (in place). */
-    private static void deltas(Chunk c, boolean base) {
-        if (!base) return;
-        for (int i = 1; i < c.in.length; i++) MergeKernels.sub(c.in[i], c.in[0], c.in[i], c.n);
     }
 }

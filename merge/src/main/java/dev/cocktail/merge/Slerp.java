@@ -107,11 +107,10 @@ final class Slerp {
         return new double[] {Math.sin((1 - t) * theta) / sin, Math.sin(t * theta) / sin};
     }
 
-    /** With a base, inputs 1 and 2 become task vectors (in place). */
-    private static void deltas(Chunk c, boolean base) {
+    /** With a base (input 0), every other input becomes its task vector (in place). */
+    static void deltas(Chunk c, boolean base) {
         if (!base) return;
-        MergeKernels.sub(c.in[1], c.in[0], c.in[1], c.n);
-        MergeKernels.sub(c.in[2], c.in[0], c.in[2], c.n);
+        for (int i = 1; i < c.in.length; i++) MergeKernels.sub(c.in[i], c.in[0], c.in[i], c.n);
     }
 
     /** acc[at..at+3) += (x.x, y.y, x.y) over [from, from + n). */
