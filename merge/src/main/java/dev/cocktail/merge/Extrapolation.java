@@ -46,7 +46,7 @@ public final class Extrapolation {
             List<String> settings = List.of("method: ExPO extrapolation, theta_m + alpha * (theta_m - theta_base), then sum_i w_i theta_i, F32",
                     "alpha: " + r.alpha(), "dtype: " + dtype.torchName());
             new MergePlan(m, SameTensors.plan(m, 1, extrapolated(w, (float) r.alpha()), r.dtype()), m.dir(1), m.dir(1), dtype, 0,
-                    "ExPO extrapolation", roles, settings, null).write(r.output(), progress, version);
+                    "ExPO extrapolation", roles, settings, null, CocktailJson.extrapolate(r, w, version)).write(r.output(), progress, version);
         }
     }
 

@@ -24,9 +24,19 @@ public final class Mix {
      * @param finetuned the fine-tuned model of the two-step recipe, or null
      * @param alpha its share in the two-step recipe
      * @param dtype the output dtype, or null for the first model's
+     * @param scores how the weights were scored, recorded in cocktail.json, or null when they were given
      */
     public record Request(List<ModelDir> models, float[] weights, boolean allowUnnormalized, ModelDir finetuned,
-                          double alpha, DType dtype, Output output) {}
+                          double alpha, DType dtype, Output output, Scores scores) {
+        /** Weights given, not scored. */
+        public Request(List<ModelDir> models, float[] weights, boolean allowUnnormalized, ModelDir finetuned,
+                       double alpha, DType dtype, Output output) {
+            this(models, weights, allowUnnormalized, finetuned, alpha, dtype, output, null);
+        }
+    }
+
+    /** Each model's loss on the few-shot examples, and the temperature of the softmax that made them weights. */
+    public record Scores(double[] losses, double temperature) {}
 
     public static void mix(Request r, Progress progress, String version) {
         if (r.models().isEmpty()) throw new CocktailException("mix needs at least one model.");
@@ -47,8 +57,8 @@ public final class Mix {
             if (r.finetuned() != null) settings.add("two-step: alpha * finetuned + (1 - alpha) * cocktail, alpha " + r.alpha());
             settings.add("dtype: " + dtype.torchName());
             new MergePlan(m, SameTensors.plan(m, 0, merge, r.dtype()), m.dir(0), m.dir(0), dtype, 0,
-                    r.finetuned() == null ? "LM-Cocktail mix" : "LM-Cocktail two-step mix", roles, settings, null)
-                    .write(r.output(), progress, version);
+                    r.finetuned() == null ? "LM-Cocktail mix" : "LM-Cocktail two-step mix", roles, settings, null,
+                    CocktailJson.mix(r, w, version)).write(r.output(), progress, version);
         }
     }
 

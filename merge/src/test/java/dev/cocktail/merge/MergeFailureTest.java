@@ -38,7 +38,7 @@ class MergeFailureTest {
         try (OpenModels m = OpenModels.open(TinyModels.dirs(models))) {
             List<PlannedTensor> plan = SameTensors.plan(m, 0, Mix.weightedSum(new float[] {0.5f, 0.5f}), null);
             ModelFiles files = new ModelFiles(m.dir(0), m.dir(0), m.mainDtype(0), 0,
-                    new ModelCard("test", m, List.of("a", "b"), List.of(), null, "test"));
+                    new ModelCard("test", m, List.of("a", "b"), List.of(), null, "test", TinyModels.RECIPE));
             MergeJob job = new MergeJob(plan, files, new Output(out, false, 300, false), m.paths(), 0);
             UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> MergeDriver.run(job, Progress.NONE,
                     sink -> (name, bytes) -> {
