@@ -81,18 +81,20 @@ final class MixCommand implements Runnable {
         Progress progress = TerminalProgress.forTerminal();
         ObjectNode reportJson;
         float[] w;
+        Mix.Scores scores = null;
         if (data != null) {
             Scoring.Result scored = Scoring.score(dirs, data, scoring.toOptions(), progress);
             ScoreReport.table(out, scored);
             out.flush();
             w = scored.weights();
+            scores = new Mix.Scores(scored.losses(), scored.temperature());
             reportJson = ScoreReport.json(scored);
         } else {
             w = Weights.of(weights);
             reportJson = ScoreReport.json(models, null, weights, null);
         }
         Mix.mix(new Mix.Request(dirs, w, allowUnnormalized, tuned,
-                        alpha == null ? 0 : alpha, d, target.toOutput()),
+                        alpha == null ? 0 : alpha, d, target.toOutput(), scores),
                 progress, Cocktail.version());
         if (report != null) ScoreReport.write(report, reportJson);
         out.println("wrote " + target.output);
