@@ -116,7 +116,8 @@ public final class Cocktail {
     public static Scoring.Result mixWithData(List<String> models, Path examples, Path output, Options options) {
         List<ModelDir> dirs = resolve(models);
         Scoring.Result scored = Scoring.score(dirs, examples, options.scoring(), options.progress());
-        Mix.mix(new Mix.Request(dirs, scored.weights(), false, null, 0, options.dtype(), options.output(output)), options.progress(), version());
+        Mix.mix(new Mix.Request(dirs, scored.weights(), false, null, 0, options.dtype(), options.output(output),
+                new Mix.Scores(scored.losses(), scored.temperature())), options.progress(), version());
         return scored;
     }
 

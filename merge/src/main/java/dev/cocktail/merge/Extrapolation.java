@@ -27,8 +27,8 @@ public final class Extrapolation {
 
     public static void extrapolate(Request r, Progress progress, String version) {
         int k = r.models().size();
-        if (k == 0) throw new CocktailException("extrapolate needs at least one fine-tuned model besides --base.");
-        if (!Float.isFinite((float) r.alpha())) throw new CocktailException("--alpha must be a finite float32 number, got " + r.alpha() + ".");
+        if (k == 0) throw new CocktailException("extrapolate needs at least one fine-tuned model besides the base.");
+        if (!Float.isFinite((float) r.alpha())) throw CocktailException.about("alpha", "alpha must be a finite float32 number, got " + r.alpha() + ".");
         double[] weights = r.weights();
         if (weights == null) {
             weights = new double[k];

@@ -40,9 +40,9 @@ public final class Mix {
 
     public static void mix(Request r, Progress progress, String version) {
         if (r.models().isEmpty()) throw new CocktailException("mix needs at least one model.");
-        float[] w = Weights.checked(r.weights(), r.models().size(), r.allowUnnormalized(), "; fix them or pass --allow-unnormalized");
+        float[] w = Weights.checked(r.weights(), r.models().size(), r.allowUnnormalized(), "; fix them or " + Weights.ALLOW);
         if (r.finetuned() != null && !(r.alpha() >= 0 && r.alpha() <= 1)) {
-            throw new CocktailException("--alpha must be between 0 and 1 for the two-step recipe, got " + r.alpha() + ".");
+            throw CocktailException.about("alpha", "alpha must be between 0 and 1 for the two-step recipe, got " + r.alpha() + ".");
         }
         List<ModelDir> inputs = new ArrayList<>(r.models());
         if (r.finetuned() != null) inputs.add(r.finetuned());
