@@ -166,8 +166,8 @@ public record ModelCard(String method, OpenModels inputs, List<String> roles, Li
                     if (l.isTextual() && !l.textValue().isBlank()) return l.textValue().strip();
                 }
             }
-        } catch (IOException | RuntimeException e) {
-            // an input's card that cannot be read or parsed states no license: the output's card then claims none
+        } catch (IOException e) {
+            // an input's card that cannot be read or parsed as YAML states no license: the output's card then claims none
         }
         JsonNode l = model.hasConfig() ? model.config().path("license") : null;
         return l != null && l.isTextual() && !l.textValue().isBlank() ? l.textValue().strip() : null;
