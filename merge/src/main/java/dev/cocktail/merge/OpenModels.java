@@ -45,6 +45,11 @@ public final class OpenModels implements AutoCloseable {
         return checkpoints.get(i);
     }
 
+    /** The mapped weights, in the models' order. */
+    public List<Checkpoint> checkpoints() {
+        return checkpoints;
+    }
+
     public List<Path> paths() {
         return dirs.stream().map(ModelDir::path).toList();
     }
