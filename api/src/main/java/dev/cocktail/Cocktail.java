@@ -118,8 +118,8 @@ public final class Cocktail {
         List<ModelDir> dirs = resolve(models);
         try (OpenModels open = OpenModels.open(dirs)) {
             Scoring.Result scored = Scoring.score(dirs, open.checkpoints(), examples, options.scoring(), options.progress());
-            Mix.mix(new Mix.Request(dirs, scored.weights(), false, null, 0, options.dtype(), options.output(output)), open,
-                    options.progress(), version());
+            Mix.mix(new Mix.Request(dirs, scored.weights(), false, null, 0, options.dtype(), options.output(output),
+                    new Mix.Scores(scored.losses(), scored.temperature())), open, options.progress(), version());
             return scored;
         }
     }

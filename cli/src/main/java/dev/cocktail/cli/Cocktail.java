@@ -140,6 +140,7 @@ public final class Cocktail implements Runnable {
     private static String describe(Throwable ex) {
         if (ex instanceof UncheckedIOException u && u.getCause() != null) ex = u.getCause();
         String msg = ex.getMessage();
+        if (ex instanceof CocktailException c && msg != null) return OptionWords.message(c);
         if (userError(ex) && msg != null) return msg;
         if (ex instanceof FileSystemException f && f.getFile() != null) return f.getFile() + ": " + CocktailException.reason(f) + ".";
         if (ex instanceof IOException io) return "I/O error: " + CocktailException.reason(io) + ".";

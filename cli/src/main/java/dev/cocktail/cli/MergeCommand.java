@@ -1,6 +1,7 @@
 package dev.cocktail.cli;
 
 import dev.cocktail.engine.CocktailException;
+import dev.cocktail.merge.CocktailJson;
 import dev.cocktail.merge.MergekitMerge;
 import java.nio.file.Path;
 import java.util.List;
@@ -12,12 +13,14 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** `cocktail merge`: a mergekit YAML recipe. */
-@Command(name = "merge", description = "Merge models with a mergekit YAML recipe (linear, ties, dare, slerp, ...).",
+@Command(name = "merge", description = {"Merge models with a mergekit YAML recipe (linear, ties, dare, slerp, ...),",
+        "or redo a mix or an extrapolation from the cocktail.json in its output folder."},
         footerHeading = "%nExamples:%n",
         footer = {"  cocktail merge examples/ties.yml /tmp/ties", "  cocktail merge examples/ties.yml --output /tmp/ties --shard-size 2GB",
-                "  cocktail merge recipe.yml OUT_DIR --out-shard-size 1B --copy-tokenizer   # as mergekit-yaml"})
+                "  cocktail merge recipe.yml OUT_DIR --out-shard-size 1B --copy-tokenizer   # as mergekit-yaml",
+                "  cocktail merge MIXED/cocktail.json AGAIN                                 # the same mix, to the same bytes"})
 final class MergeCommand implements Runnable {
-    @Parameters(index = "0", paramLabel = "CONFIG.yml", description = "The mergekit recipe.")
+    @Parameters(index = "0", paramLabel = "CONFIG.yml", description = "The mergekit recipe, or a cocktail.json that a mix or an extrapolation wrote.")
     Path config;
 
     @Parameters(index = "1", arity = "0..1", paramLabel = "OUT_DIR", description = "Where the merged model goes (or --output DIR).")
@@ -57,8 +60,12 @@ final class MergeCommand implements Runnable {
         if (outDir != null) target.output = outDir;
         if (cuda) spec.commandLine().getErr().println("cocktail: --cuda: no GPU is used; the merge runs on the CPU.");
         target.checkBeforeWork(List.of(config), null);
-        MergekitMerge.merge(new MergekitMerge.Request(config, target.toOutput(), seed, outShardSize == null ? 0 : outShardSize),
-                TerminalProgress.forTerminal(), Cocktail.version());
+        if (config.getFileName() != null && config.getFileName().toString().endsWith(".json")) {
+            CocktailJson.redo(config, target.toOutput(), TerminalProgress.forTerminal(), Cocktail.version());
+        } else {
+            MergekitMerge.merge(new MergekitMerge.Request(config, target.toOutput(), seed, outShardSize == null ? 0 : outShardSize),
+                    TerminalProgress.forTerminal(), Cocktail.version());
+        }
         spec.commandLine().getOut().println("wrote " + target.output);
         spec.commandLine().getOut().flush();
     }

@@ -84,17 +84,19 @@ final class MixCommand implements Runnable {
         // mapped once: scoring reads the weights, then the merge reads the same mapping
         try (OpenModels open = OpenModels.open(Mix.inputs(dirs, tuned))) {
             float[] w;
+            Mix.Scores scores = null;
             if (data != null) {
                 Scoring.Result scored = Scoring.score(dirs, open.checkpoints().subList(0, dirs.size()), data, scoring.toOptions(), progress);
                 ScoreReport.table(out, scored);
                 out.flush();
                 w = scored.weights();
+                scores = new Mix.Scores(scored.losses(), scored.temperature());
                 reportJson = ScoreReport.json(scored);
             } else {
                 w = Weights.of(weights);
                 reportJson = ScoreReport.json(models, null, weights, null);
             }
-            Mix.mix(new Mix.Request(dirs, w, allowUnnormalized, tuned, alpha == null ? 0 : alpha, d, target.toOutput()),
+            Mix.mix(new Mix.Request(dirs, w, allowUnnormalized, tuned, alpha == null ? 0 : alpha, d, target.toOutput(), scores),
                     open, progress, Cocktail.version());
         }
         if (report != null) ScoreReport.write(report, reportJson);

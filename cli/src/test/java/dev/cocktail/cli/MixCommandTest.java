@@ -41,6 +41,21 @@ class MixCommandTest {
     }
 
     @Test
+    void aScoredMixIsRedoneFromItsFolder(@TempDir Path tmp) throws IOException {
+        Path out = tmp.resolve("mixed"), again = tmp.resolve("again");
+        CliRun r = CliRun.of("mix", model("base"), model("ft-a"), model("ft-b"), "--data", model("examples.jsonl"),
+                "--dtype", "bf16", "--output", out.toString());
+        assertEquals(0, r.status(), r.err());
+        JsonNode record = Json.readFile(out.resolve("cocktail.json"));
+        assertEquals(3, record.get("scoring").get("losses").size());
+        assertEquals(5.0, record.get("scoring").get("temperature").asDouble(), "the default temperature");
+        CliRun redo = CliRun.of("merge", out.resolve("cocktail.json").toString(), again.toString());
+        assertEquals(0, redo.status(), redo.err());
+        assertEquals(-1, Files.mismatch(out.resolve("model.safetensors"), again.resolve("model.safetensors")));
+        assertEquals(Files.readString(out.resolve("cocktail.json")), Files.readString(again.resolve("cocktail.json")));
+    }
+
+    @Test
     void errorsExitTwoWithOneSentenceAndWriteNothing(@TempDir Path tmp) throws IOException {
         Path out = tmp.resolve("mixed");
         String[][] bad = {

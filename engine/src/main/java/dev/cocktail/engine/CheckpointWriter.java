@@ -36,7 +36,7 @@ public final class CheckpointWriter implements AutoCloseable {
 
     /** Plans the shards: tensors in order, a new shard whenever the next tensor would pass shardSize. */
     public static CheckpointWriter create(Path dir, List<TensorSpec> plan, long shardSize) {
-        if (shardSize <= 0) throw new CocktailException("--shard-size must be positive, got " + shardSize);
+        if (shardSize <= 0) throw CocktailException.about("the shard size", "the shard size must be positive, got " + shardSize);
         List<List<TensorSpec>> shards = new ArrayList<>();
         List<TensorSpec> cur = new ArrayList<>();
         long size = 0;

@@ -10,17 +10,40 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 
 /**
- * A problem the user can fix: a bad file, a bad option, incompatible models.
- * The message is one sentence that names the file or option and the problem;
+ * A problem the user can fix: a bad file, a bad setting, incompatible models.
+ * The message is one sentence that names the file or setting and the problem;
  * the command line prints it alone (no stack trace) and exits with status 2.
  */
 public class CocktailException extends RuntimeException {
+    private final String setting;
+
     public CocktailException(String message) {
-        super(message);
+        this(message, null, null);
     }
 
     public CocktailException(String message, Throwable cause) {
+        this(message, null, cause);
+    }
+
+    private CocktailException(String message, String setting, Throwable cause) {
         super(message, cause);
+        this.setting = setting;
+    }
+
+    /**
+     * A problem with a setting of a request. The library's messages are read by Java callers too,
+     * so they name settings in words ("the batch size must be at least 1"), never by a command
+     * line option; `setting` is those words, as the message holds them, for the command line to
+     * put its option in their place ("--batch-size must be at least 1").
+     */
+    public static CocktailException about(String setting, String message) {
+        if (!message.contains(setting)) throw new IllegalArgumentException("'" + message + "' does not name '" + setting + "'");
+        return new CocktailException(message, setting, null);
+    }
+
+    /** The words naming the setting the problem is about, as the message holds them, or null. */
+    public String setting() {
+        return setting;
     }
 
     /**

@@ -118,7 +118,7 @@ public final class OutputDir implements AutoCloseable {
      * before any work: every input (models, data, recipe, report) stays untouched.
      */
     public static void check(Path target, boolean force, Collection<Path> inputs) {
-        if (target.toString().isEmpty()) throw new CocktailException("--output is empty; name the directory the model goes to.");
+        if (target.toString().isEmpty()) throw CocktailException.about("the output directory", "the output directory is empty; name the directory the model goes to.");
         Path out = absolute(target);
         if (out.getParent() == null) throw new CocktailException(target + ": cannot write a model at the root directory.");
         Path outReal = real(out);
@@ -132,7 +132,7 @@ public final class OutputDir implements AutoCloseable {
             if (outReal.startsWith(inReal)) throw new CocktailException("output " + target + " lies inside the input " + in + "; choose another output directory.");
         }
         if (Files.exists(out, LinkOption.NOFOLLOW_LINKS)) {
-            if (!force) throw new CocktailException("output " + target + " already exists; use --force to replace it.");
+            if (!force) throw CocktailException.about("allow replacing it", "output " + target + " already exists; allow replacing it.");
             if (!Files.isDirectory(out, LinkOption.NOFOLLOW_LINKS)) {
                 throw new CocktailException("output " + target + " exists and is not a directory; remove it first.");
             }
@@ -180,7 +180,7 @@ public final class OutputDir implements AutoCloseable {
             fsync(staging);
             Path replaced = null;
             if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-                if (!force) throw new CocktailException("output " + target + " appeared while the model was written; use --force to replace it.");
+                if (!force) throw CocktailException.about("allow replacing it", "output " + target + " appeared while the model was written; allow replacing it.");
                 replaced = hidden(target, REPLACED + ProcessHandle.current().pid());
                 Files.move(target, replaced, StandardCopyOption.ATOMIC_MOVE);
             }
@@ -261,10 +261,10 @@ public final class OutputDir implements AutoCloseable {
                     continue;
                 }
                 if (!force && alive) {
-                    throw new CocktailException("output " + target + " is being written by another cocktail process (pid " + holder
-                            + "); wait for it, or use --force to replace its model after it.");
+                    throw CocktailException.about("allow replacing its model", "output " + target + " is being written by another cocktail process (pid "
+                            + holder + "); wait for it, or allow replacing its model after it.");
                 }
-                sleep(); // alive under --force, or a lock file whose pid is not written yet
+                sleep(); // alive when replacing is allowed, or a lock file whose pid is not written yet
             }
         }
     }

@@ -51,7 +51,7 @@ class OutputDirTest {
         Path out = Files.createDirectories(tmp.resolve("merged"));
         Files.writeString(out.resolve("old.txt"), "old");
         CocktailException e = assertThrows(CocktailException.class, () -> OutputDir.create(out, false, List.of()));
-        assertTrue(e.getMessage().contains("already exists; use --force"), e.getMessage());
+        assertTrue(e.getMessage().contains("already exists; allow replacing it"), e.getMessage());
         try (OutputDir dir = OutputDir.create(out, true, List.of())) {
             Files.writeString(dir.staging().resolve("new.txt"), "new");
             dir.commit();
@@ -88,7 +88,7 @@ class OutputDirTest {
     void neverTheCurrentDirectoryItsParentsOrADirectoryHoldingAnInput() throws IOException {
         for (String bad : List.of("", ".", "..", Path.of("").toAbsolutePath().toString())) {
             CocktailException e = assertThrows(CocktailException.class, () -> OutputDir.check(Path.of(bad), true, List.of()), bad);
-            assertTrue(e.getMessage().contains(bad.isEmpty() ? "--output is empty" : "is the current directory or holds it"), e.getMessage());
+            assertTrue(e.getMessage().contains(bad.isEmpty() ? "the output directory is empty" : "is the current directory or holds it"), e.getMessage());
         }
         Path data = Files.writeString(Files.createDirectories(tmp.resolve("work")).resolve("data.jsonl"), "{}");
         CocktailException e = assertThrows(CocktailException.class, () -> OutputDir.create(tmp.resolve("work"), true, List.of(data)));

@@ -27,8 +27,8 @@ public final class Extrapolation {
 
     public static void extrapolate(Request r, Progress progress, String version) {
         int k = r.models().size();
-        if (k == 0) throw new CocktailException("extrapolate needs at least one fine-tuned model besides --base.");
-        if (!Float.isFinite((float) r.alpha())) throw new CocktailException("--alpha must be a finite float32 number, got " + r.alpha() + ".");
+        if (k == 0) throw new CocktailException("extrapolate needs at least one fine-tuned model besides the base.");
+        if (!Float.isFinite((float) r.alpha())) throw CocktailException.about("alpha", "alpha must be a finite float32 number, got " + r.alpha() + ".");
         double[] weights = r.weights();
         if (weights == null) {
             weights = new double[k];
@@ -46,7 +46,7 @@ public final class Extrapolation {
             List<String> settings = List.of("method: ExPO extrapolation, theta_m + alpha * (theta_m - theta_base), then sum_i w_i theta_i, F32",
                     "alpha: " + r.alpha(), "dtype: " + dtype.torchName());
             new MergePlan(m, SameTensors.plan(m, 1, extrapolated(w, (float) r.alpha()), r.dtype()), m.dir(1), m.dir(1), dtype, 0,
-                    "ExPO extrapolation", roles, settings, null).write(r.output(), progress, version);
+                    "ExPO extrapolation", roles, settings, null, CocktailJson.extrapolate(r, w, version)).write(r.output(), progress, version);
         }
     }
 

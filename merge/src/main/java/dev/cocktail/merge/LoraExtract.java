@@ -42,7 +42,7 @@ public final class LoraExtract {
     public record Request(ModelDir base, ModelDir finetuned, int rank, Output output) {}
 
     public static void extract(Request r, Progress progress, String version) {
-        if (r.rank() < 1) throw new CocktailException("--rank must be at least 1, got " + r.rank() + ".");
+        if (r.rank() < 1) throw CocktailException.about("the rank", "the rank must be at least 1, got " + r.rank() + ".");
         try (Checkpoint base = r.base().openCheckpoint(); Checkpoint ft = r.finetuned().openCheckpoint();
              OutputDir out = OutputDir.create(r.output().dir(), r.output().force(), List.of(r.base().path(), r.finetuned().path()))) {
             Architecture.TensorNames names = r.base().architecture().tensors();

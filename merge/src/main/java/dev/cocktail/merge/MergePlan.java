@@ -15,14 +15,16 @@ import java.util.List;
  * @param roles    one card line per input, in the inputs' order
  * @param settings further card lines
  * @param seed     the seed of the random methods, or null when nothing is random
+ * @param recipe   the file that redoes the merge, and the card's tags
  */
 public record MergePlan(OpenModels inputs, List<PlannedTensor> tensors, ModelDir configFrom, ModelDir tokenizerFrom,
-                        DType dtype, int layers, String method, List<String> roles, List<String> settings, Long seed) {
+                        DType dtype, int layers, String method, List<String> roles, List<String> settings, Long seed,
+                        Recipe recipe) {
 
     /** Writes the merged model: its weights streamed through the driver, then config, tokenizer and card. */
     public void write(Output output, Progress progress, String version) {
         ModelFiles files = new ModelFiles(configFrom, tokenizerFrom, dtype, layers,
-                new ModelCard(method, inputs, roles, settings, seed, version));
+                new ModelCard(method, inputs, roles, settings, seed, version, recipe));
         try {
             MergeDriver.run(new MergeJob(tensors, files, output, inputs.paths(), seed == null ? 0 : seed), progress);
         } catch (RuntimeException | Error e) {

@@ -72,7 +72,8 @@ public final class MergekitMerge {
             List<String> settings = List.of("method: mergekit " + method.mergekitName() + " (computed in F32)",
                     "dtype: " + dtype.torchName(), "recipe:\n\n```yaml\n" + cfg.text().strip() + "\n```\n");
             new MergePlan(models, plan, models.dir(configModel), tokenizer, dtype, p.layers != configLayers ? p.layers : 0,
-                    "mergekit " + method.mergekitName(), roles, settings, r.seed()).write(output(r, dtype), progress, version);
+                    "mergekit " + method.mergekitName(), roles, settings, r.seed(),
+                    new Recipe(List.of("mergekit"), "mergekit_config.yml", cfg.text())).write(output(r, dtype), progress, version);
         }
     }
 

@@ -24,9 +24,19 @@ public final class Mix {
      * @param finetuned the fine-tuned model of the two-step recipe, or null
      * @param alpha its share in the two-step recipe
      * @param dtype the output dtype, or null for the first model's
+     * @param scores how the weights were scored, recorded in cocktail.json, or null when they were given
      */
     public record Request(List<ModelDir> models, float[] weights, boolean allowUnnormalized, ModelDir finetuned,
-                          double alpha, DType dtype, Output output) {}
+                          double alpha, DType dtype, Output output, Scores scores) {
+        /** Weights given, not scored. */
+        public Request(List<ModelDir> models, float[] weights, boolean allowUnnormalized, ModelDir finetuned,
+                       double alpha, DType dtype, Output output) {
+            this(models, weights, allowUnnormalized, finetuned, alpha, dtype, output, null);
+        }
+    }
+
+    /** Each model's loss on the few-shot examples, and the temperature of the softmax that made them weights. */
+    public record Scores(double[] losses, double temperature) {}
 
     public static void mix(Request r, Progress progress, String version) {
         try (OpenModels m = OpenModels.open(inputs(r.models(), r.finetuned()))) {
@@ -47,9 +57,9 @@ public final class Mix {
         if (!m.paths().equals(inputs(r.models(), r.finetuned()).stream().map(ModelDir::path).toList())) {
             throw new IllegalArgumentException("the open models are not the mix's inputs");
         }
-        float[] w = Weights.checked(r.weights(), r.models().size(), r.allowUnnormalized(), "; fix them or pass --allow-unnormalized");
+        float[] w = Weights.checked(r.weights(), r.models().size(), r.allowUnnormalized(), "; fix them or " + Weights.ALLOW);
         if (r.finetuned() != null && !(r.alpha() >= 0 && r.alpha() <= 1)) {
-            throw new CocktailException("--alpha must be between 0 and 1 for the two-step recipe, got " + r.alpha() + ".");
+            throw CocktailException.about("alpha", "alpha must be between 0 and 1 for the two-step recipe, got " + r.alpha() + ".");
         }
         TensorMerge merge = r.finetuned() == null ? weightedSum(w) : twoStep(w, (float) r.alpha());
         DType dtype = r.dtype() == null ? m.mainDtype(0) : r.dtype();
@@ -61,8 +71,8 @@ public final class Mix {
         if (r.finetuned() != null) settings.add("two-step: alpha * finetuned + (1 - alpha) * cocktail, alpha " + r.alpha());
         settings.add("dtype: " + dtype.torchName());
         new MergePlan(m, SameTensors.plan(m, 0, merge, r.dtype()), m.dir(0), m.dir(0), dtype, 0,
-                r.finetuned() == null ? "LM-Cocktail mix" : "LM-Cocktail two-step mix", roles, settings, null)
-                .write(r.output(), progress, version);
+                r.finetuned() == null ? "LM-Cocktail mix" : "LM-Cocktail two-step mix", roles, settings, null,
+                CocktailJson.mix(r, w, version)).write(r.output(), progress, version);
     }
 
     /** acc = w0*x0; acc = acc + w_i*x_i, in model order. */

@@ -17,19 +17,21 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * The files written next to the merged weights: config.json (torch_dtype, and the layer count when
+ * The files written next to the merged weights: config.json (its dtype, and the layer count when
  * slices change it), generation_config.json and the tokenizer files, the sentence-transformers files
- * of encoders, and the model card.
+ * of encoders, the license text, the model card and the file that redoes the merge.
  *
  * @param configFrom the model whose config.json and generation_config.json are copied
  * @param tokenizerFrom the model whose tokenizer files are copied
- * @param dtype the output's torch_dtype
+ * @param dtype the output's dtype
  * @param layers the output's num_hidden_layers, or 0 to keep the config's
  * @param card the README.md
  */
 public record ModelFiles(ModelDir configFrom, ModelDir tokenizerFrom, DType dtype, int layers, ModelCard card) {
 
     private static final Set<String> CONFIG_FILES = Set.of("config.json", "generation_config.json");
+    /** The names a Hub repo's license text goes by. */
+    private static final List<String> LICENSE_FILES = List.of("LICENSE", "LICENSE.txt", "LICENSE.md");
     private static final List<String> ST_FILES = List.of("modules.json", "sentence_bert_config.json",
             "config_sentence_transformers.json");
 
@@ -69,7 +71,8 @@ public record ModelFiles(ModelDir configFrom, ModelDir tokenizerFrom, DType dtyp
         try {
             ObjectNode config = configFrom.hasConfig() ? configFrom.config() : null;
             if (config != null) {
-                config.put("torch_dtype", dtype.torchName());
+                // transformers 4.56 renamed torch_dtype to dtype: a config that has the new key keeps only it
+                config.put(config.has("dtype") ? "dtype" : "torch_dtype", dtype.torchName());
                 if (layers > 0 && config.has("num_hidden_layers")) config.put("num_hidden_layers", layers);
                 Json.writeFile(dir.resolve("config.json"), config);
             }
@@ -78,11 +81,28 @@ public record ModelFiles(ModelDir configFrom, ModelDir tokenizerFrom, DType dtyp
                 Path src = (CONFIG_FILES.contains(f) ? configFrom : tokenizerFrom).path().resolve(f);
                 if (Files.isRegularFile(src)) Files.copy(src, dir.resolve(f));
             }
-            if (config != null && Architecture.of(config).sentenceTransformers()) sentenceTransformers(config, dir);
-            Files.writeString(dir.resolve("README.md"), card.render(weights));
+            Path license = licenseFile();
+            if (license != null) Files.copy(license, dir.resolve(license.getFileName().toString()));
+            boolean st = config != null && Architecture.of(config).sentenceTransformers();
+            if (st) sentenceTransformers(config, dir);
+            Files.writeString(dir.resolve("README.md"), card.render(weights, st ? "sentence-transformers" : "transformers"));
+            Files.writeString(dir.resolve(card.recipe().fileName()), card.recipe().text());
         } catch (IOException e) {
             throw new CocktailException("cannot write the merged model's files into " + dir + ": " + CocktailException.reason(e) + ".", e);
         }
+    }
+
+    /** The license text of the model config.json comes from, else of the first input that has one; null when none has. */
+    private Path licenseFile() {
+        List<ModelDir> from = new java.util.ArrayList<>(List.of(configFrom));
+        for (int i = 0; i < card.inputs().size(); i++) from.add(card.inputs().dir(i));
+        for (ModelDir m : from) {
+            for (String name : LICENSE_FILES) {
+                Path f = m.path().resolve(name);
+                if (Files.isRegularFile(f)) return f;
+            }
+        }
+        return null;
     }
 
     /** The first model's own sentence-transformers files, else LM-Cocktail's: CLS pooling, then normalization. */

@@ -6,6 +6,9 @@ import dev.cocktail.engine.CocktailException;
 public final class Weights {
     private Weights() {}
 
+    /** The words of a remedy that allows weights whose sum is not 1. */
+    static final String ALLOW = "allow unnormalized weights";
+
     /**
      * Checks the weights (F32, the precision of the merge) and returns them.
      * @param remedy what the sum message suggests, after "not 1", or ""
@@ -16,7 +19,10 @@ public final class Weights {
         }
         double sum = 0;
         for (int i = 0; i < weights.length; i++) sum += finite(weights[i], weights[i], i);
-        if (!allowUnnormalized && Math.abs(sum - 1) > 1e-3) throw new CocktailException("the weights sum to " + sum + ", not 1" + remedy + ".");
+        if (!allowUnnormalized && Math.abs(sum - 1) > 1e-3) {
+            String message = "the weights sum to " + sum + ", not 1" + remedy + ".";
+            throw remedy.contains(ALLOW) ? CocktailException.about(ALLOW, message) : new CocktailException(message);
+        }
         return weights;
     }
 

@@ -41,7 +41,7 @@ class MergeDriverTest {
         try (OpenModels m = OpenModels.open(TinyModels.dirs(List.of(tmp.resolve("a").toString(), tmp.resolve("b").toString())))) {
             List<PlannedTensor> plan = SameTensors.plan(m, 0, Mix.weightedSum(new float[] {0.25f, 0.75f}), null);
             ModelFiles files = new ModelFiles(m.dir(0), m.dir(0), m.mainDtype(0), 0,
-                    new ModelCard("test", m, List.of("a", "b"), List.of(), null, "test"));
+                    new ModelCard("test", m, List.of("a", "b"), List.of(), null, "test", TinyModels.RECIPE));
             MergeJob job = new MergeJob(plan, files, new Output(tmp.resolve("out"), false, 1L << 30, false), m.paths(), 0);
             MergeDriver.run(job, Progress.NONE, sink -> (name, bytes) -> {
                 if (name.equals("model.embed_tokens.weight")) embedWrites.incrementAndGet();

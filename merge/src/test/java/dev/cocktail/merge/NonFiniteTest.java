@@ -53,7 +53,7 @@ class NonFiniteTest {
         List<ModelDir> models = twoModels();
         String m = refused(() -> Extrapolation.extrapolate(new Extrapolation.Request(models.get(0), List.of(models.get(1)), 1e39, null, null, out()),
                 Progress.NONE, "t"));
-        assertTrue(m.contains("--alpha must be a finite float32 number"), m);
+        assertTrue(m.contains("alpha must be a finite float32 number"), m);
         m = refused(() -> Extrapolation.extrapolate(new Extrapolation.Request(models.get(0), List.of(models.get(1)), 0.3,
                 new double[] {Double.POSITIVE_INFINITY}, null, out()), Progress.NONE, "t"));
         assertTrue(m.contains("weight 1 is Infinity"), m);

@@ -24,6 +24,9 @@ import java.util.Random;
 final class TinyModels {
     private TinyModels() {}
 
+    /** The reproducibility record of the driver tests' hand-made plans. */
+    static final Recipe RECIPE = new Recipe(List.of("test"), "recipe.txt", "test\n");
+
     /** name -> shape of the little models' tensors, in file order. */
     static final Map<String, long[]> SHAPES = new LinkedHashMap<>();
 

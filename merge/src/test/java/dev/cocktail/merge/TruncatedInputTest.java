@@ -48,7 +48,7 @@ class TruncatedInputTest {
         Throwable failure;
         try (OpenModels m = OpenModels.open(TinyModels.dirs(List.of(tmp.resolve("in/base").toString(), tmp.resolve("in/a").toString())))) {
             List<PlannedTensor> plan = SameTensors.plan(m, 0, merge, null);
-            ModelFiles files = new ModelFiles(m.dir(0), m.dir(0), m.mainDtype(0), 0, new ModelCard("test", m, List.of("a", "b"), List.of(), null, "test"));
+            ModelFiles files = new ModelFiles(m.dir(0), m.dir(0), m.mainDtype(0), 0, new ModelCard("test", m, List.of("a", "b"), List.of(), null, "test", TinyModels.RECIPE));
             MergeJob job = new MergeJob(plan, files, new Output(out, false, 1L << 30, false), m.paths(), 0);
             failure = assertThrows(Throwable.class, () -> MergeDriver.run(job, Progress.NONE, sink -> (name, bytes) -> {
                 if (writes.incrementAndGet() == 3) truncate(weights);

@@ -48,8 +48,8 @@ public final class EncoderScoring {
         Examples.Encoder e = examples.get(i);
         if (e.pos().isEmpty()) throw new CocktailException(source + ": example " + (i + 1) + " has no positive passage.");
         if (e.neg().size() < negNumber) {
-            throw new CocktailException(source + ": example " + (i + 1) + " has " + e.neg().size() + " negatives, fewer than --neg-number "
-                    + negNumber + ".");
+            throw CocktailException.about("the number of negatives", source + ": example " + (i + 1) + " has " + e.neg().size()
+                    + " negatives, fewer than the number of negatives " + negNumber + ".");
         }
         List<String> group = new ArrayList<>(1 + negNumber);
         group.add(e.pos().getFirst());

@@ -16,7 +16,7 @@ public enum Pooling {
         return switch (s.toLowerCase(Locale.ROOT)) {
             case "cls" -> CLS;
             case "mean" -> MEAN;
-            default -> throw new CocktailException("--pooling '" + s + "' is neither cls nor mean.");
+            default -> throw CocktailException.about("the pooling", "the pooling '" + s + "' is neither cls nor mean.");
         };
     }
 

@@ -22,7 +22,7 @@ public final class Reranking {
      * positions is refused.
      */
     public static float[] scores(ModelDir dir, List<Examples.Pair> pairs, int maxLength, Progress progress) {
-        if (maxLength < 0) throw new CocktailException("--max-length must not be negative, not " + maxLength + ".");
+        if (maxLength < 0) throw CocktailException.about("the maximum length", "the maximum length must not be negative, not " + maxLength + ".");
         if (!dir.hasTokenizer()) throw new CocktailException(dir.name() + ": has no tokenizer.json to tokenize the pairs with.");
         Tokenizer tokenizer = Tokenizer.load(dir.path());
         float[] out = new float[pairs.size()];
@@ -34,8 +34,8 @@ public final class Reranking {
                 for (int i = from; i < Math.min(pairs.size(), from + BATCH); i++) {
                     Encoding e = tokenizer.encodePair(pairs.get(i).query(), pairs.get(i).passage(), true, length);
                     if (e.length() > limit) {
-                        throw new CocktailException("pair " + (i + 1) + " has " + e.length() + " tokens, more than the " + limit
-                                + " positions of " + dir.name() + "; give --max-length " + limit + " or less to truncate it.");
+                        throw CocktailException.about("a maximum length of", "pair " + (i + 1) + " has " + e.length() + " tokens, more than the "
+                                + limit + " positions of " + dir.name() + "; give a maximum length of " + limit + " or less to truncate it.");
                     }
                     batch.add(e);
                 }

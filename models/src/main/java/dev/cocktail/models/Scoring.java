@@ -30,7 +30,7 @@ public final class Scoring {
                 case "encoder" -> ENCODER;
                 case "reranker" -> RERANKER;
                 case "encoder-decoder" -> ENCODER_DECODER;
-                default -> throw new CocktailException("--type '" + s + "' is none of decoder, encoder, reranker, encoder-decoder.");
+                default -> throw CocktailException.about("the model type", "the model type '" + s + "' is none of decoder, encoder, reranker, encoder-decoder.");
             };
         }
     }
@@ -45,10 +45,10 @@ public final class Scoring {
         public static final Options DEFAULTS = new Options(null, 5.0, 2, 2048, 7, 42);
 
         public Options {
-            if (!(temperature > 0) || Double.isInfinite(temperature)) throw new CocktailException("--temperature must be a positive number, not " + temperature + ".");
-            if (batchSize < 1) throw new CocktailException("--batch-size must be at least 1, not " + batchSize + ".");
-            if (maxLength < 2) throw new CocktailException("--max-length must be at least 2, not " + maxLength + ".");
-            if (negNumber < 0) throw new CocktailException("--neg-number must not be negative.");
+            if (!(temperature > 0) || Double.isInfinite(temperature)) throw CocktailException.about("the temperature", "the temperature must be a positive number, not " + temperature + ".");
+            if (batchSize < 1) throw CocktailException.about("the batch size", "the batch size must be at least 1, not " + batchSize + ".");
+            if (maxLength < 2) throw CocktailException.about("the maximum length", "the maximum length must be at least 2, not " + maxLength + ".");
+            if (negNumber < 0) throw CocktailException.about("the number of negatives", "the number of negatives must not be negative.");
         }
     }
 
@@ -170,7 +170,7 @@ public final class Scoring {
         for (int i = 0; i < x.length; i++) {
             x[i] = -(float) losses[i] / (float) temperature;
             if (!Float.isFinite(x[i])) { // a temperature near 0 (or below float32's smallest) overflows -loss / T
-                throw new CocktailException("--temperature " + temperature + " is too small for these losses: -loss / T of model " + (i + 1)
+                throw CocktailException.about("the temperature", "the temperature " + temperature + " is too small for these losses: -loss / T of model " + (i + 1)
                         + " (loss " + losses[i] + ") is " + x[i] + " in float32; use a larger temperature.");
             }
             max = Math.max(max, x[i]);

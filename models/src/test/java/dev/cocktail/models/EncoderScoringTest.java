@@ -48,6 +48,6 @@ class EncoderScoringTest {
         ModelDir base = ModelDir.resolve(TestData.path("cocktail-encoder/base").toString());
         CocktailException e = assertThrows(CocktailException.class, () -> Scoring.score(List.of(base),
                 TestData.path("cocktail-encoder/examples.jsonl"), new Scoring.Options(null, 5, 2, 512, 4, 42), Progress.NONE));
-        assertTrue(e.getMessage().contains("example 1") && e.getMessage().contains("--neg-number"), e.getMessage());
+        assertTrue(e.getMessage().contains("example 1") && e.getMessage().contains("the number of negatives"), e.getMessage());
     }
 }

@@ -64,7 +64,7 @@ class ScoringRefusalsTest {
     void aTemperatureThatOverflowsIsRefused() {
         for (double t : new double[] {1e-45, 1e-50}) {
             CocktailException e = assertThrows(CocktailException.class, () -> Scoring.weights(new double[] {2.5, 3.0}, t));
-            assertTrue(e.getMessage().contains("--temperature " + t + " is too small"), e.getMessage());
+            assertTrue(e.getMessage().contains("the temperature " + t + " is too small"), e.getMessage());
         }
     }
 
