@@ -15,14 +15,20 @@ import java.util.List;
  * @param roles    one card line per input, in the inputs' order
  * @param settings further card lines
  * @param seed     the seed of the random methods, or null when nothing is random
+ * @param vocabSize the output's vocab_size, or 0 to keep the config's
  */
 public record MergePlan(OpenModels inputs, List<PlannedTensor> tensors, ModelDir configFrom, ModelDir tokenizerFrom,
-                        DType dtype, int layers, String method, List<String> roles, List<String> settings, Long seed) {
+                        DType dtype, int layers, String method, List<String> roles, List<String> settings, Long seed, int vocabSize) {
+
+    public MergePlan(OpenModels inputs, List<PlannedTensor> tensors, ModelDir configFrom, ModelDir tokenizerFrom,
+                     DType dtype, int layers, String method, List<String> roles, List<String> settings, Long seed) {
+        this(inputs, tensors, configFrom, tokenizerFrom, dtype, layers, method, roles, settings, seed, 0);
+    }
 
     /** Writes the merged model: its weights streamed through the driver, then config, tokenizer and card. */
     public void write(Output output, Progress progress, String version) {
         ModelFiles files = new ModelFiles(configFrom, tokenizerFrom, dtype, layers,
-                new ModelCard(method, inputs, roles, settings, seed, version));
+                new ModelCard(method, inputs, roles, settings, seed, version), vocabSize);
         try {
             MergeDriver.run(new MergeJob(tensors, files, output, inputs.paths(), seed == null ? 0 : seed), progress);
         } catch (RuntimeException | Error e) {

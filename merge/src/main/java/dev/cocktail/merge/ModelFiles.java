@@ -26,8 +26,13 @@ import java.util.stream.Stream;
  * @param dtype the output's torch_dtype
  * @param layers the output's num_hidden_layers, or 0 to keep the config's
  * @param card the README.md
+ * @param vocabSize the output's vocab_size, or 0 to keep the config's
  */
-public record ModelFiles(ModelDir configFrom, ModelDir tokenizerFrom, DType dtype, int layers, ModelCard card) {
+public record ModelFiles(ModelDir configFrom, ModelDir tokenizerFrom, DType dtype, int layers, ModelCard card, int vocabSize) {
+
+    public ModelFiles(ModelDir configFrom, ModelDir tokenizerFrom, DType dtype, int layers, ModelCard card) {
+        this(configFrom, tokenizerFrom, dtype, layers, card, 0);
+    }
 
     private static final Set<String> CONFIG_FILES = Set.of("config.json", "generation_config.json");
     private static final List<String> ST_FILES = List.of("modules.json", "sentence_bert_config.json",
@@ -71,6 +76,7 @@ public record ModelFiles(ModelDir configFrom, ModelDir tokenizerFrom, DType dtyp
             if (config != null) {
                 config.put("torch_dtype", dtype.torchName());
                 if (layers > 0 && config.has("num_hidden_layers")) config.put("num_hidden_layers", layers);
+                if (vocabSize > 0) config.put("vocab_size", vocabSize);
                 Json.writeFile(dir.resolve("config.json"), config);
             }
             for (String f : ModelDir.SIDE_FILES) {
