@@ -60,16 +60,18 @@ record Vocabulary(String[] tokens, int rows, List<int[]> positions, List<Map<Str
     static Vocabulary build(TokenizerSpec spec, List<String> names, List<ModelDir> dirs, int base, ModelDir source, String where) {
         List<VocabularyFile> files = new ArrayList<>();
         for (ModelDir d : dirs) files.add(d.hasTokenizer() ? read(d) : null);
-        if (files.get(base) == null) {
-            throw new CocktailException(dirs.get(base).path() + ": has no tokenizer.json, which the recipe's tokenizer setting needs.");
-        }
-        int[] sizes = new int[dirs.size()];
-        for (int i = 0; i < dirs.size(); i++) {
-            VocabularyFile f = files.get(i) == null ? files.get(base) : files.get(i);
-            sizes[i] = dirs.get(i).hasConfig() ? dirs.get(i).config().path("vocab_size").asInt(f.ids().size()) : f.ids().size();
-        }
         ModelDir from = source != null ? source : dirs.get(base);
         VocabularyFile out = source != null ? read(source) : files.get(base);
+        if (out == null || spec.union() && files.get(base) == null) {
+            throw new CocktailException(dirs.get(base).path() + ": has no tokenizer.json, which the recipe's tokenizer setting needs.");
+        }
+        // as mergekit: an input without a tokenizer has the base's vocabulary (here the output's when the base has none either)
+        VocabularyFile fallback = files.get(base) != null ? files.get(base) : out;
+        int[] sizes = new int[dirs.size()];
+        for (int i = 0; i < dirs.size(); i++) {
+            VocabularyFile f = files.get(i) == null ? fallback : files.get(i);
+            sizes[i] = dirs.get(i).hasConfig() ? dirs.get(i).config().path("vocab_size").asInt(f.ids().size()) : f.ids().size();
+        }
         Growing grow = new Growing(out);
         if (spec.union()) {
             Set<String> plain = new LinkedHashSet<>();
@@ -102,7 +104,7 @@ record Vocabulary(String[] tokens, int rows, List<int[]> positions, List<Map<Str
         List<int[]> positions = new ArrayList<>();
         List<Map<String, Integer>> vocabs = new ArrayList<>();
         for (int i = 0; i < dirs.size(); i++) {
-            Map<String, Integer> v = (files.get(i) == null ? files.get(base) : files.get(i)).ids();
+            Map<String, Integer> v = (files.get(i) == null ? fallback : files.get(i)).ids();
             int[] p = new int[tokens.length];
             for (int id = 0; id < tokens.length; id++) {
                 Integer at = tokens[id] == null ? null : v.get(tokens[id]);
