@@ -37,6 +37,8 @@ final class RemappedEmbeddings implements AutoCloseable {
     private final Path parent;
     private final List<Checkpoint> open = new ArrayList<>();
     private Path dir;
+    /** Removes the scratch folder when the process is stopped by a signal before close(). */
+    private final Thread cleanupOnSignal = new Thread(this::removeScratch);
 
     /** @param parent the folder the scratch folder goes into (the output's parent) */
     RemappedEmbeddings(Vocabulary vocab, Path parent) {
@@ -161,7 +163,8 @@ final class RemappedEmbeddings implements AutoCloseable {
     Path scratch() {
         if (dir == null) {
             try {
-                dir = Files.createTempDirectory(parent, ".cocktail-vocab-");
+                dir = Files.createTempDirectory(Files.createDirectories(parent), ".cocktail-vocab-");
+                Runtime.getRuntime().addShutdownHook(cleanupOnSignal);
             } catch (IOException e) {
                 throw new CocktailException("cannot create a scratch folder in " + parent + " for the remapped embeddings: "
                         + CocktailException.reason(e) + ".", e);
@@ -183,6 +186,15 @@ final class RemappedEmbeddings implements AutoCloseable {
     public void close() {
         open.forEach(Checkpoint::close);
         if (dir == null) return;
+        try {
+            Runtime.getRuntime().removeShutdownHook(cleanupOnSignal);
+        } catch (IllegalStateException shuttingDown) {
+            return; // the hook removes the folder
+        }
+        removeScratch();
+    }
+
+    private void removeScratch() {
         try (Stream<Path> s = Files.walk(dir)) {
             for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         } catch (IOException e) {
