@@ -109,7 +109,12 @@ final class RemappedEmbeddings implements AutoCloseable {
                 case TokenizerSpec.Embedding.Zero z -> { }
                 case TokenizerSpec.Embedding.FromModel m -> {
                     int k = participant(m.model(), token, models, names, inputs, where);
-                    read(inputs.get(k), position(r, k, inputs, models), row);
+                    int p = position(r, k, inputs, models);
+                    if (p < 0) {
+                        throw new CocktailException(where + ": tokenizer.tokens: '" + token + "' takes its embedding from " + m.model()
+                                + ", whose " + inputs.get(k).name() + " has no row for it.");
+                    }
+                    read(inputs.get(k), p, row);
                 }
                 case TokenizerSpec.Embedding.ModelToken m -> {
                     int k = participant(m.model(), token, models, names, inputs, where);
