@@ -24,33 +24,61 @@ import java.util.Set;
 import org.yaml.snakeyaml.LoaderOptions;
 
 /**
- * A mergekit YAML recipe: models (or slices of layers), base_model, merge_method, parameters,
- * dtype, out_dtype, tokenizer_source. A `models:` list becomes one slice over every layer of each
- * model, as mergekit does. Unknown keys and methods are errors that name them.
+ * A mergekit YAML recipe: models (or slices of layers, or one module of either), base_model,
+ * merge_method, parameters, dtype, out_dtype, tokenizer_source or a tokenizer block. A `models:` list
+ * becomes one slice over every layer of each model, as mergekit does. Unknown keys and methods are
+ * errors that name them.
  *
  * @param slices the output slices in order; a `models:` recipe has one, whose sources have no layer range
  * @param fromModels whether the recipe listed models rather than slices
+ * @param moduleParameters the `parameters` of the recipe's module (looked up after a slice's, before the recipe's)
+ * @param tokenizer the output tokenizer, or null to copy the base's as it is
  */
 public record MergekitConfig(Method method, String baseModel, List<Slice> slices, boolean fromModels,
-                             Map<String, ParameterValue> parameters, DType dtype, DType outDtype, String tokenizerSource,
-                             String text) {
+                             Map<String, ParameterValue> parameters, DType dtype, DType outDtype, TokenizerSpec tokenizer,
+                             String text, Map<String, ParameterValue> moduleParameters) {
 
-    /** One output slice: its sources' layer ranges all have the same length. */
-    public record Slice(List<Source> sources, Map<String, ParameterValue> parameters) {}
+    /**
+     * One output slice: its sources' layer ranges all have the same length.
+     *
+     * @param baseModel the slice's own base_model, which replaces the recipe's for its tensors (null: the recipe's)
+     */
+    public record Slice(List<Source> sources, Map<String, ParameterValue> parameters, String baseModel) {
+        public Slice(List<Source> sources, Map<String, ParameterValue> parameters) {
+            this(sources, parameters, null);
+        }
+    }
 
     /** A model and, in slices, the layers [from, to) taken from it (null: all). */
     public record Source(String model, int[] layerRange, Map<String, ParameterValue> parameters) {}
 
     private static final Set<String> TOP = Set.of("models", "slices", "base_model", "merge_method", "parameters",
-            "dtype", "out_dtype", "tokenizer_source");
+            "dtype", "out_dtype", "tokenizer_source", "tokenizer", "modules");
+    private static final Set<String> MODULE = Set.of("models", "slices", "parameters");
     private static final Set<String> MODEL = Set.of("model", "parameters");
-    private static final Set<String> SLICE = Set.of("sources", "parameters");
+    // residual_weight is read and checked, and then unused, as in mergekit (nothing there reads it)
+    private static final Set<String> SLICE = Set.of("sources", "parameters", "base_model", "residual_weight");
     private static final Set<String> SOURCE = Set.of("model", "layer_range", "parameters");
     private static final int MAX_BYTES = 1 << 20;
 
     /** Whether the method merges from the recipe's base model (which comes first among the inputs). */
     boolean usesBase() {
         return baseModel != null && method.usesBase();
+    }
+
+    /** The slice's base model: its own, else the recipe's (null when neither names one). */
+    String baseOf(Slice s) {
+        return s.baseModel() != null ? s.baseModel() : baseModel;
+    }
+
+    /** Whether the method merges from the slice's base model (which then comes first among its inputs). */
+    boolean usesBase(Slice s) {
+        return baseOf(s) != null && method.usesBase();
+    }
+
+    /** tokenizer_source, or the tokenizer block's source; null when the recipe has neither. */
+    public String tokenizerSource() {
+        return tokenizer == null ? null : tokenizer.source();
     }
 
     public static MergekitConfig read(Path file) {
@@ -91,6 +119,26 @@ public record MergekitConfig(Method method, String baseModel, List<Slice> slices
         if (!root.path("merge_method").isTextual()) throw new CocktailException(where + ": has no merge_method.");
         Method method = Method.named(root.get("merge_method").asText(), where);
         String base = root.has("base_model") ? text(root.get("base_model"), where, "base_model") : null;
+        Map<String, ParameterValue> moduleParameters = Map.of();
+        JsonNode layers = root;
+        if (root.has("modules")) {
+            if (root.has("models") || root.has("slices")) throw new CocktailException(where + ": give exactly one of 'models', 'slices' and 'modules'.");
+            layers = module(root.get("modules"), where);
+            moduleParameters = params(layers.get("parameters"), where);
+        }
+        boolean hasModels = layers.has("models");
+        List<Slice> slices = slices(layers, where);
+        DType dtype = dtype(root.get("dtype"), where, "dtype");
+        DType out = dtype(root.get("out_dtype"), where, "out_dtype");
+        TokenizerSpec tok = TokenizerSpec.parse(root.get("tokenizer_source"), root.get("tokenizer"), where);
+        MergekitConfig c = new MergekitConfig(method, base, slices, hasModels, params(root.get("parameters"), where),
+                dtype, out, tok, text, moduleParameters);
+        method.checkParameters(c, where);
+        return c;
+    }
+
+    /** A recipe's (or a module's) `models` or `slices`, as slices. */
+    private static List<Slice> slices(JsonNode root, String where) {
         boolean hasModels = root.has("models"), hasSlices = root.has("slices");
         if (hasModels == hasSlices) throw new CocktailException(where + ": give exactly one of 'models' and 'slices'.");
         List<Slice> slices = new ArrayList<>();
@@ -125,19 +173,31 @@ public record MergekitConfig(Method method, String baseModel, List<Slice> slices
                         throw new CocktailException(where + ": the sources of a slice must span the same number of layers.");
                     }
                 }
-                slices.add(new Slice(sources, params(s.get("parameters"), where)));
+                JsonNode rw = s.get("residual_weight");
+                if (rw != null && !rw.isNull() && !(rw.isNumber() && Double.isFinite(rw.asDouble()))) {
+                    throw new CocktailException(where + ": a slice's residual_weight must be a number, got " + rw + ".");
+                }
+                String sliceBase = s.has("base_model") ? text(s.get("base_model"), where, "base_model") : null;
+                slices.add(new Slice(sources, params(s.get("parameters"), where), sliceBase));
             }
         }
-        DType dtype = dtype(root.get("dtype"), where, "dtype");
-        DType out = dtype(root.get("out_dtype"), where, "out_dtype");
-        String tok = root.has("tokenizer_source") ? text(root.get("tokenizer_source"), where, "tokenizer_source") : null;
-        if ("union".equals(tok)) {
-            throw new CocktailException(where + ": tokenizer_source 'union' is not supported (it rebuilds the embeddings); use 'base' or a model.");
+        return slices;
+    }
+
+    /**
+     * `modules:` with its one module. mergekit names the module of a single-module architecture
+     * "default"; the encoder-decoder and multi-modal ones, whose modules merge separately, are not
+     * supported here.
+     */
+    private static JsonNode module(JsonNode modules, String where) {
+        if (modules == null || !modules.isObject() || modules.size() != 1 || !modules.has("default")) {
+            throw new CocktailException(where + ": 'modules' must hold one module, 'default' (Cocktail merges single-module models; "
+                    + "encoder-decoder and multi-modal modules are not supported).");
         }
-        MergekitConfig c = new MergekitConfig(method, base, slices, hasModels, params(root.get("parameters"), where),
-                dtype, out, tok, text);
-        method.checkParameters(c, where);
-        return c;
+        JsonNode m = modules.get("default");
+        if (!m.isObject()) throw new CocktailException(where + ": module 'default' must be a mapping with 'models' or 'slices'.");
+        keys(m, MODULE, where, "module 'default'");
+        return m;
     }
 
     /**
@@ -155,7 +215,7 @@ public record MergekitConfig(Method method, String baseModel, List<Slice> slices
         }
     }
 
-    private static void keys(JsonNode node, Set<String> allowed, String where, String what) {
+    static void keys(JsonNode node, Set<String> allowed, String where, String what) {
         for (var it = node.fieldNames(); it.hasNext(); ) {
             String k = it.next();
             if (!allowed.contains(k)) {

@@ -27,6 +27,10 @@ public final class MergekitMerge {
 
     public static final long DEFAULT_SEED = 42;
 
+    /** mergekit's is_embed weights: the token embeddings and the LM head of the architectures it knows. */
+    private static final List<String> VOCABULARY_MATRICES = List.of("embed_tokens.weight", "word_embeddings.weight", "wte.weight",
+            "lm_head.weight", "embed_out.weight", "shared.weight");
+
     /**
      * @param shardParameters when above 0, the largest weights file in parameters rather than bytes
      *                        (mergekit's --out-shard-size: the output's shard size is this times its dtype's size)
@@ -41,13 +45,12 @@ public final class MergekitMerge {
         MergekitConfig cfg = MergekitConfig.read(r.config());
         Path dir = r.config().toAbsolutePath().getParent();
         Method method = cfg.method();
-        if (method.base == Method.Base.NEEDS && cfg.baseModel() == null) {
+        if (method.base == Method.Base.NEEDS && cfg.slices().stream().anyMatch(s -> cfg.baseOf(s) == null)) {
             throw new CocktailException(r.config() + ": merge_method " + method.mergekitName() + " needs a base_model.");
         }
         // Unique model names in order of appearance; a models: recipe also merges its base (mergekit adds it).
         List<MergekitConfig.Slice> slices = new ArrayList<>(cfg.slices());
-        boolean usesBase = cfg.usesBase();
-        if (cfg.fromModels() && (usesBase || cfg.baseModel() != null && method.base == Method.Base.JOINS)
+        if (cfg.fromModels() && (cfg.usesBase() || cfg.baseModel() != null && method.base == Method.Base.JOINS)
                 && slices.getFirst().sources().stream().noneMatch(s -> s.model().equals(cfg.baseModel()))) {
             List<MergekitConfig.Source> with = new ArrayList<>(slices.getFirst().sources());
             with.add(new MergekitConfig.Source(cfg.baseModel(), null, Map.of()));
@@ -58,23 +61,37 @@ public final class MergekitMerge {
         if (cfg.baseModel() != null && !names.contains(cfg.baseModel())) names.add(cfg.baseModel());
         try (OpenModels models = OpenModels.open(names.stream().map(n -> ModelDir.resolve(locate(n, dir))).toList())) {
             int configModel = cfg.baseModel() != null ? names.indexOf(cfg.baseModel()) : 0;
-            Planner p = new Planner(cfg, slices, names, models, models.dir(configModel).architecture().tensors(),
-                    r.config().toString());
-            List<PlannedTensor> plan = p.plan();
-            ModelDir tokenizer = cfg.tokenizerSource() == null || cfg.tokenizerSource().equals("base")
-                    ? models.dir(configModel)
-                    : names.contains(cfg.tokenizerSource()) ? models.dir(names.indexOf(cfg.tokenizerSource()))
-                    : ModelDir.resolve(locate(cfg.tokenizerSource(), dir));
-            DType dtype = cfg.outDtype() != null ? cfg.outDtype() : cfg.dtype() != null ? cfg.dtype() : models.mainDtype(configModel);
-            int configLayers = models.dir(configModel).hasConfig()
-                    ? models.dir(configModel).config().path("num_hidden_layers").asInt(0) : 0;
-            List<String> roles = names.stream().map(n -> n.equals(cfg.baseModel()) ? "base model" : "model").toList();
-            List<String> settings = List.of("method: mergekit " + method.mergekitName() + " (computed in F32)",
-                    "dtype: " + dtype.torchName(), "recipe:\n\n```yaml\n" + cfg.text().strip() + "\n```\n");
-            new MergePlan(models, plan, models.dir(configModel), tokenizer, dtype, p.layers != configLayers ? p.layers : 0,
-                    "mergekit " + method.mergekitName(), roles, settings, r.seed(),
-                    new Recipe(List.of("mergekit"), "mergekit_config.yml", cfg.text())).write(output(r, dtype), progress, version);
+            String src = cfg.tokenizerSource();
+            ModelDir tokenizer = src == null || src.equals("base") || src.equals("union") ? models.dir(configModel)
+                    : names.contains(src) ? models.dir(names.indexOf(src))
+                    : ModelDir.resolve(locate(src, dir));
+            Vocabulary vocab = cfg.tokenizer() == null ? null : Vocabulary.build(cfg.tokenizer(), names,
+                    java.util.stream.IntStream.range(0, names.size()).mapToObj(models::dir).toList(), configModel,
+                    src.equals("base") || src.equals("union") ? null : tokenizer, r.config().toString());
+            try (RemappedEmbeddings remap = vocab == null ? null
+                    : new RemappedEmbeddings(vocab, r.output().dir().toAbsolutePath().getParent())) {
+                Planner p = new Planner(cfg, slices, names, models, models.dir(configModel).architecture().tensors(),
+                        r.config().toString(), remap);
+                List<PlannedTensor> plan = p.plan();
+                ModelDir tokenizerFrom = vocab == null || vocab.added().isEmpty() ? tokenizer : vocab.writeTokenizer(remap.scratch().resolve("tokenizer"));
+                write(r, progress, version, cfg, models, names, configModel, plan, p.layers, vocab == null ? 0 : vocab.rows(), tokenizerFrom);
+            }
         }
+    }
+
+    /** @param vocabSize the output's vocab_size, or 0 to keep the config's */
+    private static void write(Request r, Progress progress, String version, MergekitConfig cfg, OpenModels models, List<String> names,
+                              int configModel, List<PlannedTensor> plan, int layers, int vocabSize, ModelDir tokenizer) {
+        Method method = cfg.method();
+        DType dtype = cfg.outDtype() != null ? cfg.outDtype() : cfg.dtype() != null ? cfg.dtype() : models.mainDtype(configModel);
+        int configLayers = models.dir(configModel).hasConfig()
+                ? models.dir(configModel).config().path("num_hidden_layers").asInt(0) : 0;
+        List<String> roles = names.stream().map(n -> n.equals(cfg.baseModel()) ? "base model" : "model").toList();
+        List<String> settings = List.of("method: mergekit " + method.mergekitName() + " (computed in F32)",
+                "dtype: " + dtype.torchName(), "recipe:\n\n```yaml\n" + cfg.text().strip() + "\n```\n");
+        new MergePlan(models, plan, models.dir(configModel), tokenizer, dtype, layers != configLayers ? layers : 0,
+                "mergekit " + method.mergekitName(), roles, settings, r.seed(),
+                new Recipe(List.of("mergekit"), "mergekit_config.yml", cfg.text()), vocabSize).write(output(r, dtype), progress, version);
     }
 
     /** A model named relative to the working directory, else relative to the recipe's directory. */
@@ -101,11 +118,13 @@ public final class MergekitMerge {
         final String where;
         final List<String> problems = new ArrayList<>();
         final List<PlannedTensor> out = new ArrayList<>();
+        final RemappedEmbeddings remap;
         int layers;
 
         Planner(MergekitConfig cfg, List<MergekitConfig.Slice> slices, List<String> names, OpenModels models,
-                Architecture.TensorNames tensorNames, String where) {
+                Architecture.TensorNames tensorNames, String where, RemappedEmbeddings remap) {
             this.cfg = cfg;
+            this.remap = remap;
             this.slices = slices;
             this.names = names;
             this.models = models;
@@ -146,8 +165,9 @@ public final class MergekitMerge {
 
         /** The method's constraints on a slice's inputs. */
         private void checkInputs(MergekitConfig.Slice s) {
-            boolean hasBase = cfg.baseModel() != null && s.sources().stream().anyMatch(x -> x.model().equals(cfg.baseModel()));
-            cfg.method().checkInputs(s.sources().size(), cfg.baseModel(), hasBase, where);
+            String base = cfg.baseOf(s);
+            boolean hasBase = base != null && s.sources().stream().anyMatch(x -> x.model().equals(base));
+            cfg.method().checkInputs(s.sources().size(), base, hasBase, where);
         }
 
         /** Output tensor `outName` from tensor `name` of layer offset `o` in each of the slice's sources. */
@@ -157,6 +177,7 @@ public final class MergekitMerge {
             List<MergekitConfig.Source> order = inputOrder(s);
             List<Tensor> inputs = new ArrayList<>();
             List<String> inputNames = new ArrayList<>();
+            boolean vocabRows = remap != null && isVocabularyMatrix(refName, ref);
             for (MergekitConfig.Source src : order) {
                 Architecture.LayerTensor l = tensorNames.layerOf(refName);
                 String name = l == null ? refName : l.inLayer(start(src) + o);
@@ -164,7 +185,7 @@ public final class MergekitMerge {
                 Tensor x = models.checkpoint(names.indexOf(src.model())).tensor(name);
                 if (x == null) {
                     problems.add(src.model() + " lacks tensor '" + name + "'");
-                } else if (!java.util.Arrays.equals(x.shape(), ref.shape())) {
+                } else if (vocabRows ? x.rank() != 2 || x.shape()[1] != ref.shape()[1] : !java.util.Arrays.equals(x.shape(), ref.shape())) {
                     problems.add(src.model() + " '" + name + "' is " + x.shapeString() + " (not " + ref.shapeString() + ")"
                             + vocab(src.model(), refSrc.model(), name));
                 } else if (x.dtype().isFloat() != ref.dtype().isFloat()) {
@@ -178,7 +199,15 @@ public final class MergekitMerge {
                 return;
             }
             DType dtype = cfg.outDtype() != null ? cfg.outDtype() : cfg.dtype() != null ? cfg.dtype() : ref.dtype();
-            boolean withBase = cfg.usesBase() && order.getFirst().model().equals(cfg.baseModel());
+            long[] shape = ref.shape();
+            if (vocabRows) {
+                List<Integer> indices = order.stream().map(x -> names.indexOf(x.model())).toList();
+                String base = cfg.baseOf(s);
+                int basePos = base == null ? -1 : order.stream().map(MergekitConfig.Source::model).toList().indexOf(base);
+                inputs = remap.remap(refName, inputs, indices, basePos, names, where);
+                shape = new long[] {inputs.getFirst().shape()[0], ref.shape()[1]};
+            }
+            boolean withBase = cfg.usesBase(s) && order.getFirst().model().equals(cfg.baseOf(s));
             Map<String, Object> g = new HashMap<>();
             for (Method.Param p : cfg.method().globals) g.put(p.name(), value(p, null, s, outName, t));
             List<Map<String, Object>> per = new ArrayList<>();
@@ -188,7 +217,12 @@ public final class MergekitMerge {
                 for (Method.Param p : cfg.method().perModel) v.put(p.name(), value(p, order.get(i), s, inputNames.get(i), t));
                 per.add(v);
             }
-            out.add(new PlannedTensor(outName, dtype, ref.shape(), inputs, cfg.method().build(g, per, withBase)));
+            out.add(new PlannedTensor(outName, dtype, shape, inputs, cfg.method().build(g, per, withBase)));
+        }
+
+        /** A matrix with a row per token (embeddings, the LM head), which a tokenizer setting remaps. */
+        private boolean isVocabularyMatrix(String name, Tensor t) {
+            return t.rank() == 2 && tensorNames.layerOf(name) == null && VOCABULARY_MATRICES.stream().anyMatch(name::endsWith);
         }
 
         /** Source, slice, global, default; an error for a required parameter given nowhere. */
@@ -196,6 +230,7 @@ public final class MergekitMerge {
             List<Map<String, ParameterValue>> levels = new ArrayList<>();
             if (src != null) levels.add(src.parameters());
             levels.add(s.parameters());
+            levels.add(cfg.moduleParameters());
             levels.add(cfg.parameters());
             for (Map<String, ParameterValue> level : levels) {
                 ParameterValue given = level.get(p.name());
@@ -211,10 +246,11 @@ public final class MergekitMerge {
 
         /** Base first when the method uses one, then the other sources in order. */
         private List<MergekitConfig.Source> inputOrder(MergekitConfig.Slice s) {
-            if (!cfg.usesBase()) return s.sources();
+            if (!cfg.usesBase(s)) return s.sources();
+            String base = cfg.baseOf(s);
             List<MergekitConfig.Source> order = new ArrayList<>();
-            s.sources().stream().filter(x -> x.model().equals(cfg.baseModel())).findFirst().ifPresent(order::add);
-            s.sources().stream().filter(x -> !x.model().equals(cfg.baseModel())).forEach(order::add);
+            s.sources().stream().filter(x -> x.model().equals(base)).findFirst().ifPresent(order::add);
+            s.sources().stream().filter(x -> !x.model().equals(base)).forEach(order::add);
             return order;
         }
 
@@ -259,7 +295,8 @@ public final class MergekitMerge {
             ModelDir a = models.dir(names.indexOf(ref)), b = models.dir(names.indexOf(model));
             if (!a.hasConfig() || !b.hasConfig()) return "";
             long va = a.config().path("vocab_size").asLong(-1), vb = b.config().path("vocab_size").asLong(-1);
-            return va != vb && va > 0 && vb > 0 ? ": its vocab_size is " + vb + ", not " + va : "";
+            return va != vb && va > 0 && vb > 0 ? ": its vocab_size is " + vb + ", not " + va
+                    + " (tokenizer_source: union merges different vocabularies)" : "";
         }
     }
 }

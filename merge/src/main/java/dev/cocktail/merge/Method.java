@@ -142,7 +142,7 @@ public enum Method {
 
     /** Every parameter named anywhere in the recipe must be one this method reads. */
     void checkParameters(MergekitConfig c, String where) {
-        Stream<Map<String, ParameterValue>> all = Stream.concat(Stream.of(c.parameters()), c.slices().stream().flatMap(s ->
+        Stream<Map<String, ParameterValue>> all = Stream.concat(Stream.of(c.parameters(), c.moduleParameters()), c.slices().stream().flatMap(s ->
                 Stream.concat(Stream.of(s.parameters()), s.sources().stream().map(MergekitConfig.Source::parameters))));
         all.flatMap(m -> m.keySet().stream()).distinct().forEach(name -> {
             if (Stream.concat(globals.stream(), perModel.stream()).noneMatch(p -> p.name().equals(name))) {

@@ -26,8 +26,13 @@ import java.util.stream.Stream;
  * @param dtype the output's dtype
  * @param layers the output's num_hidden_layers, or 0 to keep the config's
  * @param card the README.md
+ * @param vocabSize the output's vocab_size, or 0 to keep the config's
  */
-public record ModelFiles(ModelDir configFrom, ModelDir tokenizerFrom, DType dtype, int layers, ModelCard card) {
+public record ModelFiles(ModelDir configFrom, ModelDir tokenizerFrom, DType dtype, int layers, ModelCard card, int vocabSize) {
+
+    public ModelFiles(ModelDir configFrom, ModelDir tokenizerFrom, DType dtype, int layers, ModelCard card) {
+        this(configFrom, tokenizerFrom, dtype, layers, card, 0);
+    }
 
     private static final Set<String> CONFIG_FILES = Set.of("config.json", "generation_config.json");
     /** The names a Hub repo's license text goes by. */
@@ -74,6 +79,7 @@ public record ModelFiles(ModelDir configFrom, ModelDir tokenizerFrom, DType dtyp
                 // transformers 4.56 renamed torch_dtype to dtype: a config that has the new key keeps only it
                 config.put(config.has("dtype") ? "dtype" : "torch_dtype", dtype.torchName());
                 if (layers > 0 && config.has("num_hidden_layers")) config.put("num_hidden_layers", layers);
+                if (vocabSize > 0) config.put("vocab_size", vocabSize);
                 Json.writeFile(dir.resolve("config.json"), config);
             }
             for (String f : ModelDir.SIDE_FILES) {
