@@ -174,9 +174,6 @@ public record MergekitConfig(Method method, String baseModel, List<Slice> slices
 
     private static String text(JsonNode n, String where, String key) {
         if (n == null || !n.isTextual() || n.asText().isBlank()) throw new CocktailException(where + ": '" + key + "' must be a model path or repo id.");
-        if (n.asText().contains("+")) {
-            throw new CocktailException(where + ": '" + n.asText() + "' names a LoRA (model+lora), which is not supported; merge the adapter first.");
-        }
         return n.asText();
     }
 

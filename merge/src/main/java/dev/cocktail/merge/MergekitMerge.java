@@ -76,14 +76,18 @@ public final class MergekitMerge {
         }
     }
 
-    /** A model named relative to the working directory, else relative to the recipe's directory. */
     private static Output output(Request r, DType dtype) {
         if (r.shardParameters() <= 0) return r.output();
         Output o = r.output();
         return new Output(o.dir(), o.force(), Math.multiplyExact(r.shardParameters(), dtype.byteSize()), o.hashInputs());
     }
 
+    /** A model named relative to the working directory, else relative to the recipe's directory. */
     private static String locate(String name, Path configDir) {
+        int plus = name.indexOf('+');
+        if (plus > 0 && !Files.exists(Path.of(name))) { // MODEL+LORA: each part located on its own
+            return locate(name.substring(0, plus), configDir) + "+" + locate(name.substring(plus + 1), configDir);
+        }
         Path p = Path.of(name);
         if (!p.isAbsolute() && !Files.exists(p) && configDir != null && Files.isDirectory(configDir.resolve(name))) {
             return configDir.resolve(name).toString();
