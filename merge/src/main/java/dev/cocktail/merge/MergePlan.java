@@ -15,14 +15,21 @@ import java.util.List;
  * @param roles    one card line per input, in the inputs' order
  * @param settings further card lines
  * @param seed     the seed of the random methods, or null when nothing is random
+ * @param chatTemplate the output's chat template, or null to keep the tokenizer's
  */
 public record MergePlan(OpenModels inputs, List<PlannedTensor> tensors, ModelDir configFrom, ModelDir tokenizerFrom,
-                        DType dtype, int layers, String method, List<String> roles, List<String> settings, Long seed) {
+                        DType dtype, int layers, String method, List<String> roles, List<String> settings, Long seed,
+                        String chatTemplate) {
+
+    public MergePlan(OpenModels inputs, List<PlannedTensor> tensors, ModelDir configFrom, ModelDir tokenizerFrom,
+                     DType dtype, int layers, String method, List<String> roles, List<String> settings, Long seed) {
+        this(inputs, tensors, configFrom, tokenizerFrom, dtype, layers, method, roles, settings, seed, null);
+    }
 
     /** Writes the merged model: its weights streamed through the driver, then config, tokenizer and card. */
     public void write(Output output, Progress progress, String version) {
         ModelFiles files = new ModelFiles(configFrom, tokenizerFrom, dtype, layers,
-                new ModelCard(method, inputs, roles, settings, seed, version));
+                new ModelCard(method, inputs, roles, settings, seed, version), chatTemplate);
         try {
             MergeDriver.run(new MergeJob(tensors, files, output, inputs.paths(), seed == null ? 0 : seed, inputs::lora), progress);
         } catch (RuntimeException | Error e) {

@@ -25,15 +25,16 @@ import org.yaml.snakeyaml.LoaderOptions;
 
 /**
  * A mergekit YAML recipe: models (or slices of layers), base_model, merge_method, parameters,
- * dtype, out_dtype, tokenizer_source. A `models:` list becomes one slice over every layer of each
+ * dtype, out_dtype, tokenizer_source, chat_template. A `models:` list becomes one slice over every layer of each
  * model, as mergekit does. Unknown keys and methods are errors that name them.
  *
  * @param slices the output slices in order; a `models:` recipe has one, whose sources have no layer range
  * @param fromModels whether the recipe listed models rather than slices
+ * @param chatTemplate the recipe's chat_template as written (see ChatTemplate), or null
  */
 public record MergekitConfig(Method method, String baseModel, List<Slice> slices, boolean fromModels,
                              Map<String, ParameterValue> parameters, DType dtype, DType outDtype, String tokenizerSource,
-                             String text) {
+                             String text, String chatTemplate) {
 
     /** One output slice: its sources' layer ranges all have the same length. */
     public record Slice(List<Source> sources, Map<String, ParameterValue> parameters) {}
@@ -42,7 +43,7 @@ public record MergekitConfig(Method method, String baseModel, List<Slice> slices
     public record Source(String model, int[] layerRange, Map<String, ParameterValue> parameters) {}
 
     private static final Set<String> TOP = Set.of("models", "slices", "base_model", "merge_method", "parameters",
-            "dtype", "out_dtype", "tokenizer_source");
+            "dtype", "out_dtype", "tokenizer_source", "chat_template");
     private static final Set<String> MODEL = Set.of("model", "parameters");
     private static final Set<String> SLICE = Set.of("sources", "parameters");
     private static final Set<String> SOURCE = Set.of("model", "layer_range", "parameters");
@@ -134,8 +135,12 @@ public record MergekitConfig(Method method, String baseModel, List<Slice> slices
         if ("union".equals(tok)) {
             throw new CocktailException(where + ": tokenizer_source 'union' is not supported (it rebuilds the embeddings); use 'base' or a model.");
         }
+        JsonNode ct = root.get("chat_template");
+        if (ct != null && !ct.isNull() && (!ct.isTextual() || ct.asText().isBlank())) {
+            throw new CocktailException(where + ": chat_template must be auto, chatml, an input model or a Jinja template.");
+        }
         MergekitConfig c = new MergekitConfig(method, base, slices, hasModels, params(root.get("parameters"), where),
-                dtype, out, tok, text);
+                dtype, out, tok, text, ct == null || ct.isNull() ? null : ct.asText());
         method.checkParameters(c, where);
         return c;
     }

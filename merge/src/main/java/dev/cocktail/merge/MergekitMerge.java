@@ -71,8 +71,11 @@ public final class MergekitMerge {
             List<String> roles = names.stream().map(n -> n.equals(cfg.baseModel()) ? "base model" : "model").toList();
             List<String> settings = List.of("method: mergekit " + method.mergekitName() + " (computed in F32)",
                     "dtype: " + dtype.torchName(), "recipe:\n\n```yaml\n" + cfg.text().strip() + "\n```\n");
+            Map<String, ModelDir> byName = new LinkedHashMap<>();
+            for (int i = 0; i < names.size(); i++) byName.put(names.get(i), models.dir(i));
+            String chatTemplate = cfg.chatTemplate() == null ? null : ChatTemplate.resolve(cfg.chatTemplate(), byName, r.config().toString());
             new MergePlan(models, plan, models.dir(configModel), tokenizer, dtype, p.layers != configLayers ? p.layers : 0,
-                    "mergekit " + method.mergekitName(), roles, settings, r.seed()).write(output(r, dtype), progress, version);
+                    "mergekit " + method.mergekitName(), roles, settings, r.seed(), chatTemplate).write(output(r, dtype), progress, version);
         }
     }
 

@@ -26,8 +26,13 @@ import java.util.stream.Stream;
  * @param dtype the output's torch_dtype
  * @param layers the output's num_hidden_layers, or 0 to keep the config's
  * @param card the README.md
+ * @param chatTemplate the output's chat template, or null to keep the tokenizer's
  */
-public record ModelFiles(ModelDir configFrom, ModelDir tokenizerFrom, DType dtype, int layers, ModelCard card) {
+public record ModelFiles(ModelDir configFrom, ModelDir tokenizerFrom, DType dtype, int layers, ModelCard card, String chatTemplate) {
+
+    public ModelFiles(ModelDir configFrom, ModelDir tokenizerFrom, DType dtype, int layers, ModelCard card) {
+        this(configFrom, tokenizerFrom, dtype, layers, card, null);
+    }
 
     private static final Set<String> CONFIG_FILES = Set.of("config.json", "generation_config.json");
     private static final List<String> ST_FILES = List.of("modules.json", "sentence_bert_config.json",
@@ -78,6 +83,7 @@ public record ModelFiles(ModelDir configFrom, ModelDir tokenizerFrom, DType dtyp
                 Path src = (CONFIG_FILES.contains(f) ? configFrom : tokenizerFrom).path().resolve(f);
                 if (Files.isRegularFile(src)) Files.copy(src, dir.resolve(f));
             }
+            if (chatTemplate != null) ChatTemplate.write(dir, chatTemplate);
             if (config != null && Architecture.of(config).sentenceTransformers()) sentenceTransformers(config, dir);
             Files.writeString(dir.resolve("README.md"), card.render(weights));
         } catch (IOException e) {
