@@ -6,6 +6,7 @@ import dev.cocktail.engine.Progress;
 import dev.cocktail.merge.Extrapolation;
 import dev.cocktail.merge.MergekitMerge;
 import dev.cocktail.merge.Mix;
+import dev.cocktail.merge.OpenModels;
 import dev.cocktail.merge.Weights;
 import dev.cocktail.merge.Output;
 import dev.cocktail.models.Embeddings;
@@ -115,9 +116,12 @@ public final class Cocktail {
      */
     public static Scoring.Result mixWithData(List<String> models, Path examples, Path output, Options options) {
         List<ModelDir> dirs = resolve(models);
-        Scoring.Result scored = Scoring.score(dirs, examples, options.scoring(), options.progress());
-        Mix.mix(new Mix.Request(dirs, scored.weights(), false, null, 0, options.dtype(), options.output(output)), options.progress(), version());
-        return scored;
+        try (OpenModels open = OpenModels.open(dirs)) {
+            Scoring.Result scored = Scoring.score(dirs, open.checkpoints(), examples, options.scoring(), options.progress());
+            Mix.mix(new Mix.Request(dirs, scored.weights(), false, null, 0, options.dtype(), options.output(output)), open,
+                    options.progress(), version());
+            return scored;
+        }
     }
 
     /** A mergekit YAML recipe (linear, ties, dare_ties, slerp, model_stock, ...), seeded by {@link Options#seed}. */

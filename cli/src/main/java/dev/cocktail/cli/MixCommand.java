@@ -6,6 +6,7 @@ import dev.cocktail.engine.DType;
 import dev.cocktail.engine.ModelDir;
 import dev.cocktail.engine.Progress;
 import dev.cocktail.merge.Mix;
+import dev.cocktail.merge.OpenModels;
 import dev.cocktail.merge.Weights;
 import dev.cocktail.models.Scoring;
 import java.io.PrintWriter;
@@ -80,20 +81,22 @@ final class MixCommand implements Runnable {
         PrintWriter out = spec.commandLine().getOut();
         Progress progress = TerminalProgress.forTerminal();
         ObjectNode reportJson;
-        float[] w;
-        if (data != null) {
-            Scoring.Result scored = Scoring.score(dirs, data, scoring.toOptions(), progress);
-            ScoreReport.table(out, scored);
-            out.flush();
-            w = scored.weights();
-            reportJson = ScoreReport.json(scored);
-        } else {
-            w = Weights.of(weights);
-            reportJson = ScoreReport.json(models, null, weights, null);
+        // mapped once: scoring reads the weights, then the merge reads the same mapping
+        try (OpenModels open = OpenModels.open(Mix.inputs(dirs, tuned))) {
+            float[] w;
+            if (data != null) {
+                Scoring.Result scored = Scoring.score(dirs, open.checkpoints().subList(0, dirs.size()), data, scoring.toOptions(), progress);
+                ScoreReport.table(out, scored);
+                out.flush();
+                w = scored.weights();
+                reportJson = ScoreReport.json(scored);
+            } else {
+                w = Weights.of(weights);
+                reportJson = ScoreReport.json(models, null, weights, null);
+            }
+            Mix.mix(new Mix.Request(dirs, w, allowUnnormalized, tuned, alpha == null ? 0 : alpha, d, target.toOutput()),
+                    open, progress, Cocktail.version());
         }
-        Mix.mix(new Mix.Request(dirs, w, allowUnnormalized, tuned,
-                        alpha == null ? 0 : alpha, d, target.toOutput()),
-                progress, Cocktail.version());
         if (report != null) ScoreReport.write(report, reportJson);
         out.println("wrote " + target.output);
         out.flush();

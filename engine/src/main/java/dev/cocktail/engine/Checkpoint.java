@@ -10,6 +10,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The weights of a model: one model.safetensors, or shards listed by model.safetensors.index.json.
@@ -21,6 +22,8 @@ public final class Checkpoint implements AutoCloseable {
 
     private final List<SafetensorsFile> files;
     private final Map<String, Tensor> tensors;
+    /** Owners of this mapping (see share); the files are unmapped when the last one closes. */
+    private int owners = 1;
 
     private Checkpoint(List<SafetensorsFile> files, Map<String, Tensor> tensors) {
         this.files = files;
@@ -140,8 +143,29 @@ public final class Checkpoint implements AutoCloseable {
         return parent == null ? files.getFirst().path() : parent;
     }
 
+    /**
+     * The same mapped files for one more owner, so that a command maps each model once however many
+     * parts of it (scoring, then the merge) read the weights. Each owner closes its share.
+     */
+    public synchronized Checkpoint share() {
+        if (owners == 0) throw new IllegalStateException(where() + ": shared after it was closed");
+        owners++;
+        return this;
+    }
+
+    /** Hands this checkpoint to what will own it (a forward pass, which closes it when closed itself); closes it when that fails. */
+    public <T> T handTo(Function<Checkpoint, T> owner) {
+        try {
+            return owner.apply(this);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (owners == 0 || --owners > 0) return;
         files.forEach(SafetensorsFile::close);
     }
 }

@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -122,20 +121,6 @@ public record ModelDir(Path path, String name, Path adapter) {
                     + " merge it into a model first (cocktail merge with a passthrough recipe) and use that.");
         }
         return Checkpoint.open(path);
-    }
-
-    /**
-     * Opens the checkpoint and hands it to what will own it (a forward pass, which closes it when
-     * closed itself); when that fails, the checkpoint is closed before the failure goes on.
-     */
-    public <T> T openCheckpoint(Function<Checkpoint, T> owner) {
-        Checkpoint checkpoint = openCheckpoint();
-        try {
-            return owner.apply(checkpoint);
-        } catch (RuntimeException e) {
-            checkpoint.close();
-            throw e;
-        }
     }
 
     public boolean hasConfig() {

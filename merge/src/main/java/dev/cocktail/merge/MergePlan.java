@@ -31,7 +31,7 @@ public record MergePlan(OpenModels inputs, List<PlannedTensor> tensors, ModelDir
         ModelFiles files = new ModelFiles(configFrom, tokenizerFrom, dtype, layers,
                 new ModelCard(method, inputs, roles, settings, seed, version), chatTemplate);
         try {
-            MergeDriver.run(new MergeJob(tensors, files, output, inputs.paths(), seed == null ? 0 : seed, inputs::lora), progress);
+            MergeDriver.run(new MergeJob(tensors, files, output, inputs.folders(), seed == null ? 0 : seed, inputs::lora), progress);
         } catch (RuntimeException | Error e) {
             inputs.checkUnchanged(e); // a truncated input fails a read in some thread, without its name
             throw e;

@@ -29,27 +29,40 @@ public final class Mix {
                           double alpha, DType dtype, Output output) {}
 
     public static void mix(Request r, Progress progress, String version) {
+        try (OpenModels m = OpenModels.open(inputs(r.models(), r.finetuned()))) {
+            mix(r, m, progress, version);
+        }
+    }
+
+    /** What a mix reads, in the order its plan takes them: the models, then the fine-tuned one if any. */
+    public static List<ModelDir> inputs(List<ModelDir> models, ModelDir finetuned) {
+        List<ModelDir> inputs = new ArrayList<>(models);
+        if (finetuned != null) inputs.add(finetuned);
+        return inputs;
+    }
+
+    /** The mix of inputs the caller has opened already (as inputs(r.models(), r.finetuned()) lists them). */
+    public static void mix(Request r, OpenModels m, Progress progress, String version) {
         if (r.models().isEmpty()) throw new CocktailException("mix needs at least one model.");
+        if (!m.paths().equals(inputs(r.models(), r.finetuned()).stream().map(ModelDir::path).toList())) {
+            throw new IllegalArgumentException("the open models are not the mix's inputs");
+        }
         float[] w = Weights.checked(r.weights(), r.models().size(), r.allowUnnormalized(), "; fix them or pass --allow-unnormalized");
         if (r.finetuned() != null && !(r.alpha() >= 0 && r.alpha() <= 1)) {
             throw new CocktailException("--alpha must be between 0 and 1 for the two-step recipe, got " + r.alpha() + ".");
         }
-        List<ModelDir> inputs = new ArrayList<>(r.models());
-        if (r.finetuned() != null) inputs.add(r.finetuned());
         TensorMerge merge = r.finetuned() == null ? weightedSum(w) : twoStep(w, (float) r.alpha());
-        try (OpenModels m = OpenModels.open(inputs)) {
-            DType dtype = r.dtype() == null ? m.mainDtype(0) : r.dtype();
-            List<String> roles = new ArrayList<>();
-            for (float x : w) roles.add("weight " + (double) x);
-            if (r.finetuned() != null) roles.add("fine-tuned model, alpha " + r.alpha());
-            List<String> settings = new ArrayList<>();
-            settings.add("method: LM-Cocktail weighted average, sum_i w_i * model_i, F32");
-            if (r.finetuned() != null) settings.add("two-step: alpha * finetuned + (1 - alpha) * cocktail, alpha " + r.alpha());
-            settings.add("dtype: " + dtype.torchName());
-            new MergePlan(m, SameTensors.plan(m, 0, merge, r.dtype()), m.dir(0), m.dir(0), dtype, 0,
-                    r.finetuned() == null ? "LM-Cocktail mix" : "LM-Cocktail two-step mix", roles, settings, null)
-                    .write(r.output(), progress, version);
-        }
+        DType dtype = r.dtype() == null ? m.mainDtype(0) : r.dtype();
+        List<String> roles = new ArrayList<>();
+        for (float x : w) roles.add("weight " + (double) x);
+        if (r.finetuned() != null) roles.add("fine-tuned model, alpha " + r.alpha());
+        List<String> settings = new ArrayList<>();
+        settings.add("method: LM-Cocktail weighted average, sum_i w_i * model_i, F32");
+        if (r.finetuned() != null) settings.add("two-step: alpha * finetuned + (1 - alpha) * cocktail, alpha " + r.alpha());
+        settings.add("dtype: " + dtype.torchName());
+        new MergePlan(m, SameTensors.plan(m, 0, merge, r.dtype()), m.dir(0), m.dir(0), dtype, 0,
+                r.finetuned() == null ? "LM-Cocktail mix" : "LM-Cocktail two-step mix", roles, settings, null)
+                .write(r.output(), progress, version);
     }
 
     /** acc = w0*x0; acc = acc + w_i*x_i, in model order. */

@@ -66,8 +66,26 @@ public final class OpenModels implements AutoCloseable {
         return checkpoints.get(i);
     }
 
-    /** The inputs' folders, adapters' included. */
+    /**
+     * The mapped weights, in the models' order, for what reads a model's own weights (scoring): a
+     * model with a LoRA adapter has none, only its base's, and is refused.
+     */
+    public List<Checkpoint> checkpoints() {
+        for (ModelDir d : dirs) {
+            if (d.adapter() != null) {
+                throw new CocktailException(d.name() + ": a model with a LoRA adapter (MODEL+LORA) is merged but not scored;"
+                        + " merge it into a model first (cocktail merge with a passthrough recipe) and score that.");
+            }
+        }
+        return checkpoints;
+    }
+
     public List<Path> paths() {
+        return dirs.stream().map(ModelDir::path).toList();
+    }
+
+    /** The inputs' folders, adapters' included: what a merge's output must not be. */
+    List<Path> folders() {
         List<Path> out = new ArrayList<>();
         for (ModelDir d : dirs) {
             out.add(d.path());

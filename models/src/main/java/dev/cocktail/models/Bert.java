@@ -76,8 +76,12 @@ public final class Bert implements AutoCloseable {
     }
 
     public static Bert load(ModelDir dir) {
-        BertConfig config = BertConfig.parse(dir.config(), dir.name() + "/config.json");
-        return dir.openCheckpoint(checkpoint -> new Bert(config, checkpoint, Kernels.cpu()));
+        return load(dir, dir.openCheckpoint());
+    }
+
+    /** A forward pass over weights already mapped: it owns `weights` (a share of them) and closes it when closed. */
+    public static Bert load(ModelDir dir, Checkpoint weights) {
+        return weights.handTo(checkpoint -> new Bert(BertConfig.parse(dir.config(), dir.name() + "/config.json"), checkpoint, Kernels.cpu()));
     }
 
     public BertConfig config() {

@@ -100,8 +100,12 @@ public final class Llama implements AutoCloseable {
     }
 
     public static Llama load(ModelDir dir, Kernels kernels) {
-        LlamaConfig config = LlamaConfig.parse(dir.config(), dir.name() + "/config.json");
-        return dir.openCheckpoint(checkpoint -> new Llama(config, checkpoint, kernels));
+        return load(dir, dir.openCheckpoint(), kernels);
+    }
+
+    /** A forward pass over weights already mapped: it owns `weights` (a share of them) and closes it when closed. */
+    public static Llama load(ModelDir dir, Checkpoint weights, Kernels kernels) {
+        return weights.handTo(checkpoint -> new Llama(LlamaConfig.parse(dir.config(), dir.name() + "/config.json"), checkpoint, kernels));
     }
 
     public LlamaConfig config() {

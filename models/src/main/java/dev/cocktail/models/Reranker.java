@@ -1,5 +1,6 @@
 package dev.cocktail.models;
 
+import dev.cocktail.engine.Checkpoint;
 import dev.cocktail.engine.CocktailException;
 import dev.cocktail.engine.ModelDir;
 import dev.cocktail.engine.Tensor;
@@ -30,7 +31,12 @@ public final class Reranker implements AutoCloseable {
     }
 
     public static Reranker load(ModelDir dir) {
-        Bert bert = Bert.load(dir);
+        return load(dir, dir.openCheckpoint());
+    }
+
+    /** A reranker over weights already mapped: it owns `weights` (a share of them) and closes it when closed. */
+    public static Reranker load(ModelDir dir, Checkpoint weights) {
+        Bert bert = Bert.load(dir, weights);
         try {
             if (bert.config().head() == BertConfig.Head.NONE) {
                 throw new CocktailException(dir.name() + "/config.json: names no BertForSequenceClassification, RobertaForSequenceClassification or "

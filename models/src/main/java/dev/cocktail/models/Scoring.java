@@ -1,16 +1,18 @@
 package dev.cocktail.models;
 
 import dev.cocktail.engine.Architecture;
+import dev.cocktail.engine.Checkpoint;
 import dev.cocktail.engine.CocktailException;
 import dev.cocktail.engine.ForwardPass;
 import dev.cocktail.engine.ModelDir;
 import dev.cocktail.engine.Progress;
+import dev.cocktail.engine.kernels.Kernels;
 import dev.cocktail.tokenizer.Tokenizer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.DoubleSupplier;
-import java.util.function.ToDoubleFunction;
+import java.util.function.ToDoubleBiFunction;
 
 /**
  * LM-Cocktail's example-driven weights: each model's loss on the same few-shot examples, tokenized
@@ -54,6 +56,14 @@ public final class Scoring {
     public record Result(Type type, List<String> models, double[] losses, float[] weights, double temperature) {}
 
     public static Result score(List<ModelDir> models, Path data, Options options, Progress progress) {
+        return score(models, null, data, options, progress);
+    }
+
+    /**
+     * Scores the models whose weights the caller has mapped already (mapped[i] for models[i], each
+     * shared for the time its forward pass runs), or maps each in turn when mapped is null.
+     */
+    public static Result score(List<ModelDir> models, List<Checkpoint> mapped, Path data, Options options, Progress progress) {
         if (models.isEmpty()) throw new CocktailException("scoring needs at least one model.");
         ModelDir first = models.getFirst();
         Type type = options.type() != null ? options.type() : typeOf(first);
@@ -62,8 +72,8 @@ public final class Scoring {
         double[] losses = switch (type) {
             case DECODER -> {
                 List<DecoderScoring.Prepared> examples = DecoderScoring.prepare(Examples.decoder(data), tokenizer, options.maxLength());
-                yield losses(models, examples.size(), progress, dir -> {
-                    try (Llama model = Llama.load(dir)) {
+                yield losses(models, mapped, examples.size(), progress, (dir, weights) -> {
+                    try (Llama model = Llama.load(dir, weights, Kernels.cpu())) {
                         return DecoderScoring.loss(model, examples, options.batchSize(), progress);
                     }
                 });
@@ -71,8 +81,8 @@ public final class Scoring {
             case ENCODER -> {
                 List<EncoderScoring.Prepared> batches = EncoderScoring.prepare(data.toString(), Examples.encoder(data), tokenizer,
                         options.batchSize(), options.negNumber(), options.seed(), maxTokens(first, options));
-                yield losses(models, batches.stream().mapToInt(b -> b.queries().size()).sum(), progress, dir -> {
-                    try (Bert model = Bert.load(dir)) {
+                yield losses(models, mapped, batches.stream().mapToInt(b -> b.queries().size()).sum(), progress, (dir, weights) -> {
+                    try (Bert model = Bert.load(dir, weights)) {
                         return EncoderScoring.loss(model, batches, progress);
                     }
                 });
@@ -80,16 +90,16 @@ public final class Scoring {
             case RERANKER -> {
                 List<RerankerScoring.Prepared> batches = RerankerScoring.prepare(data.toString(), Examples.encoder(data), tokenizer,
                         options.batchSize(), options.negNumber(), options.seed(), maxTokens(first, options));
-                yield losses(models, batches.stream().mapToInt(RerankerScoring.Prepared::examples).sum(), progress, dir -> {
-                    try (Reranker model = Reranker.load(dir)) {
+                yield losses(models, mapped, batches.stream().mapToInt(RerankerScoring.Prepared::examples).sum(), progress, (dir, weights) -> {
+                    try (Reranker model = Reranker.load(dir, weights)) {
                         return RerankerScoring.loss(model, batches, progress);
                     }
                 });
             }
             case ENCODER_DECODER -> {
                 List<Seq2SeqScoring.Prepared> examples = Seq2SeqScoring.prepare(Examples.decoder(data), tokenizer, options.maxLength());
-                yield losses(models, examples.size(), progress, dir -> {
-                    try (T5 model = T5.load(dir)) {
+                yield losses(models, mapped, examples.size(), progress, (dir, weights) -> {
+                    try (T5 model = T5.load(dir, weights)) {
                         return Seq2SeqScoring.loss(model, examples, options.batchSize(), progress);
                     }
                 });
@@ -100,13 +110,15 @@ public final class Scoring {
     }
 
     /** Each model's loss, one after another, each with its progress bar over `examples`. */
-    private static double[] losses(List<ModelDir> models, int examples, Progress progress, ToDoubleFunction<ModelDir> loss) {
+    private static double[] losses(List<ModelDir> models, List<Checkpoint> mapped, int examples, Progress progress,
+                                   ToDoubleBiFunction<ModelDir, Checkpoint> loss) {
         double[] out = new double[models.size()];
         for (int i = 0; i < out.length; i++) {
             progress.start("loss of " + models.get(i).name(), examples, "examples");
             try {
                 ModelDir model = models.get(i);
-                out[i] = named(model, () -> loss.applyAsDouble(model));
+                Checkpoint weights = mapped == null ? null : mapped.get(i);
+                out[i] = named(model, () -> loss.applyAsDouble(model, weights == null ? model.openCheckpoint() : weights.share()));
             } finally {
                 progress.finish();
             }

@@ -70,14 +70,12 @@ public final class T5 implements AutoCloseable {
 
     /** Opens the model's weights (memory-mapped) and checks every tensor against config.json. */
     public static T5 load(ModelDir dir) {
-        T5Config config = T5Config.parse(dir.config(), dir.name() + "/config.json");
-        Checkpoint checkpoint = dir.openCheckpoint();
-        try {
-            return new T5(config, checkpoint, Kernels.cpu());
-        } catch (RuntimeException e) {
-            checkpoint.close();
-            throw e;
-        }
+        return load(dir, dir.openCheckpoint());
+    }
+
+    /** A forward pass over weights already mapped: it owns `weights` (a share of them) and closes it when closed. */
+    public static T5 load(ModelDir dir, Checkpoint weights) {
+        return weights.handTo(checkpoint -> new T5(T5Config.parse(dir.config(), dir.name() + "/config.json"), checkpoint, Kernels.cpu()));
     }
 
     public T5Config config() {

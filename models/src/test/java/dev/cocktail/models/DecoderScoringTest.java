@@ -32,6 +32,21 @@ class DecoderScoringTest {
     }
 
     @Test
+    void weightsMappedByTheCallerGiveTheSameLossesAndStayMapped() {
+        List<ModelDir> models = MODELS.stream().map(m -> ModelDir.resolve(TestData.path("cocktail-decoder/" + m).toString())).toList();
+        Scoring.Options options = new Scoring.Options(null, 5.0, 2, 2048, 7, 42);
+        Scoring.Result own = Scoring.score(models, TestData.path("cocktail-decoder/examples.jsonl"), options, Progress.NONE);
+        List<Checkpoint> mapped = models.stream().map(ModelDir::openCheckpoint).toList();
+        try {
+            Scoring.Result shared = Scoring.score(models, mapped, TestData.path("cocktail-decoder/examples.jsonl"), options, Progress.NONE);
+            assertArrayEquals(own.losses(), shared.losses(), "bit-identical losses");
+            for (Checkpoint c : mapped) c.tensors().getFirst().data().get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0);
+        } finally {
+            mapped.forEach(Checkpoint::close);
+        }
+    }
+
+    @Test
     void lossesAndWeightsOfEveryCase() {
         List<ModelDir> models = MODELS.stream().map(m -> ModelDir.resolve(TestData.path("cocktail-decoder/" + m).toString())).toList();
         for (JsonNode c : expected.get("cases")) {
