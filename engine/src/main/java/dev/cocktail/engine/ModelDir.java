@@ -15,7 +15,7 @@ import java.util.stream.Stream;
 /**
  * A Hugging Face model directory: config.json, tokenizer files, safetensors weights.
  * A name that is not a directory is looked up as a repo id (ORG/NAME[@rev]) in the local hub cache.
- * `MODEL+ADAPTER` (mergekit's syntax) names a model with a PEFT LoRA adapter folder, resolved the
+ * `MODEL+LORA` (mergekit's syntax) names a model with a PEFT LoRA adapter folder, resolved the
  * same way; only merges apply the adapter (merge.OpenModels), everything else refuses such a model.
  *
  * @param adapter the LoRA adapter's folder, or null
