@@ -19,7 +19,7 @@ final class ExtrapolateCommand implements Runnable {
     @Option(names = "--base", required = true, paramLabel = "B", description = "The model the others were fine-tuned from.")
     String base;
 
-    @Parameters(paramLabel = "MODEL", arity = "1..*", description = "Fine-tuned models; the first gives config and tokenizer.")
+    @Parameters(paramLabel = "MODEL", arity = "1..*", description = "Fine-tuned models, or MODEL+LORA (a PEFT LoRA adapter applied to the model); the first gives config and tokenizer.")
     List<String> models;
 
     @Option(names = "--alpha", defaultValue = "0.3", paramLabel = "A", description = "Extrapolation strength (default 0.3).")

@@ -26,7 +26,7 @@ import picocli.CommandLine.Model.CommandSpec;
         footerHeading = "%nExamples:%n",
         footer = {"  cocktail mix BASE FT PEER --data fewshot.jsonl --output DIR      # weights from few-shot losses", "  cocktail mix BASE FT PEER --weights 0.2,0.6,0.2 --output DIR     # weights given, comma-separated", "  cocktail mix BASE FT PEER --data fewshot.jsonl --finetuned FT --alpha 0.5 --output DIR", "  head -5 task.jsonl | cocktail mix BASE FT --data - --output DIR  # examples from standard input"})
 final class MixCommand implements Runnable {
-    @Parameters(paramLabel = "MODEL", arity = "1..*", description = "Model directories or cached repo ids; the first gives config and tokenizer.")
+    @Parameters(paramLabel = "MODEL", arity = "1..*", description = "Model directories or cached repo ids, or MODEL+LORA (a PEFT LoRA adapter applied to the model); the first gives config and tokenizer.")
     List<String> models;
 
     @Option(names = "--weights", split = ",", paramLabel = "W", description = "One weight per model, summing to 1.")

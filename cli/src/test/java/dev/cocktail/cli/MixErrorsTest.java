@@ -48,6 +48,16 @@ class MixErrorsTest {
         }
     }
 
+    /** A MODEL+LORA is merged (LoraApplyTest), but scoring would read only its base: refused. */
+    @Test
+    void aModelWithALoraAdapterIsNotScored() throws IOException {
+        Path lora = tmp.resolve("lora");
+        CliRun x = CliRun.of("lora", "extract", demo("base"), demo("ft-sort"), "--rank", "2", "--output", lora.toString());
+        assertEquals(0, x.status(), x.err());
+        String err = fails(demo("base") + "+" + lora, demo("ft-count"), "--data", CliRun.examples("fewshot/sort.jsonl").toString());
+        assertTrue(err.contains("+" + lora + ": a model with a LoRA adapter (MODEL+LORA) is merged but not scored"), err);
+    }
+
     @Test
     void missingDataFile() throws IOException {
         String err = fails(demo("base"), demo("ft-sort"), "--data", tmp.resolve("nope.jsonl").toString());

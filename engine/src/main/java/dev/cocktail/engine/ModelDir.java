@@ -15,8 +15,16 @@ import java.util.stream.Stream;
 /**
  * A Hugging Face model directory: config.json, tokenizer files, safetensors weights.
  * A name that is not a directory is looked up as a repo id (ORG/NAME[@rev]) in the local hub cache.
+ * `MODEL+LORA` (mergekit's syntax) names a model with a PEFT LoRA adapter folder, resolved the
+ * same way; only merges apply the adapter (merge.OpenModels), everything else refuses such a model.
+ *
+ * @param adapter the LoRA adapter's folder, or null
  */
-public record ModelDir(Path path, String name) {
+public record ModelDir(Path path, String name, Path adapter) {
+
+    public ModelDir(Path path, String name) {
+        this(path, name, null);
+    }
 
     /** Files that travel with the weights when a merged model is written. */
     public static final List<String> SIDE_FILES = List.of(
@@ -35,11 +43,27 @@ public record ModelDir(Path path, String name) {
         Path p = Path.of(nameOrPath);
         if (Files.isDirectory(p)) return checked(new ModelDir(p, nameOrPath));
         if (Files.exists(p)) throw new CocktailException(nameOrPath + ": is a file, expected a model directory.");
+        int plus = nameOrPath.indexOf('+');
+        if (plus >= 0) {
+            String model = nameOrPath.substring(0, plus), adapter = nameOrPath.substring(plus + 1);
+            if (model.isEmpty() || adapter.isEmpty() || adapter.contains("+")) {
+                throw new CocktailException(nameOrPath + ": expected MODEL+LORA, a model and one LoRA adapter folder.");
+            }
+            Path a = Path.of(adapter);
+            if (!Files.isDirectory(a)) a = directory(adapter, env, "LoRA adapter folder");
+            return new ModelDir(resolve(model, env).path(), nameOrPath, a);
+        }
+        return checked(new ModelDir(directory(nameOrPath, env, "model directory"), nameOrPath));
+    }
+
+    /** The hub cache's snapshot of a repo id; `what` names what was looked for in errors. */
+    private static Path directory(String nameOrPath, Map<String, String> env, String what) {
+        if (Files.exists(Path.of(nameOrPath))) throw new CocktailException(nameOrPath + ": is a file, expected a " + what + ".");
         Matcher m = REPO_ID.matcher(nameOrPath);
-        if (!m.matches()) throw new CocktailException(nameOrPath + ": no such model directory.");
+        if (!m.matches()) throw new CocktailException(nameOrPath + ": no such " + what + ".");
         Path repo = hubCache(env).resolve("models--" + m.group(1) + "--" + m.group(2));
         if (!Files.isDirectory(repo)) {
-            throw new CocktailException(nameOrPath + ": no such model directory, and no cached Hugging Face repo at " + repo + ".");
+            throw new CocktailException(nameOrPath + ": no such " + what + ", and no cached Hugging Face repo at " + repo + ".");
         }
         String rev = m.group(3) == null ? "main" : m.group(3);
         // a branch may hold '/', never an empty, '.' or '..' step that would leave the repo's folders
@@ -62,7 +86,7 @@ public record ModelDir(Path path, String name) {
         if (!Files.isDirectory(snapshot)) {
             throw new CocktailException(nameOrPath + ": revision '" + rev + "' is not in the hub cache (no " + snapshot + ").");
         }
-        return checked(new ModelDir(snapshot, nameOrPath));
+        return snapshot;
     }
 
     /** $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub. */
@@ -90,7 +114,12 @@ public record ModelDir(Path path, String name) {
         throw new CocktailException(dir.name() + ": has no model.safetensors or model.safetensors.index.json.");
     }
 
+    /** The model's own weights; refused for a model with an adapter, whose weights only a merge computes. */
     public Checkpoint openCheckpoint() {
+        if (adapter != null) {
+            throw new CocktailException(name + ": a model with a LoRA adapter (MODEL+LORA) is only read by mix, merge and extrapolate;"
+                    + " merge it into a model first (cocktail merge with a passthrough recipe) and use that.");
+        }
         return Checkpoint.open(path);
     }
 

@@ -39,6 +39,29 @@ class ModelDirTest {
         assertTrue(e.getMessage().contains("revision 'v9'"), e.getMessage());
     }
 
+    /** MODEL+LORA, as mergekit writes it: each side a folder or a cached repo id; only merges may read it. */
+    @Test
+    void aModelWithAnAdapterIsResolvedOnBothSidesAndOnlyMergesReadIt() throws IOException {
+        Path snap = hubWithModel("acme", "tiny", "main", "abc123");
+        Path lora = Files.createDirectories(tmp.resolve("hub/models--acme--tiny-lora/snapshots/c0ffee"));
+        Files.createDirectories(tmp.resolve("hub/models--acme--tiny-lora/refs"));
+        Files.writeString(tmp.resolve("hub/models--acme--tiny-lora/refs/main"), "c0ffee");
+        Map<String, String> env = Map.of("HF_HUB_CACHE", tmp.resolve("hub").toString());
+        ModelDir m = ModelDir.resolve("acme/tiny+acme/tiny-lora", env);
+        assertEquals(snap, m.path());
+        assertEquals(lora, m.adapter());
+        assertEquals("acme/tiny+acme/tiny-lora", m.name());
+        Path local = Files.createDirectories(tmp.resolve("adapter"));
+        assertEquals(local, ModelDir.resolve("acme/tiny+" + local, env).adapter());
+        assertEquals(null, ModelDir.resolve("acme/tiny", env).adapter());
+        CocktailException e = assertThrows(CocktailException.class, m::openCheckpoint);
+        assertTrue(e.getMessage().contains("only read by mix, merge and extrapolate"), e.getMessage());
+        e = assertThrows(CocktailException.class, () -> ModelDir.resolve("acme/tiny+" + tmp.resolve("nope"), env));
+        assertTrue(e.getMessage().contains("no such LoRA adapter folder"), e.getMessage());
+        e = assertThrows(CocktailException.class, () -> ModelDir.resolve("acme/tiny+a+b", env));
+        assertTrue(e.getMessage().contains("expected MODEL+LORA"), e.getMessage());
+    }
+
     @Test
     void hubCacheLocationFollowsHuggingFaceRules() {
         assertEquals(Path.of("/a"), ModelDir.hubCache(Map.of("HF_HUB_CACHE", "/a", "HF_HOME", "/b")));

@@ -18,6 +18,7 @@ public final class Chunk {
     private float[][] tmp = new float[0][];
     private int[][] ints = new int[0][];
     private MemorySegment[] raw = new MemorySegment[0];
+    private float[] row = new float[0];
     private String tensor;
     private long seed;
 
@@ -48,6 +49,12 @@ public final class Chunk {
         if (k >= ints.length) ints = java.util.Arrays.copyOf(ints, k + 1);
         if (ints[k] == null || ints[k].length < length) ints[k] = new int[length];
         return ints[k];
+    }
+
+    /** This worker's row of a LoRA delta (see LoraInput.apply), at least `length` long. */
+    float[] row(int length) {
+        if (row.length < length) row = new float[length];
+        return row;
     }
 
     /** This worker's buffer for the raw bytes of input i, at least `bytes` long. */

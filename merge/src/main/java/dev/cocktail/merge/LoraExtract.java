@@ -66,7 +66,7 @@ public final class LoraExtract {
                  Arena arena = Arena.ofConfined()) {
                 for (Tensor b : pairs) {
                     String module = b.name().substring(0, b.name().length() - ".weight".length());
-                    float[] x = values(b), d = values(ft.tensor(b.name()));
+                    float[] x = LoraInput.values(b), d = LoraInput.values(ft.tensor(b.name()));
                     if (b.rank() != 2) {
                         out.write(() -> w.write(prefix(b.name()), f32(arena, d)));
                         saved.add(module);
@@ -74,7 +74,7 @@ public final class LoraExtract {
                         int m = b.dim(0), n = b.dim(1);
                         for (int i = 0; i < d.length; i++) d[i] -= x[i];
                         boolean embedding = names.isEmbedding(b.name());
-                        LowRank.Factors k = embedding ? LowRank.factor(transpose(d, m, n), n, m, r.rank(), SEED)
+                        LowRank.Factors k = embedding ? LowRank.factor(LoraInput.transpose(d, m, n), n, m, r.rank(), SEED)
                                 : LowRank.factor(d, m, n, r.rank(), SEED);
                         out.write(() -> {
                             w.write(prefix(module) + (embedding ? ".lora_embedding_A" : ".lora_A.weight"), f32(arena, k.a()));
@@ -109,18 +109,6 @@ public final class LoraExtract {
 
     private static String prefix(String name) {
         return "base_model.model." + name;
-    }
-
-    private static float[] values(Tensor t) {
-        float[] v = new float[Math.toIntExact(t.elementCount())];
-        t.toF32(0, v, 0, v.length);
-        return v;
-    }
-
-    private static float[] transpose(float[] d, int m, int n) {
-        float[] t = new float[d.length];
-        for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) t[j * m + i] = d[i * n + j];
-        return t;
     }
 
     private static MemorySegment f32(Arena arena, float[] v) {

@@ -61,13 +61,14 @@ public final class MergeDriver {
             Thread wt = Thread.ofPlatform().name("cocktail-writer").start(w);
             try {
                 for (PlannedTensor p : job.plan()) {
-                    if (p.rawCopy()) {
+                    List<LoraInput> lora = p.sources().stream().map(job.lora()).toList();
+                    if (p.rawCopy() && lora.getFirst() == null) {
                         w.permits.acquire();
                         w.check();
                         w.queue.put(new Item(p, p.sources().getFirst().data(), null));
                         continue;
                     }
-                    TensorJob tj = new TensorJob(p.name(), p.sources(), p.shape(), p.merge().rowWise(), job.seed(),
+                    TensorJob tj = new TensorJob(p.name(), p.sources(), lora, p.shape(), p.merge().rowWise(), job.seed(),
                             pool, scratch);
                     TensorOp op = p.merge().prepare(tj);
                     int step = sliceChunks(p), first = 0;

@@ -17,22 +17,23 @@ import java.util.List;
  * @param seed     the seed of the random methods, or null when nothing is random
  * @param recipe   the file that redoes the merge, and the card's tags
  * @param vocabSize the output's vocab_size, or 0 to keep the config's
+ * @param chatTemplate the output's chat template, or null to keep the tokenizer's
  */
 public record MergePlan(OpenModels inputs, List<PlannedTensor> tensors, ModelDir configFrom, ModelDir tokenizerFrom,
                         DType dtype, int layers, String method, List<String> roles, List<String> settings, Long seed,
-                        Recipe recipe, int vocabSize) {
+                        Recipe recipe, int vocabSize, String chatTemplate) {
 
     public MergePlan(OpenModels inputs, List<PlannedTensor> tensors, ModelDir configFrom, ModelDir tokenizerFrom,
                      DType dtype, int layers, String method, List<String> roles, List<String> settings, Long seed, Recipe recipe) {
-        this(inputs, tensors, configFrom, tokenizerFrom, dtype, layers, method, roles, settings, seed, recipe, 0);
+        this(inputs, tensors, configFrom, tokenizerFrom, dtype, layers, method, roles, settings, seed, recipe, 0, null);
     }
 
     /** Writes the merged model: its weights streamed through the driver, then config, tokenizer and card. */
     public void write(Output output, Progress progress, String version) {
         ModelFiles files = new ModelFiles(configFrom, tokenizerFrom, dtype, layers,
-                new ModelCard(method, inputs, roles, settings, seed, version, recipe), vocabSize);
+                new ModelCard(method, inputs, roles, settings, seed, version, recipe), vocabSize, chatTemplate);
         try {
-            MergeDriver.run(new MergeJob(tensors, files, output, inputs.paths(), seed == null ? 0 : seed), progress);
+            MergeDriver.run(new MergeJob(tensors, files, output, inputs.folders(), seed == null ? 0 : seed, inputs::lora), progress);
         } catch (RuntimeException | Error e) {
             inputs.checkUnchanged(e); // a truncated input fails a read in some thread, without its name
             throw e;

@@ -25,7 +25,7 @@ import org.yaml.snakeyaml.LoaderOptions;
 
 /**
  * A mergekit YAML recipe: models (or slices of layers, or one module of either), base_model,
- * merge_method, parameters, dtype, out_dtype, tokenizer_source or a tokenizer block. A `models:` list
+ * merge_method, parameters, dtype, out_dtype, tokenizer_source or a tokenizer block, chat_template. A `models:` list
  * becomes one slice over every layer of each model, as mergekit does. Unknown keys and methods are
  * errors that name them.
  *
@@ -33,10 +33,11 @@ import org.yaml.snakeyaml.LoaderOptions;
  * @param fromModels whether the recipe listed models rather than slices
  * @param moduleParameters the `parameters` of the recipe's module (looked up after a slice's, before the recipe's)
  * @param tokenizer the output tokenizer, or null to copy the base's as it is
+ * @param chatTemplate the recipe's chat_template as written (see ChatTemplate), or null
  */
 public record MergekitConfig(Method method, String baseModel, List<Slice> slices, boolean fromModels,
                              Map<String, ParameterValue> parameters, DType dtype, DType outDtype, TokenizerSpec tokenizer,
-                             String text, Map<String, ParameterValue> moduleParameters) {
+                             String text, Map<String, ParameterValue> moduleParameters, String chatTemplate) {
 
     /**
      * One output slice: its sources' layer ranges all have the same length.
@@ -53,7 +54,7 @@ public record MergekitConfig(Method method, String baseModel, List<Slice> slices
     public record Source(String model, int[] layerRange, Map<String, ParameterValue> parameters) {}
 
     private static final Set<String> TOP = Set.of("models", "slices", "base_model", "merge_method", "parameters",
-            "dtype", "out_dtype", "tokenizer_source", "tokenizer", "modules");
+            "dtype", "out_dtype", "tokenizer_source", "tokenizer", "modules", "chat_template");
     private static final Set<String> MODULE = Set.of("models", "slices", "parameters");
     private static final Set<String> MODEL = Set.of("model", "parameters");
     // residual_weight is read and checked, and then unused, as in mergekit (nothing there reads it)
@@ -131,8 +132,12 @@ public record MergekitConfig(Method method, String baseModel, List<Slice> slices
         DType dtype = dtype(root.get("dtype"), where, "dtype");
         DType out = dtype(root.get("out_dtype"), where, "out_dtype");
         TokenizerSpec tok = TokenizerSpec.parse(root.get("tokenizer_source"), root.get("tokenizer"), where);
+        JsonNode ct = root.get("chat_template");
+        if (ct != null && !ct.isNull() && (!ct.isTextual() || ct.asText().isBlank())) {
+            throw new CocktailException(where + ": chat_template must be auto, chatml, an input model or a Jinja template.");
+        }
         MergekitConfig c = new MergekitConfig(method, base, slices, hasModels, params(root.get("parameters"), where),
-                dtype, out, tok, text, moduleParameters);
+                dtype, out, tok, text, moduleParameters, ct == null || ct.isNull() ? null : ct.asText());
         method.checkParameters(c, where);
         return c;
     }
@@ -234,9 +239,6 @@ public record MergekitConfig(Method method, String baseModel, List<Slice> slices
 
     private static String text(JsonNode n, String where, String key) {
         if (n == null || !n.isTextual() || n.asText().isBlank()) throw new CocktailException(where + ": '" + key + "' must be a model path or repo id.");
-        if (n.asText().contains("+")) {
-            throw new CocktailException(where + ": '" + n.asText() + "' names a LoRA (model+lora), which is not supported; merge the adapter first.");
-        }
         return n.asText();
     }
 

@@ -89,9 +89,12 @@ public final class MergekitMerge {
         List<String> roles = names.stream().map(n -> n.equals(cfg.baseModel()) ? "base model" : "model").toList();
         List<String> settings = List.of("method: mergekit " + method.mergekitName() + " (computed in F32)",
                 "dtype: " + dtype.torchName(), "recipe:\n\n```yaml\n" + cfg.text().strip() + "\n```\n");
+        Map<String, ModelDir> byName = new LinkedHashMap<>();
+        for (int i = 0; i < names.size(); i++) byName.put(names.get(i), models.dir(i));
+        String chatTemplate = cfg.chatTemplate() == null ? null : ChatTemplate.resolve(cfg.chatTemplate(), byName, r.config().toString());
         new MergePlan(models, plan, models.dir(configModel), tokenizer, dtype, layers != configLayers ? layers : 0,
                 "mergekit " + method.mergekitName(), roles, settings, r.seed(),
-                new Recipe(List.of("mergekit"), "mergekit_config.yml", cfg.text()), vocabSize).write(output(r, dtype), progress, version);
+                new Recipe(List.of("mergekit"), "mergekit_config.yml", cfg.text()), vocabSize, chatTemplate).write(output(r, dtype), progress, version);
     }
 
     /** A model named relative to the working directory, else relative to the recipe's directory. */
@@ -101,7 +104,12 @@ public final class MergekitMerge {
         return new Output(o.dir(), o.force(), Math.multiplyExact(r.shardParameters(), dtype.byteSize()), o.hashInputs());
     }
 
+    /** A model named relative to the working directory, else relative to the recipe's directory. */
     private static String locate(String name, Path configDir) {
+        int plus = name.indexOf('+');
+        if (plus > 0 && !Files.exists(Path.of(name))) { // MODEL+LORA: each part located on its own
+            return locate(name.substring(0, plus), configDir) + "+" + locate(name.substring(plus + 1), configDir);
+        }
         Path p = Path.of(name);
         if (!p.isAbsolute() && !Files.exists(p) && configDir != null && Files.isDirectory(configDir.resolve(name))) {
             return configDir.resolve(name).toString();

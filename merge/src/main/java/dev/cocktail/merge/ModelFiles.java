@@ -27,11 +27,13 @@ import java.util.stream.Stream;
  * @param layers the output's num_hidden_layers, or 0 to keep the config's
  * @param card the README.md
  * @param vocabSize the output's vocab_size, or 0 to keep the config's
+ * @param chatTemplate the output's chat template, or null to keep the tokenizer's
  */
-public record ModelFiles(ModelDir configFrom, ModelDir tokenizerFrom, DType dtype, int layers, ModelCard card, int vocabSize) {
+public record ModelFiles(ModelDir configFrom, ModelDir tokenizerFrom, DType dtype, int layers, ModelCard card, int vocabSize,
+                         String chatTemplate) {
 
     public ModelFiles(ModelDir configFrom, ModelDir tokenizerFrom, DType dtype, int layers, ModelCard card) {
-        this(configFrom, tokenizerFrom, dtype, layers, card, 0);
+        this(configFrom, tokenizerFrom, dtype, layers, card, 0, null);
     }
 
     private static final Set<String> CONFIG_FILES = Set.of("config.json", "generation_config.json");
@@ -89,6 +91,7 @@ public record ModelFiles(ModelDir configFrom, ModelDir tokenizerFrom, DType dtyp
             }
             Path license = licenseFile();
             if (license != null) Files.copy(license, dir.resolve(license.getFileName().toString()));
+            if (chatTemplate != null) ChatTemplate.write(dir, chatTemplate);
             boolean st = config != null && Architecture.of(config).sentenceTransformers();
             if (st) sentenceTransformers(config, dir);
             Files.writeString(dir.resolve("README.md"), card.render(weights, st ? "sentence-transformers" : "transformers"));

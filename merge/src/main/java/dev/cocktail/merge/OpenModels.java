@@ -7,30 +7,51 @@ import dev.cocktail.engine.ModelDir;
 import dev.cocktail.engine.Tensor;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
-/** The inputs of a merge, resolved and with their checkpoints mapped, closed together. */
+/**
+ * The inputs of a merge, resolved and with their checkpoints mapped, closed together. A model with
+ * a LoRA adapter (MODEL+LORA) is its base's checkpoint, whose adapted tensors the driver computes
+ * as it reads them (see lora).
+ */
 public final class OpenModels implements AutoCloseable {
     private final List<ModelDir> dirs;
     private final List<Checkpoint> checkpoints;
+    private final List<LoraAdapter> adapters;
+    private final Map<Tensor, LoraInput> adapted = new IdentityHashMap<>();
 
-    private OpenModels(List<ModelDir> dirs, List<Checkpoint> checkpoints) {
+    private OpenModels(List<ModelDir> dirs, List<Checkpoint> checkpoints, List<LoraAdapter> adapters) {
         this.dirs = dirs;
         this.checkpoints = checkpoints;
+        this.adapters = adapters;
+        for (LoraAdapter a : adapters) adapted.putAll(a.inputs());
     }
 
-    /** Maps each model's weights. */
+    /** Maps each model's weights, and opens each adapter against its model's. */
     public static OpenModels open(List<ModelDir> dirs) {
         List<Checkpoint> cks = new ArrayList<>();
+        List<LoraAdapter> adapters = new ArrayList<>();
         try {
-            for (ModelDir d : dirs) cks.add(d.openCheckpoint());
-            return new OpenModels(List.copyOf(dirs), cks);
+            for (ModelDir d : dirs) {
+                Checkpoint c = Checkpoint.open(d.path());
+                cks.add(c);
+                if (d.adapter() != null) adapters.add(LoraAdapter.open(d, c));
+            }
+            return new OpenModels(List.copyOf(dirs), cks, adapters);
         } catch (RuntimeException e) {
+            adapters.forEach(LoraAdapter::close);
             cks.forEach(Checkpoint::close);
             throw e;
         }
+    }
+
+    /** What an adapter makes of an input tensor (one of these checkpoints'), or null when none changes it. */
+    LoraInput lora(Tensor input) {
+        return adapted.get(input);
     }
 
     public int size() {
@@ -45,13 +66,32 @@ public final class OpenModels implements AutoCloseable {
         return checkpoints.get(i);
     }
 
-    /** The mapped weights, in the models' order. */
+    /**
+     * The mapped weights, in the models' order, for what reads a model's own weights (scoring): a
+     * model with a LoRA adapter has none, only its base's, and is refused.
+     */
     public List<Checkpoint> checkpoints() {
+        for (ModelDir d : dirs) {
+            if (d.adapter() != null) {
+                throw new CocktailException(d.name() + ": a model with a LoRA adapter (MODEL+LORA) is merged but not scored;"
+                        + " merge it into a model first (cocktail merge with a passthrough recipe) and score that.");
+            }
+        }
         return checkpoints;
     }
 
     public List<Path> paths() {
         return dirs.stream().map(ModelDir::path).toList();
+    }
+
+    /** The inputs' folders, adapters' included: what a merge's output must not be. */
+    List<Path> folders() {
+        List<Path> out = new ArrayList<>();
+        for (ModelDir d : dirs) {
+            out.add(d.path());
+            if (d.adapter() != null) out.add(d.adapter());
+        }
+        return out;
     }
 
     /**
@@ -122,10 +162,12 @@ public final class OpenModels implements AutoCloseable {
     /** After a failure: throws naming the input file that changed while it was read, if one did. */
     void checkUnchanged(Throwable failure) {
         for (Checkpoint c : checkpoints) c.checkUnchanged(failure);
+        for (LoraAdapter a : adapters) a.checkUnchanged(failure);
     }
 
     @Override
     public void close() {
+        adapters.forEach(LoraAdapter::close);
         checkpoints.forEach(Checkpoint::close);
     }
 }

@@ -16,7 +16,7 @@ import java.util.concurrent.Future;
  * The work on one output tensor: its inputs cut into chunks, and passes over those chunks run on
  * the merge's fixed pool. Chunks are grouped into at most BLOCKS consecutive blocks; a block runs on
  * one thread, and reductions add the blocks' results in block order, so every result is the same
- * whatever the number of threads.
+ * whatever the number of threads. An input that a LoRA adapter changes is computed as it is read.
  */
 public final class TensorJob {
     /** Elements per chunk: the inputs' chunks fit in L2 together. */
@@ -24,7 +24,11 @@ public final class TensorJob {
     static final int BLOCKS = 64;
 
     private final String name;
+    /** The tensors read: the inputs, or what their adapters store in their place. */
     private final List<Tensor> sources;
+    /** Per input, its adapter's change and that change's factors, or nulls. */
+    private final LoraInput[] lora;
+    private final LoraInput.Factors[] factors;
     private final long elements;
     private final int rank;
     private final int cols;
@@ -37,10 +41,23 @@ public final class TensorJob {
     /** Whether an input already held the NaN or infinity that the output got. */
     private volatile boolean nonFiniteInput;
 
-    TensorJob(String name, List<Tensor> sources, long[] shape, boolean rowWise, long seed, ExecutorService pool,
+    TensorJob(String name, List<Tensor> inputs, long[] shape, boolean rowWise, long seed, ExecutorService pool,
               ThreadLocal<Chunk> scratch) {
+        this(name, inputs, java.util.Collections.nCopies(inputs.size(), null), shape, rowWise, seed, pool, scratch);
+    }
+
+    TensorJob(String name, List<Tensor> inputs, List<LoraInput> lora, long[] shape, boolean rowWise, long seed,
+              ExecutorService pool, ThreadLocal<Chunk> scratch) {
         this.name = name;
-        this.sources = sources;
+        this.lora = lora.toArray(LoraInput[]::new);
+        this.factors = new LoraInput.Factors[inputs.size()];
+        List<Tensor> read = new ArrayList<>(inputs);
+        for (int i = 0; i < inputs.size(); i++) {
+            if (this.lora[i] == null) continue;
+            read.set(i, this.lora[i].stored());
+            factors[i] = this.lora[i].factors();
+        }
+        this.sources = read;
         this.elements = Tensor.elementCount(shape);
         this.rank = shape.length;
         this.cols = rowLength(shape);
@@ -170,7 +187,7 @@ public final class TensorJob {
                     // around it (up to 2 MB), so 256 runs would map most of the tensor
                     for (int r = first; r < last; r++) {
                         t.read(r * stride, runLength, raw);
-                        Convert.toF32(t.dtype(), raw, 0, c.in[input], r * runLength, runLength);
+                        widen(input, raw, 0, c.in[input], r * runLength, r * stride, runLength);
                     }
                     return null;
                 });
@@ -206,10 +223,11 @@ public final class TensorJob {
      */
     private void nonFinite(Chunk c) {
         float[] in = new float[c.n];
-        for (Tensor t : sources) {
+        for (int i = 0; i < sources.size(); i++) {
+            Tensor t = sources.get(i);
             MemorySegment raw = MemorySegment.ofArray(new byte[c.n * t.dtype().byteSize()]);
             t.read(c.from, c.n, raw);
-            Convert.toF32(t.dtype(), raw, 0, in, 0, c.n);
+            widen(i, raw, 0, in, 0, c.from, c.n);
             if (!MergeKernels.allFinite(in, c.n)) {
                 nonFiniteInput = true;
                 return;
@@ -219,6 +237,15 @@ public final class TensorJob {
         while (Float.isFinite(c.out[at])) at++;
         throw new CocktailException("merging " + name + " gives " + c.out[at] + " at element " + (c.from + at)
                 + " from finite inputs: the weights or parameters overflow float32 there; choose smaller ones.");
+    }
+
+    /**
+     * Input i's elements [from, from + n), whose bytes raw holds from offset, widened into
+     * dst[pos..] and changed as its LoRA adapter changes them.
+     */
+    private void widen(int i, MemorySegment raw, long offset, float[] dst, int pos, long from, int n) {
+        Convert.toF32(sources.get(i).dtype(), raw, offset, dst, pos, n);
+        if (lora[i] != null) lora[i].apply(factors[i], dst, pos, from, n, scratch.get().row(cols));
     }
 
     /** A pass's step on one chunk, with its block's own accumulator. */
@@ -254,8 +281,7 @@ public final class TensorJob {
                     c.from = (long) k * chunk;
                     c.n = (int) Math.min(chunk, elements - c.from);
                     for (int i = 0; i < sources.size(); i++) {
-                        DType dt = sources.get(i).dtype();
-                        Convert.toF32(dt, raw[i], (c.from - start) * dt.byteSize(), c.in[i], 0, c.n);
+                        widen(i, raw[i], (c.from - start) * sources.get(i).dtype().byteSize(), c.in[i], 0, c.from, c.n);
                     }
                     step.run(c, acc);
                 }
