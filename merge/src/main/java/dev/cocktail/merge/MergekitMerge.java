@@ -83,7 +83,7 @@ public final class MergekitMerge {
         return new Output(o.dir(), o.force(), Math.multiplyExact(r.shardParameters(), dtype.byteSize()), o.hashInputs());
     }
 
-    private static String locate(String name, Path configDir) {
+    static String locate(String name, Path configDir) {
         Path p = Path.of(name);
         if (!p.isAbsolute() && !Files.exists(p) && configDir != null && Files.isDirectory(configDir.resolve(name))) {
             return configDir.resolve(name).toString();

@@ -26,8 +26,9 @@ import java.util.stream.Stream;
  * @param dtype the output's torch_dtype
  * @param layers the output's num_hidden_layers, or 0 to keep the config's
  * @param card the README.md
+ * @param config the output's config.json when it is not configFrom's (an MoE's), else null
  */
-public record ModelFiles(ModelDir configFrom, ModelDir tokenizerFrom, DType dtype, int layers, ModelCard card) {
+public record ModelFiles(ModelDir configFrom, ModelDir tokenizerFrom, DType dtype, int layers, ModelCard card, ObjectNode config) {
 
     private static final Set<String> CONFIG_FILES = Set.of("config.json", "generation_config.json");
     private static final List<String> ST_FILES = List.of("modules.json", "sentence_bert_config.json",
@@ -38,6 +39,10 @@ public record ModelFiles(ModelDir configFrom, ModelDir tokenizerFrom, DType dtyp
 
     public ModelFiles {
         refuseModuleWeights(configFrom);
+    }
+
+    public ModelFiles(ModelDir configFrom, ModelDir tokenizerFrom, DType dtype, int layers, ModelCard card) {
+        this(configFrom, tokenizerFrom, dtype, layers, card, null);
     }
 
     /**
@@ -67,7 +72,7 @@ public record ModelFiles(ModelDir configFrom, ModelDir tokenizerFrom, DType dtyp
     /** Writes the files into dir; weights are the inputs' weights files as the card lists them. */
     void write(Path dir, List<List<ModelCard.WeightsFile>> weights) {
         try {
-            ObjectNode config = configFrom.hasConfig() ? configFrom.config() : null;
+            ObjectNode config = this.config != null ? this.config.deepCopy() : configFrom.hasConfig() ? configFrom.config() : null;
             if (config != null) {
                 config.put("torch_dtype", dtype.torchName());
                 if (layers > 0 && config.has("num_hidden_layers")) config.put("num_hidden_layers", layers);
