@@ -1,6 +1,5 @@
 package dev.cocktail.cli;
 
-import dev.cocktail.engine.CocktailException;
 import dev.cocktail.merge.MergekitMerge;
 import java.nio.file.Path;
 import java.util.List;
@@ -51,10 +50,7 @@ final class MergeCommand implements Runnable {
 
     @Override
     public void run() {
-        if (outDir != null && target.output != null && !outDir.equals(target.output)) {
-            throw new CocktailException("two output directories: " + outDir + " and --output " + target.output + ".");
-        }
-        if (outDir != null) target.output = outDir;
+        target.orPositional(outDir);
         if (cuda) spec.commandLine().getErr().println("cocktail: --cuda: no GPU is used; the merge runs on the CPU.");
         target.checkBeforeWork(List.of(config), null);
         MergekitMerge.merge(new MergekitMerge.Request(config, target.toOutput(), seed, outShardSize == null ? 0 : outShardSize),

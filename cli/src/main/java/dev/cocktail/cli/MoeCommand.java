@@ -1,6 +1,5 @@
 package dev.cocktail.cli;
 
-import dev.cocktail.engine.CocktailException;
 import dev.cocktail.merge.MoeMerge;
 import java.nio.file.Path;
 import java.util.List;
@@ -37,10 +36,7 @@ final class MoeCommand implements Runnable {
 
     @Override
     public void run() {
-        if (outDir != null && target.output != null && !outDir.equals(target.output)) {
-            throw new CocktailException("two output directories: " + outDir + " and --output " + target.output + ".");
-        }
-        if (outDir != null) target.output = outDir;
+        target.orPositional(outDir);
         target.checkBeforeWork(List.of(recipe), null);
         MoeMerge.build(new MoeMerge.Request(recipe, target.toOutput(), seed, allowAllSame), TerminalProgress.forTerminal(),
                 Cocktail.version());

@@ -80,7 +80,7 @@ public final class Llama implements AutoCloseable {
                     mlpBias ? w.vector(p + "mlp.up_proj.bias", inter) : null,
                     mlpBias ? w.vector(p + "mlp.down_proj.bias", h) : null,
                     gemma ? norm(w, p + "post_feedforward_layernorm.weight", h) : null,
-                    moe ? SparseMoe.load(w, p + "block_sparse_moe.", config) : null));
+                    moe ? SparseMoe.load(w, p, config) : null));
         }
         finalNorm = norm(w, "model.norm.weight", h);
         lmHead = config.tieWordEmbeddings() ? embeddings : w.require("lm_head.weight", config.vocabSize(), h);

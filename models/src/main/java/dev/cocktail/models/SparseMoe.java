@@ -17,17 +17,40 @@ import dev.cocktail.engine.kernels.Kernels;
  */
 record SparseMoe(Tensor router, Tensor[] w1, Tensor[] w2, Tensor[] w3, int perToken) {
 
-    /** The weights under `prefix` (model.layers.N.block_sparse_moe.), shapes checked against config.json. */
+    /**
+     * Layer `prefix`'s (model.layers.N.) weights, shapes checked against config.json, in either
+     * layout: transformers 4's block_sparse_moe.gate and experts.E.w1/w2/w3, or transformers 5's
+     * mlp.gate and fused mlp.experts.gate_up_proj [experts x 2 intermediate x hidden] (each expert's
+     * w1 rows, then its w3 rows) and mlp.experts.down_proj [experts x hidden x intermediate], as
+     * today's mergekit-moe writes them.
+     */
     static SparseMoe load(TensorLookup w, String prefix, LlamaConfig config) {
         int h = config.hiddenSize(), inter = config.intermediateSize(), n = config.experts().count();
         Tensor[] w1 = new Tensor[n], w2 = new Tensor[n], w3 = new Tensor[n];
-        for (int e = 0; e < n; e++) {
-            String p = prefix + "experts." + e + ".";
-            w1[e] = w.require(p + "w1.weight", inter, h);
-            w2[e] = w.require(p + "w2.weight", h, inter);
-            w3[e] = w.require(p + "w3.weight", inter, h);
+        if (w.has(prefix + "mlp.experts.gate_up_proj")) {
+            Tensor gateUp = w.require(prefix + "mlp.experts.gate_up_proj", n, 2L * inter, h);
+            Tensor down = w.require(prefix + "mlp.experts.down_proj", n, h, inter);
+            for (int e = 0; e < n; e++) {
+                w1[e] = rows(gateUp, 2L * e * inter, inter, h);
+                w3[e] = rows(gateUp, (2L * e + 1) * inter, inter, h);
+                w2[e] = rows(down, (long) e * h, h, inter);
+            }
+            return new SparseMoe(w.require(prefix + "mlp.gate.weight", n, h), w1, w2, w3, config.experts().perToken());
         }
-        return new SparseMoe(w.require(prefix + "gate.weight", n, h), w1, w2, w3, config.experts().perToken());
+        String p = prefix + "block_sparse_moe.";
+        for (int e = 0; e < n; e++) {
+            w1[e] = w.require(p + "experts." + e + ".w1.weight", inter, h);
+            w2[e] = w.require(p + "experts." + e + ".w2.weight", h, inter);
+            w3[e] = w.require(p + "experts." + e + ".w3.weight", inter, h);
+        }
+        return new SparseMoe(w.require(p + "gate.weight", n, h), w1, w2, w3, config.experts().perToken());
+    }
+
+    /** Rows [from, from + count) of t read as a matrix of `cols` columns: a view of the same memory. */
+    private static Tensor rows(Tensor t, long from, long count, long cols) {
+        long bytesPerRow = cols * t.dtype().byteSize(), at = from * bytesPerRow;
+        return new Tensor(t.name() + "[rows " + from + ":" + (from + count) + "]", t.dtype(), new long[] {count, cols},
+                t.data().asSlice(at, count * bytesPerRow), t.file(), t.position() + at);
     }
 
     int experts() {

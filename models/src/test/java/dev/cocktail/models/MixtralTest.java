@@ -174,6 +174,55 @@ class MixtralTest {
         return llama.hidden(TokenBatch.of(List.of(java.util.Arrays.copyOfRange(ids, 1, ids.length)), 0), cache);
     }
 
+    /** The same Mixtral in transformers 5's layout (mlp.gate, fused mlp.experts.gate_up_proj and down_proj) gives the same bits. */
+    @Test
+    void transformers5LayoutGivesTheSameLogits(@TempDir Path tmp) throws Exception {
+        ModelDir legacy = mixtralOf(DemoTest.model("base"), tmp.resolve("legacy"), 3, 2);
+        ModelDir fused = transformers5(legacy, tmp.resolve("fused"), 3);
+        int[] ids = {1, 17, 42, 99, 5, 230, 8};
+        try (Llama a = Llama.load(legacy); Llama b = Llama.load(fused)) {
+            assertArrayEquals(a.logits(ids), b.logits(ids));
+        }
+    }
+
+    /** A transformers-4-layout Mixtral rewritten as transformers 5 (conversion_mapping.py's "mixtral") lays it out. */
+    static ModelDir transformers5(ModelDir legacy, Path dir, int experts) throws Exception {
+        Files.createDirectories(dir);
+        Files.copy(legacy.path().resolve("config.json"), dir.resolve("config.json"));
+        try (Checkpoint c = legacy.openCheckpoint(); Arena arena = Arena.ofConfined()) {
+            List<TensorSpec> plan = new ArrayList<>();
+            List<MemorySegment> data = new ArrayList<>();
+            for (Tensor t : c.tensors()) {
+                String n = t.name();
+                if (!n.contains(".block_sparse_moe.")) {
+                    plan.add(t.spec());
+                    data.add(t.data());
+                } else if (n.endsWith(".gate.weight")) {
+                    String layer = n.substring(0, n.indexOf(".block_sparse_moe."));
+                    plan.add(new TensorSpec(layer + ".mlp.gate.weight", t.dtype(), t.shape()));
+                    data.add(t.data());
+                    Tensor w1 = c.require(layer + ".block_sparse_moe.experts.0.w1.weight"), w2 = c.require(layer + ".block_sparse_moe.experts.0.w2.weight");
+                    MemorySegment gateUp = arena.allocate(2 * experts * w1.byteSize()), down = arena.allocate(experts * w2.byteSize());
+                    for (int e = 0; e < experts; e++) {
+                        String p = layer + ".block_sparse_moe.experts." + e + ".";
+                        MemorySegment.copy(c.require(p + "w1.weight").data(), 0, gateUp, 2L * e * w1.byteSize(), w1.byteSize());
+                        MemorySegment.copy(c.require(p + "w3.weight").data(), 0, gateUp, (2L * e + 1) * w1.byteSize(), w1.byteSize());
+                        MemorySegment.copy(c.require(p + "w2.weight").data(), 0, down, e * w2.byteSize(), w2.byteSize());
+                    }
+                    plan.add(new TensorSpec(layer + ".mlp.experts.gate_up_proj", w1.dtype(), new long[] {experts, 2 * w1.shape()[0], w1.shape()[1]}));
+                    data.add(gateUp);
+                    plan.add(new TensorSpec(layer + ".mlp.experts.down_proj", w2.dtype(), new long[] {experts, w2.shape()[0], w2.shape()[1]}));
+                    data.add(down);
+                }
+            }
+            try (CheckpointWriter writer = CheckpointWriter.create(dir, plan, CheckpointWriter.DEFAULT_SHARD_SIZE)) {
+                for (int i = 0; i < plan.size(); i++) writer.write(plan.get(i).name(), data.get(i));
+                writer.finish();
+            }
+        }
+        return ModelDir.resolve(dir.toString());
+    }
+
     /** The router sends different rows to different experts: no expert is always or never chosen. */
     @Test
     void aRandomRouterSpreadsTokensOverExperts(@TempDir Path tmp) throws Exception {
