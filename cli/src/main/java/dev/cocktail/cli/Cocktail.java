@@ -27,6 +27,7 @@ public final class Cocktail implements Runnable {
             InspectCommand.class,
             MixCommand.class,
             MergeCommand.class,
+            MoeCommand.class,
             ExtrapolateCommand.class,
             EvalCommand.class,
             ScoreCommand.class,

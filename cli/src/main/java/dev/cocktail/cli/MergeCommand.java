@@ -1,6 +1,5 @@
 package dev.cocktail.cli;
 
-import dev.cocktail.engine.CocktailException;
 import dev.cocktail.merge.CocktailJson;
 import dev.cocktail.merge.MergekitMerge;
 import java.nio.file.Path;
@@ -54,10 +53,7 @@ final class MergeCommand implements Runnable {
 
     @Override
     public void run() {
-        if (outDir != null && target.output != null && !outDir.equals(target.output)) {
-            throw new CocktailException("two output directories: " + outDir + " and --output " + target.output + ".");
-        }
-        if (outDir != null) target.output = outDir;
+        target.orPositional(outDir);
         if (cuda) spec.commandLine().getErr().println("cocktail: --cuda: no GPU is used; the merge runs on the CPU.");
         target.checkBeforeWork(List.of(config), null);
         if (config.getFileName() != null && config.getFileName().toString().endsWith(".json")) {

@@ -42,6 +42,14 @@ final class OutputOptions {
         if (report != null) OutputFile.check("--report", report, inputs, output);
     }
 
+    /** mergekit's positional OUT_DIR (null when not given), the same as --output: the two, both given, must agree. */
+    void orPositional(Path outDir) {
+        if (outDir != null && output != null && !outDir.equals(output)) {
+            throw new CocktailException("two output directories: " + outDir + " and --output " + output + ".");
+        }
+        if (outDir != null) output = outDir;
+    }
+
     Output toOutput() {
         requireOutput();
         return new Output(output, force, shardSize, hashInputs);

@@ -31,7 +31,7 @@ public record MergePlan(OpenModels inputs, List<PlannedTensor> tensors, ModelDir
     /** Writes the merged model: its weights streamed through the driver, then config, tokenizer and card. */
     public void write(Output output, Progress progress, String version) {
         ModelFiles files = new ModelFiles(configFrom, tokenizerFrom, dtype, layers,
-                new ModelCard(method, inputs, roles, settings, seed, version, recipe), vocabSize, chatTemplate);
+                new ModelCard(method, inputs, roles, settings, seed, version, recipe), vocabSize, chatTemplate, null);
         try {
             MergeDriver.run(new MergeJob(tensors, files, output, inputs.folders(), seed == null ? 0 : seed, inputs::lora), progress);
         } catch (RuntimeException | Error e) {

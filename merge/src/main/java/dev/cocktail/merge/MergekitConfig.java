@@ -83,6 +83,11 @@ public record MergekitConfig(Method method, String baseModel, List<Slice> slices
     }
 
     public static MergekitConfig read(Path file) {
+        return parse(readText(file), file.toString());
+    }
+
+    /** A recipe's text: UTF-8, at most 1 MB. */
+    static String readText(Path file) {
         String text;
         try (InputStream in = Files.newInputStream(file)) {
             byte[] bytes = in.readNBytes(MAX_BYTES + 1); // never more: a device such as /dev/zero has no end
@@ -95,11 +100,11 @@ public record MergekitConfig(Method method, String baseModel, List<Slice> slices
         } catch (IOException e) {
             throw new CocktailException(file + ": cannot be read (" + CocktailException.reason(e) + ").", e);
         }
-        return parse(text, file.toString());
+        return text;
     }
 
-    static MergekitConfig parse(String text, String where) {
-        JsonNode root;
+    /** The YAML tree of a recipe's text, with limits on its size and nesting, aliases and duplicate keys refused. */
+    static JsonNode tree(String text, String where) {
         try {
             LoaderOptions limits = new LoaderOptions();
             limits.setMaxAliasesForCollections(50);
@@ -108,13 +113,17 @@ public record MergekitConfig(Method method, String baseModel, List<Slice> slices
             YAMLMapper yaml = new YAMLMapper(YAMLFactory.builder().loaderOptions(limits).build());
             yaml.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
             refuseAliases(yaml, text, where);
-            root = yaml.readTree(text);
+            return yaml.readTree(text);
         } catch (JacksonException e) {
             String msg = e.getOriginalMessage() == null ? "unreadable" : e.getOriginalMessage().lines().findFirst().orElse("");
             throw new CocktailException(where + ": is not valid YAML (" + msg + ").");
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e); // the text is in memory: no I/O to fail
         }
+    }
+
+    static MergekitConfig parse(String text, String where) {
+        JsonNode root = tree(text, where);
         if (root == null || !root.isObject()) throw new CocktailException(where + ": is not a YAML mapping of merge settings.");
         keys(root, TOP, where, "top level");
         if (!root.path("merge_method").isTextual()) throw new CocktailException(where + ": has no merge_method.");
@@ -230,7 +239,7 @@ public record MergekitConfig(Method method, String baseModel, List<Slice> slices
         }
     }
 
-    private static List<JsonNode> list(JsonNode n, String where, String key) {
+    static List<JsonNode> list(JsonNode n, String where, String key) {
         if (n == null || !n.isArray() || n.isEmpty()) throw new CocktailException(where + ": '" + key + "' must be a non-empty list.");
         List<JsonNode> out = new ArrayList<>();
         n.forEach(out::add);
@@ -242,7 +251,7 @@ public record MergekitConfig(Method method, String baseModel, List<Slice> slices
         return n.asText();
     }
 
-    private static DType dtype(JsonNode n, String where, String key) {
+    static DType dtype(JsonNode n, String where, String key) {
         if (n == null || n.isNull()) return null;
         DType d = n.isTextual() ? DType.fromTorchName(n.asText()) : null;
         if (d == null && n.isTextual()) {

@@ -105,7 +105,7 @@ public final class MergekitMerge {
     }
 
     /** A model named relative to the working directory, else relative to the recipe's directory. */
-    private static String locate(String name, Path configDir) {
+    static String locate(String name, Path configDir) {
         int plus = name.indexOf('+');
         if (plus > 0 && !Files.exists(Path.of(name))) { // MODEL+LORA: each part located on its own
             return locate(name.substring(0, plus), configDir) + "+" + locate(name.substring(plus + 1), configDir);

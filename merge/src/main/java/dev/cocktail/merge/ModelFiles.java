@@ -28,12 +28,13 @@ import java.util.stream.Stream;
  * @param card the README.md
  * @param vocabSize the output's vocab_size, or 0 to keep the config's
  * @param chatTemplate the output's chat template, or null to keep the tokenizer's
+ * @param config the output's config.json when it is not configFrom's (an MoE's), else null
  */
 public record ModelFiles(ModelDir configFrom, ModelDir tokenizerFrom, DType dtype, int layers, ModelCard card, int vocabSize,
-                         String chatTemplate) {
+                         String chatTemplate, ObjectNode config) {
 
     public ModelFiles(ModelDir configFrom, ModelDir tokenizerFrom, DType dtype, int layers, ModelCard card) {
-        this(configFrom, tokenizerFrom, dtype, layers, card, 0, null);
+        this(configFrom, tokenizerFrom, dtype, layers, card, 0, null, null);
     }
 
     private static final Set<String> CONFIG_FILES = Set.of("config.json", "generation_config.json");
@@ -76,7 +77,7 @@ public record ModelFiles(ModelDir configFrom, ModelDir tokenizerFrom, DType dtyp
     /** Writes the files into dir; weights are the inputs' weights files as the card lists them. */
     void write(Path dir, List<List<ModelCard.WeightsFile>> weights) {
         try {
-            ObjectNode config = configFrom.hasConfig() ? configFrom.config() : null;
+            ObjectNode config = this.config != null ? this.config.deepCopy() : configFrom.hasConfig() ? configFrom.config() : null;
             if (config != null) {
                 // transformers 4.56 renamed torch_dtype to dtype: a config that has the new key keeps only it
                 config.put(config.has("dtype") ? "dtype" : "torch_dtype", dtype.torchName());

@@ -12,9 +12,9 @@ import java.util.stream.IntStream;
 
 /**
  * The causal LM forward pass of the Llama-style decoders (llama, mistral, qwen2, qwen3, gemma2,
- * gemma3_text, phi3) with Hugging Face semantics: embeddings (Gemma: times sqrt(hidden)); per layer
- * x += attention(norm(x)) and x += down(act(gate(h)) * up(h)) with h = norm(x), Gemma also norming
- * each branch's output; final norm; lm_head, or the embedding matrix when the embeddings are tied
+ * gemma3_text, phi3, mixtral) with Hugging Face semantics: embeddings (Gemma: times sqrt(hidden)); per layer
+ * x += attention(norm(x)) and x += down(act(gate(h)) * up(h)) with h = norm(x) (Mixtral: the
+ * SparseMoe of h instead), Gemma also norming each branch's output; final norm; lm_head, or the embedding matrix when the embeddings are tied
  * (Gemma: logits softcapped). What differs between the families is read from LlamaConfig here and
  * nowhere else. The matrices stay in the memory map in their file dtype.
  */
@@ -23,10 +23,12 @@ public final class Llama implements AutoCloseable {
     /**
      * One decoder layer's weights; biases, q/k norms and the norms of the branch outputs (Gemma) are
      * null when the model has none. mlpNorm is Llama's post_attention_layernorm, Gemma's pre_feedforward_layernorm.
+     * moe is Mixtral's MLP, the dense gate, up and down then null.
      */
     record Layer(float[] inputNorm, Tensor q, Tensor k, Tensor v, Tensor o, float[] qBias, float[] kBias, float[] vBias,
                  float[] oBias, float[] qNorm, float[] kNorm, float[] attentionOutNorm, float[] mlpNorm, Tensor gate,
-                 Tensor up, Tensor down, float[] gateBias, float[] upBias, float[] downBias, float[] mlpOutNorm) {}
+                 Tensor up, Tensor down, float[] gateBias, float[] upBias, float[] downBias, float[] mlpOutNorm,
+                 SparseMoe moe) {}
 
     private final LlamaConfig config;
     private final Checkpoint checkpoint;
@@ -56,7 +58,8 @@ public final class Llama implements AutoCloseable {
                     ? w.split(p + "self_attn.qkv_proj.weight", h, qDim, kvDim, kvDim)
                     : new Tensor[] {w.require(p + "self_attn.q_proj.weight", qDim, h),
                             w.require(p + "self_attn.k_proj.weight", kvDim, h), w.require(p + "self_attn.v_proj.weight", kvDim, h)};
-            Tensor[] gateUp = config.family().fused()
+            boolean moe = config.experts() != null;
+            Tensor[] gateUp = moe ? new Tensor[2] : config.family().fused()
                     ? w.split(p + "mlp.gate_up_proj.weight", h, inter, inter)
                     : new Tensor[] {w.require(p + "mlp.gate_proj.weight", inter, h), w.require(p + "mlp.up_proj.weight", inter, h)};
             layers.add(new Layer(
@@ -72,11 +75,12 @@ public final class Llama implements AutoCloseable {
                     gemma ? norm(w, p + "post_attention_layernorm.weight", h) : null,
                     norm(w, p + (gemma ? "pre_feedforward_layernorm.weight" : "post_attention_layernorm.weight"), h),
                     gateUp[0], gateUp[1],
-                    w.require(p + "mlp.down_proj.weight", h, inter),
+                    moe ? null : w.require(p + "mlp.down_proj.weight", h, inter),
                     mlpBias ? w.vector(p + "mlp.gate_proj.bias", inter) : null,
                     mlpBias ? w.vector(p + "mlp.up_proj.bias", inter) : null,
                     mlpBias ? w.vector(p + "mlp.down_proj.bias", h) : null,
-                    gemma ? norm(w, p + "post_feedforward_layernorm.weight", h) : null));
+                    gemma ? norm(w, p + "post_feedforward_layernorm.weight", h) : null,
+                    moe ? SparseMoe.load(w, p, config) : null));
         }
         finalNorm = norm(w, "model.norm.weight", h);
         lmHead = config.tieWordEmbeddings() ? embeddings : w.require("lm_head.weight", config.vocabSize(), h);
@@ -130,9 +134,25 @@ public final class Llama implements AutoCloseable {
         embed(batch.ids(), rows, b.x);
         Rope global = Rope.tables(config.rope(), 0, batch.seqLen());
         Rope local = config.localRope() == null ? null : Rope.tables(config.localRope(), 0, batch.seqLen());
-        layers(b, rows, global, local, batch.seqLen(), batch, cache, null);
+        layers(b, rows, global, local, batch.seqLen(), batch, cache, null, null);
         if (cache != null) cache.advance(rows);
         return b.x;
+    }
+
+    /**
+     * The residual stream entering each layer for one sequence, [layers][n x hidden]: transformers'
+     * output_hidden_states without the last entry (the embeddings, then each layer's output but the last).
+     */
+    public float[][] layerInputs(int[] ids) {
+        int rows = ids.length;
+        TokenBatch batch = TokenBatch.of(List.of(ids), 0);
+        StepBuffers b = new StepBuffers(config, rows, false);
+        embed(batch.ids(), rows, b.x);
+        Rope global = Rope.tables(config.rope(), 0, rows);
+        Rope local = config.localRope() == null ? null : Rope.tables(config.localRope(), 0, rows);
+        float[][] inputs = new float[layers.size()][rows * config.hiddenSize()];
+        layers(b, rows, global, local, rows, batch, null, null, inputs);
+        return inputs;
     }
 
     /** The hidden states of rows that continue a cached sequence, a decoding step per row. */
@@ -163,7 +183,7 @@ public final class Llama implements AutoCloseable {
         Rope global = rowTables(config.rope(), b.positions, rows, b.cos, b.sin);
         Rope local = config.localRope() == null ? null : rowTables(config.localRope(), b.positions, rows, b.localCos, b.localSin);
         embed(b.ids, rows, b.x);
-        layers(b, rows, global, local, rows, null, null, caches);
+        layers(b, rows, global, local, rows, null, null, caches, null);
         for (int r = 0; r < rows; r++) caches[r].advance(1);
         if (b.logits != null) {
             kernels.matvec(b.x, rows, lmHead, null, b.logits);
@@ -202,16 +222,17 @@ public final class Llama implements AutoCloseable {
      * The decoder layers and the final norm over b.x. Row r is at row r % ropeRows of the RoPE
      * tables (local: Gemma 3's sliding layers, else null). Either a prefill (batch set: attention
      * within the batch, whose keys and values also fill `prefill` when it is set) or a decoding step
-     * (caches set: row r attends over caches[r]).
+     * (caches set: row r attends over caches[r]). When `inputs` is set, inputs[i] receives x as layer i gets it.
      */
     private void layers(StepBuffers b, int rows, Rope global, Rope local, int ropeRows, TokenBatch batch, KvCache prefill,
-                        KvCache[] caches) {
+                        KvCache[] caches, float[][] inputs) {
         boolean decoding = caches != null;
         int h = config.hiddenSize(), hd = config.headDim(), kvDim = config.kvHeads() * hd, inter = config.intermediateSize();
         float[] x = b.x, y = b.y, q = b.q, k = b.k, v = b.v, att = b.att, gate = b.gate, up = b.up;
         float eps = config.rmsNormEps();
         for (int i = 0; i < layers.size(); i++) {
             Layer l = layers.get(i);
+            if (inputs != null) System.arraycopy(x, 0, inputs[i], 0, rows * h);
             kernels.rmsnorm(x, y, rows, h, l.inputNorm(), eps);
             products(decoding, y, rows, new Tensor[] {l.q(), l.k(), l.v()}, new float[][] {l.qBias(), l.kBias(), l.vBias()},
                     new float[][] {q, k, v});
@@ -242,13 +263,17 @@ public final class Llama implements AutoCloseable {
             if (l.attentionOutNorm() != null) kernels.rmsnorm(y, y, rows, h, l.attentionOutNorm(), eps);
             kernels.add(x, y, rows * h);
             kernels.rmsnorm(x, y, rows, h, l.mlpNorm(), eps);
-            products(decoding, y, rows, new Tensor[] {l.gate(), l.up()}, new float[][] {l.gateBias(), l.upBias()},
-                    new float[][] {gate, up});
-            switch (config.activation()) {
-                case SILU -> kernels.swiglu(gate, up, rows * inter);
-                case GELU_TANH -> kernels.gegluTanh(gate, up, rows * inter);
+            if (l.moe() != null) {
+                l.moe().forward(kernels, decoding, y, rows, gate, up, y);
+            } else {
+                products(decoding, y, rows, new Tensor[] {l.gate(), l.up()}, new float[][] {l.gateBias(), l.upBias()},
+                        new float[][] {gate, up});
+                switch (config.activation()) {
+                    case SILU -> kernels.swiglu(gate, up, rows * inter);
+                    case GELU_TANH -> kernels.gegluTanh(gate, up, rows * inter);
+                }
+                products(decoding, gate, rows, new Tensor[] {l.down()}, new float[][] {l.downBias()}, new float[][] {y});
             }
-            products(decoding, gate, rows, new Tensor[] {l.down()}, new float[][] {l.downBias()}, new float[][] {y});
             if (l.mlpOutNorm() != null) kernels.rmsnorm(y, y, rows, h, l.mlpOutNorm(), eps);
             kernels.add(x, y, rows * h);
         }

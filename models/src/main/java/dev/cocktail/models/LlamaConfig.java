@@ -10,7 +10,7 @@ import dev.cocktail.engine.ForwardPass;
 
 /**
  * The config.json of a Llama-style decoder (llama, mistral, qwen2, qwen3, gemma2, gemma3_text,
- * phi3), with transformers' defaults for absent keys. Every difference between the families is
+ * phi3, mixtral), with transformers' defaults for absent keys. Every difference between the families is
  * decided here, once; the forward pass only reads the result.
  *
  * @param headDim            from config.json when present, else hidden / heads
@@ -25,16 +25,18 @@ import dev.cocktail.engine.ForwardPass;
  * @param attentionScale     the factor of q.k: head_dim^-0.5, Gemma's query_pre_attn_scalar^-0.5
  * @param attentionSoftcap   Gemma 2's attn_logit_softcapping (0: none)
  * @param finalSoftcap       Gemma's final_logit_softcapping (0: none)
+ * @param experts            Mixtral's sparse MoE MLP in place of the dense one, else null
  */
 public record LlamaConfig(String modelType, Family family, int hiddenSize, int layers, int heads, int kvHeads, int headDim,
                           int intermediateSize, int vocabSize, float rmsNormEps, DType dtype, Rotary rope, Rotary localRope,
                           int maxPositions, boolean tieWordEmbeddings, boolean attentionBias, boolean qkvBias,
                           boolean mlpBias, Activation activation, int slidingWindow, boolean[] sliding,
-                          float attentionScale, float attentionSoftcap, float finalSoftcap) {
+                          float attentionScale, float attentionSoftcap, float finalSoftcap, Experts experts) {
 
     /** The model types, and the structure each one's weights and layers have. */
     public enum Family {
-        LLAMA("llama"), MISTRAL("mistral"), QWEN2("qwen2"), QWEN3("qwen3"), GEMMA2("gemma2"), GEMMA3("gemma3_text"), PHI3("phi3");
+        LLAMA("llama"), MISTRAL("mistral"), QWEN2("qwen2"), QWEN3("qwen3"), GEMMA2("gemma2"), GEMMA3("gemma3_text"), PHI3("phi3"),
+        MIXTRAL("mixtral");
 
         public final String modelType;
 
@@ -64,6 +66,9 @@ public record LlamaConfig(String modelType, Family family, int hiddenSize, int l
             return this == PHI3;
         }
     }
+
+    /** Mixtral's experts per layer (num_local_experts) and how many each token goes to (num_experts_per_tok). */
+    public record Experts(int count, int perToken) {}
 
     /** The gate's activation of the MLP down(act(gate(h)) * up(h)). */
     public enum Activation { SILU, GELU_TANH }
@@ -121,17 +126,17 @@ public record LlamaConfig(String modelType, Family family, int hiddenSize, int l
                     : rotary(family, c, c.object("rope_scaling"), 1e6, rotaryDims, maxPositions, c);
             localRope = local != null ? rotary(family, local, local, 10000, rotaryDims, maxPositions, c)
                     : new Rotary(c.positiveNumber("rope_local_base_freq", 10000), null, rotaryDims);
-        } else if (params != null) {
-            rope = rotary(family, params.has("rope_theta") ? params : c, params, 10000, rotaryDims, maxPositions, c);
         } else {
-            rope = rotary(family, c, c.object("rope_scaling"), 10000, rotaryDims, maxPositions, c);
+            double theta = family == Family.MIXTRAL ? 1e6 : 10000; // MixtralConfig's default rope_theta
+            rope = params != null ? rotary(family, params.has("rope_theta") ? params : c, params, theta, rotaryDims, maxPositions, c)
+                    : rotary(family, c, c.object("rope_scaling"), theta, rotaryDims, maxPositions, c);
         }
 
         int window = switch (family) {
             case LLAMA -> 0;
             case QWEN2, QWEN3 -> c.bool("use_sliding_window", false) ? c.positiveInt("sliding_window", 0) : 0;
             case GEMMA2, GEMMA3 -> c.positiveInt("sliding_window", 4096);
-            case MISTRAL, PHI3 -> c.positiveInt("sliding_window", 0);
+            case MISTRAL, PHI3, MIXTRAL -> c.positiveInt("sliding_window", 0);
         };
         boolean[] sliding = slidingLayers(family, c, layers);
 
@@ -150,13 +155,23 @@ public record LlamaConfig(String modelType, Family family, int hiddenSize, int l
         String dtypeName = c.text("torch_dtype", c.text("dtype", null));
         return new LlamaConfig(type, family, hidden, layers, heads, kvHeads, headDim,
                 c.positiveInt("intermediate_size"), c.positiveInt("vocab_size"),
-                (float) c.positiveNumber("rms_norm_eps", 1e-6), dtypeName == null ? null : DType.fromTorchName(dtypeName),
+                (float) c.positiveNumber("rms_norm_eps", family == Family.MIXTRAL ? 1e-5 : 1e-6), dtypeName == null ? null : DType.fromTorchName(dtypeName),
                 rope, localRope, maxPositions, c.bool("tie_word_embeddings", gemma),
                 attentionBias, family == Family.QWEN2, family == Family.LLAMA && c.bool("mlp_bias", false),
                 activation, window, sliding, (float) (1 / Math.sqrt(scaleBase)),
                 family == Family.GEMMA2 ? (float) c.optionalPositive("attn_logit_softcapping", 50.0) : 0f,
                 family == Family.GEMMA2 ? (float) c.optionalPositive("final_logit_softcapping", 30.0)
-                        : family == Family.GEMMA3 ? (float) c.optionalPositive("final_logit_softcapping", 0) : 0f);
+                        : family == Family.GEMMA3 ? (float) c.optionalPositive("final_logit_softcapping", 0) : 0f,
+                family == Family.MIXTRAL ? experts(c) : null);
+    }
+
+    /** MixtralConfig's num_local_experts (8) and num_experts_per_tok (2), the latter at most the former. */
+    private static Experts experts(ConfigReader c) {
+        int count = c.positiveInt("num_local_experts", 8), perToken = c.positiveInt("num_experts_per_tok", 2);
+        if (perToken > count) {
+            throw new CocktailException(c.where() + ": num_experts_per_tok " + perToken + " is more than num_local_experts " + count + ".");
+        }
+        return new Experts(count, perToken);
     }
 
     /**
