@@ -22,7 +22,7 @@ final class LinearMerge {
         float divisor = sum;
         return job -> c -> {
             sum(c.in, 0, w, c.out, c.n);
-            if (normalize) MergeKernels.scale(c.out, 1f / divisor, c.out, c.n);
+            if (normalize) MergeKernels.divide(c.out, divisor, c.out, c.n);
         };
     }
 

@@ -25,6 +25,15 @@ public final class MergeKernels {
         for (; i < n; i++) acc[i] = w * x[i];
     }
 
+    /** out = x / d: mergekit normalizes by dividing, which can differ from multiplying by 1 / d in the last bit. */
+    static void divide(float[] x, float d, float[] out, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            FloatVector.fromArray(F, x, i).div(d).intoArray(out, i);
+        }
+        for (; i < n; i++) out[i] = x[i] / d;
+    }
+
     /** acc = acc + w * x */
     static void addScaled(float[] acc, float w, float[] x, int n) {
         int i = 0;
@@ -214,17 +223,20 @@ public final class MergeKernels {
         return i;
     }
 
-    /** NearSwap: w = clamp(t / |a - b|, 0, 1) (1 where a == b); out = w * b + (1 - w) * a. */
+    /** mergekit's floor under |a - b| in nearswap: with t below it, equal entries keep a (t = 0 would give 0 / 0). */
+    private static final float NEARSWAP_MIN_DIFF = 1e-6f;
+
+    /** NearSwap: w = clamp(t / max(|a - b|, 1e-6), 0, 1); out = w * b + (1 - w) * a. */
     static void nearswap(float[] a, float[] b, float t, float[] out, int n) {
         FloatVector one = FloatVector.broadcast(F, 1f);
         int i = 0;
         for (int bound = F.loopBound(n); i < bound; i += F.length()) {
             FloatVector va = FloatVector.fromArray(F, a, i), vb = FloatVector.fromArray(F, b, i);
-            FloatVector w = FloatVector.broadcast(F, t).div(va.sub(vb).abs()).min(one).max(0f);
+            FloatVector w = FloatVector.broadcast(F, t).div(va.sub(vb).abs().max(NEARSWAP_MIN_DIFF)).min(one).max(0f);
             w.mul(vb).add(one.sub(w).mul(va)).intoArray(out, i);
         }
         for (; i < n; i++) {
-            float w = Math.max(0f, Math.min(1f, t / Math.abs(a[i] - b[i])));
+            float w = Math.max(0f, Math.min(1f, t / Math.max(Math.abs(a[i] - b[i]), NEARSWAP_MIN_DIFF)));
             out[i] = w * b[i] + (1 - w) * a[i];
         }
     }

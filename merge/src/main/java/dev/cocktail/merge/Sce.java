@@ -33,7 +33,8 @@ final class Sce {
                     variance.fill(c, s);
                     for (int e = 0; e < c.n; e++) if (s[e] != 0) acc[0]++;
                 })[0];
-                cut = RankCut.top(job, variance, k + 1, (long) (Math.abs(topk) * nonzero));
+                // mergekit keeps nothing when select_topk <= 0
+                cut = RankCut.top(job, variance, k + 1, (long) (Math.max(0, topk) * nonzero));
             }
             RankCut select = cut;
             double[] sq = job.reduce(k, (c, acc) -> {

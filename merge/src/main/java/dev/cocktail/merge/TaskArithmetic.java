@@ -54,12 +54,12 @@ record TaskArithmetic(Sparsify sparsify, boolean consensus, boolean normalize, b
             }
         }
         float[] w = new float[k];
-        double wsum = 0;
+        float wsum = 0; // summed in F32, in order, as mergekit's weights.sum()
         for (int m = 0; m < k; m++) {
             w[m] = (float) weight[m];
             wsum += w[m];
         }
-        float divisor = (float) (Math.abs(wsum) < 1e-8 ? 1 : wsum);
+        float divisor = Math.abs(wsum) < 1e-8 ? 1 : wsum;
         float lam = (float) lambda;
         return c -> {
             float[][] wd = new float[k][];
@@ -85,7 +85,7 @@ record TaskArithmetic(Sparsify sparsify, boolean consensus, boolean normalize, b
                 float[] mixed = c.out;
                 System.arraycopy(wd[0], 0, mixed, 0, c.n);
                 for (int m = 1; m < k; m++) MergeKernels.add(mixed, wd[m], c.n);
-                if (normalize) MergeKernels.scale(mixed, 1f / divisor, mixed, c.n);
+                if (normalize) MergeKernels.divide(mixed, divisor, mixed, c.n);
                 if (lam != 1f) MergeKernels.scale(mixed, lam, mixed, c.n);
                 MergeKernels.add(mixed, c.in[0], c.n);
             }
@@ -124,6 +124,8 @@ record TaskArithmetic(Sparsify sparsify, boolean consensus, boolean normalize, b
                     top += bottom;
                     bottom = 0;
                 }
+                // mergekit keeps its ascending ranks [bottom:-top], which Python reads as empty when top is 0
+                if (top == 0) yield (c, d, mask) -> Arrays.fill(mask, 0, c.n, 0f);
                 // mergekit keeps ascending ranks [bottom, n - top): the largest `top` go, and the smallest `bottom`
                 RankCut keep = cuts.top(magnitude, n - bottom);
                 RankCut drop = cuts.top(magnitude, top);

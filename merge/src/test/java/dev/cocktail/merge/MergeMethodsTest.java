@@ -110,6 +110,7 @@ class MergeMethodsTest {
             top += bottom;
             bottom = 0;
         }
+        if (top == 0) return new double[d.length]; // mergekit's indices[n_bot:-0] is empty
         return keepRanks(d, top, n - bottom);
     }
 
