@@ -15,18 +15,6 @@ import java.util.List;
  */
 public final class LayerwiseDecoder {
 
-    /** The weights of one stage: alive until closed. */
-    public interface Stage extends TensorSource, AutoCloseable {
-        @Override
-        void close();
-    }
-
-    /** Opens a new stage; each is closed before the next is opened. */
-    @FunctionalInterface
-    public interface Stages {
-        Stage open();
-    }
-
     /** A batch of one data file's examples, with its RoPE tables. */
     private record Batch(int file, DecoderScoring.Targets targets, Rope global, Rope local) {}
 
@@ -68,10 +56,10 @@ public final class LayerwiseDecoder {
      * Each file's loss (the mean of its batch losses, as DecoderScoring.loss), with the weights of
      * each stage from `stages`.
      */
-    public double[] losses(Stages stages) {
+    public double[] losses(WeightStages stages) {
         int h = config.hiddenSize();
         float[][] x = new float[batches.size()][];
-        try (Stage s = stages.open()) {
+        try (WeightStages.Stage s = stages.open()) {
             Tensor embeddings = new TensorLookup(s, "").require("model.embed_tokens.weight", config.vocabSize(), h);
             for (int b = 0; b < x.length; b++) {
                 TokenBatch tokens = batches.get(b).targets().tokens();
@@ -81,7 +69,7 @@ public final class LayerwiseDecoder {
         }
         StepBuffers scratch = new StepBuffers(config, maxRows, false);
         for (int i = 0; i < config.layers(); i++) {
-            try (Stage s = stages.open()) {
+            try (WeightStages.Stage s = stages.open()) {
                 List<Llama.Layer> layer = List.of(Llama.layer(config, new TensorLookup(s, ""), i));
                 for (int b = 0; b < x.length; b++) {
                     Batch batch = batches.get(b);
@@ -91,7 +79,7 @@ public final class LayerwiseDecoder {
             }
         }
         double[] losses = new double[batches.size()];
-        try (Stage s = stages.open()) {
+        try (WeightStages.Stage s = stages.open()) {
             TensorLookup w = new TensorLookup(s, "");
             float[] finalNorm = Llama.norm(config, w, "model.norm.weight", h);
             Tensor head = w.require(config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight", config.vocabSize(), h);

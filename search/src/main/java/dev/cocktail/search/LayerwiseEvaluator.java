@@ -9,17 +9,23 @@ import dev.cocktail.merge.MergePlan;
 import dev.cocktail.merge.OpenModels;
 import dev.cocktail.merge.PlannedTensor;
 import dev.cocktail.merge.ScratchMerge;
+import dev.cocktail.models.BertConfig;
 import dev.cocktail.models.DecoderScoring;
+import dev.cocktail.models.EncoderScoring;
 import dev.cocktail.models.Examples;
 import dev.cocktail.models.LayerwiseDecoder;
+import dev.cocktail.models.LayerwiseEncoder;
 import dev.cocktail.models.LlamaConfig;
 import dev.cocktail.models.Scoring;
+import dev.cocktail.models.WeightStages;
 import dev.cocktail.tokenizer.Tokenizer;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Scores candidates without writing them: the examples go through the candidate one stage at a
@@ -41,8 +47,12 @@ public final class LayerwiseEvaluator implements CandidateEvaluator {
     }
 
     private final Scoring.Options options;
+    private final Scoring.Type type;
+    /** Each data file's examples, tokenized once: DecoderScoring.Prepared or EncoderScoring.Prepared lists. */
     private final List<List<DecoderScoring.Prepared>> decoderData;
-    private final Map<String, LayerwiseDecoder> decoders = new HashMap<>();
+    private final List<List<EncoderScoring.Prepared>> encoderData;
+    /** The forward pass of each config a candidate takes, made once. */
+    private final Map<String, Function<WeightStages, double[]>> passes = new HashMap<>();
     private final ScratchMerge merge = new ScratchMerge();
     private int candidates;
     private long mergeNanos, totalNanos;
@@ -56,14 +66,23 @@ public final class LayerwiseEvaluator implements CandidateEvaluator {
         if (data.isEmpty()) throw new CocktailException("a search needs at least one --data file.");
         this.options = options;
         ModelDir first = inputs.dir(0);
-        Scoring.Type type = options.type() != null ? options.type() : Scoring.typeOf(first);
-        if (type != Scoring.Type.DECODER) {
-            throw new CocktailException("layer-by-layer scoring covers decoders; " + first.name() + " is scored as "
-                    + type.name().toLowerCase(java.util.Locale.ROOT) + ".");
+        type = options.type() != null ? options.type() : Scoring.typeOf(first);
+        if (type != Scoring.Type.DECODER && type != Scoring.Type.ENCODER) {
+            throw new CocktailException("layer-by-layer scoring covers decoders and encoders; " + first.name() + " is scored as a "
+                    + type.name().toLowerCase(Locale.ROOT).replace('_', '-') + ".");
         }
         if (!first.hasTokenizer()) throw new CocktailException(first.name() + ": has no tokenizer.json, and the examples are tokenized with the first model's.");
         Tokenizer tokenizer = Tokenizer.load(first.path());
-        decoderData = data.stream().map(f -> DecoderScoring.prepare(Examples.decoder(f), tokenizer, options.maxLength())).toList();
+        if (type == Scoring.Type.DECODER) {
+            decoderData = data.stream().map(f -> DecoderScoring.prepare(Examples.decoder(f), tokenizer, options.maxLength())).toList();
+            encoderData = null;
+        } else {
+            // as Scoring.score: texts never longer than the first model's positions
+            int maxTokens = Math.min(options.maxLength(), BertConfig.parse(first.config(), first.name() + "/config.json").maxTokens());
+            encoderData = data.stream().map(f -> EncoderScoring.prepare(f.toString(), Examples.encoder(f), tokenizer, options.batchSize(),
+                    options.negNumber(), options.seed(), maxTokens)).toList();
+            decoderData = null;
+        }
     }
 
     @Override
@@ -73,7 +92,7 @@ public final class LayerwiseEvaluator implements CandidateEvaluator {
         for (PlannedTensor p : candidate.tensors()) tensors.put(p.name(), p);
         long seed = candidate.seed() == null ? 0 : candidate.seed();
         String where = "the candidate (" + candidate.method() + ")";
-        double[] losses = decoder(candidate).losses(() -> new Stage(tensors, seed, where));
+        double[] losses = pass(candidate).apply(() -> new Stage(tensors, seed, where));
         candidates++;
         totalNanos += System.nanoTime() - start;
         return losses;
@@ -83,23 +102,21 @@ public final class LayerwiseEvaluator implements CandidateEvaluator {
         return new Timing(candidates, mergeNanos, totalNanos);
     }
 
-    /** The forward pass of the candidate's config (its config.json, with the plan's layer count), made once per config. */
-    private LayerwiseDecoder decoder(MergePlan candidate) {
+    /** The forward pass of the candidate's config (its config.json, with the plan's layer count). */
+    private Function<WeightStages, double[]> pass(MergePlan candidate) {
         ModelDir from = candidate.configFrom();
-        String key = from.path().toAbsolutePath() + "#" + candidate.layers();
-        LayerwiseDecoder d = decoders.get(key);
-        if (d == null) {
+        return passes.computeIfAbsent(from.path().toAbsolutePath() + "#" + candidate.layers(), key -> {
             ObjectNode config = from.config();
             if (candidate.layers() > 0) config.put("num_hidden_layers", candidate.layers());
-            LlamaConfig c = LlamaConfig.parse(config, from.name() + "/config.json");
-            d = new LayerwiseDecoder(c, decoderData, options.batchSize(), Kernels.cpu(), from.name());
-            decoders.put(key, d);
-        }
-        return d;
+            String where = from.name() + "/config.json";
+            return type == Scoring.Type.DECODER
+                    ? new LayerwiseDecoder(LlamaConfig.parse(config, where), decoderData, options.batchSize(), Kernels.cpu(), from.name())::losses
+                    : new LayerwiseEncoder(BertConfig.parse(config, where), encoderData, Kernels.cpu(), from.name())::losses;
+        });
     }
 
     /** One stage's tensors, each merged when the forward pass first asks for it, freed together. */
-    private final class Stage implements LayerwiseDecoder.Stage {
+    private final class Stage implements WeightStages.Stage {
         private final Map<String, PlannedTensor> plan;
         private final long seed;
         private final String where;

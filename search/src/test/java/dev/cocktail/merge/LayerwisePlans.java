@@ -1,6 +1,7 @@
 package dev.cocktail.merge;
 
 import dev.cocktail.engine.DType;
+import dev.cocktail.engine.ModelDir;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -54,6 +55,8 @@ public final class LayerwisePlans {
     private static MergePlan plan(OpenModels m, int ref, TensorMerge merge, DType dtype, String method, Long seed) {
         DType out = dtype == null ? m.mainDtype(ref) : dtype;
         List<String> roles = java.util.Collections.nCopies(m.size(), "input");
-        return new MergePlan(m, SameTensors.plan(m, ref, merge, dtype), m.dir(ref), m.dir(ref), out, 0, method, roles, List.of(), seed);
+        // the tokenizer only lets the written candidate be scored: the fixtures' fine-tuned models have none
+        ModelDir tokenizer = m.dir(ref).hasTokenizer() ? m.dir(ref) : m.dir(0);
+        return new MergePlan(m, SameTensors.plan(m, ref, merge, dtype), m.dir(ref), tokenizer, out, 0, method, roles, List.of(), seed);
     }
 }

@@ -67,13 +67,40 @@ class LayerwiseEvaluatorTest {
         }
     }
 
-    /** Each data file's loss of the plan written to a directory of its own. */
+    @Test
+    void encodersMatchTheWrittenCandidates() {
+        List<ModelDir> dirs = List.of("base", "ft-a", "ft-b").stream()
+                .map(n -> ModelDir.resolve(TestData.path("cocktail-encoder/" + n).toString())).toList();
+        Path examples = TestData.path("cocktail-encoder/examples.jsonl");
+        List<Path> data = List.of(examples, examples);
+        Scoring.Options options = new Scoring.Options(null, 5, 4, 512, 3, 42);
+        try (OpenModels m = OpenModels.open(dirs); LayerwiseEvaluator e = new LayerwiseEvaluator(m, data, options)) {
+            List<MergePlan> plans = new ArrayList<>();
+            plans.add(LayerwisePlans.mix(m, new float[] {0f, 1f, 0f}, null));
+            plans.add(LayerwisePlans.mix(m, new float[] {0.2f, 0.5f, 0.3f}, null));
+            plans.add(LayerwisePlans.mix(m, new float[] {0.4f, 0.3f, 0.3f}, DType.BF16));
+            plans.add(LayerwisePlans.extrapolate(m, new float[] {0.5f, 0.5f}, 0.5f, DType.F16));
+            plans.add(LayerwisePlans.mergekit(m, "ties", Map.of(), new double[] {0.6, 0.4}, new double[] {0.5, 0.7}, "weight", 42));
+            plans.add(LayerwisePlans.mergekit(m, "dare_linear", Map.of(), new double[] {0.5, 0.5}, new double[] {0.6, 0.6}, "weight", 3));
+            for (MergePlan p : plans) {
+                double[] fast = e.evaluate(p);
+                assertArrayEquals(written(p, data, options), fast, 0, p.method());
+                assertArrayEquals(fast, e.evaluate(p), 0, "run twice: " + p.method());
+            }
+        }
+    }
+
     private double[] written(MergePlan p, List<Path> data) {
+        return written(p, data, OPTIONS);
+    }
+
+    /** Each data file's loss of the plan written to a directory of its own. */
+    private double[] written(MergePlan p, List<Path> data, Scoring.Options options) {
         Path dir = tmp.resolve("candidate-" + System.nanoTime());
         p.write(new Output(dir, false, 5_000_000_000L, false), Progress.NONE, "test");
         double[] out = new double[data.size()];
         for (int f = 0; f < out.length; f++) {
-            out[f] = Scoring.score(List.of(ModelDir.resolve(dir.toString())), data.get(f), OPTIONS, Progress.NONE).losses()[0];
+            out[f] = Scoring.score(List.of(ModelDir.resolve(dir.toString())), data.get(f), options, Progress.NONE).losses()[0];
         }
         assertEquals(data.size(), out.length);
         return out;
