@@ -2,10 +2,10 @@ package dev.cocktail.merge;
 
 import dev.cocktail.engine.Tensor;
 import dev.cocktail.engine.Threads;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.LongFunction;
 
 /**
  * Planned tensors computed one at a time into memory instead of a file: the same TensorJob passes,
@@ -26,15 +26,17 @@ public final class ScratchMerge implements AutoCloseable {
 
     /**
      * Tensor p of a plan whose random methods use `seed` (MergePlan.seed, 0 when null), in p's dtype
-     * and shape: an input's own tensor when p copies it raw, else a new tensor in `arena`.
+     * and shape: an input's own tensor when p copies it raw, else the merged bytes in memory that
+     * `memory` gives (at least as many bytes as asked for).
      */
-    public Tensor compute(PlannedTensor p, long seed, Arena arena) {
+    public Tensor compute(PlannedTensor p, long seed, LongFunction<MemorySegment> memory) {
         if (p.rawCopy()) return p.sources().getFirst();
         TensorJob job = new TensorJob(p.name(), p.sources(), p.shape(), p.merge().rowWise(), seed, pool, scratch);
         TensorOp op = p.merge().prepare(job);
-        MemorySegment out = arena.allocate(Math.max(1, p.spec().byteSize()), 64);
+        long bytes = p.spec().byteSize();
+        MemorySegment out = memory.apply(bytes);
         job.write(op, p.dtype(), out, 0, job.chunks());
-        return new Tensor(p.name(), p.dtype(), p.shape(), out.asSlice(0, p.spec().byteSize()));
+        return new Tensor(p.name(), p.dtype(), p.shape(), out.asSlice(0, bytes));
     }
 
     @Override

@@ -21,6 +21,8 @@ import dev.cocktail.models.WeightStages;
 import dev.cocktail.tokenizer.Tokenizer;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -54,6 +56,13 @@ public final class LayerwiseEvaluator implements CandidateEvaluator {
     /** The forward pass of each config a candidate takes, made once. */
     private final Map<String, Function<WeightStages, double[]>> passes = new HashMap<>();
     private final ScratchMerge merge = new ScratchMerge();
+    /**
+     * The memory merged tensors go into, reused stage after stage and candidate after candidate: a
+     * stage's k-th merged tensor goes into block k, grown when too small. Layers have the same shapes,
+     * so after the first candidate no stage allocates (fresh memory is zeroed and faulted in page by
+     * page). What is held is, per k, the largest k-th tensor of any stage.
+     */
+    private final List<MemorySegment> blocks = new ArrayList<>();
     private int candidates;
     private long mergeNanos, totalNanos;
 
@@ -115,12 +124,11 @@ public final class LayerwiseEvaluator implements CandidateEvaluator {
         });
     }
 
-    /** One stage's tensors, each merged when the forward pass first asks for it, freed together. */
+    /** One stage's tensors, each merged when the forward pass first asks for it into the next block. */
     private final class Stage implements WeightStages.Stage {
         private final Map<String, PlannedTensor> plan;
         private final long seed;
         private final String where;
-        private final Arena arena = Arena.ofShared();
         private final Map<String, Tensor> merged = new HashMap<>();
 
         Stage(Map<String, PlannedTensor> plan, long seed, String where) {
@@ -135,7 +143,7 @@ public final class LayerwiseEvaluator implements CandidateEvaluator {
             if (p == null) return null;
             return merged.computeIfAbsent(name, n -> {
                 long t = System.nanoTime();
-                Tensor out = merge.compute(p, seed, arena);
+                Tensor out = merge.compute(p, seed, this::block);
                 mergeNanos += System.nanoTime() - t;
                 return out;
             });
@@ -146,10 +154,20 @@ public final class LayerwiseEvaluator implements CandidateEvaluator {
             return where;
         }
 
-        @Override
-        public void close() {
-            arena.close();
+        /** The next block, of at least `bytes` bytes. */
+        private MemorySegment block(long bytes) {
+            int k = merged.size();
+            if (k == blocks.size()) blocks.add(null);
+            if (blocks.get(k) == null || blocks.get(k).byteSize() < bytes) {
+                blocks.set(k, null); // the old block goes before the new one is made
+                blocks.set(k, Arena.ofAuto().allocate(Math.max(1, bytes), 64));
+            }
+            return blocks.get(k);
         }
+
+        /** Nothing to free: the blocks are the next stage's, and the forward pass keeps no tensor past its stage. */
+        @Override
+        public void close() {}
     }
 
     @Override
