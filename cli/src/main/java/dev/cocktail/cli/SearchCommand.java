@@ -136,7 +136,7 @@ final class SearchCommand implements Runnable {
             String command = Search.command(result, s, target.output.toString());
             if (plot != null) write(plot, SearchPlot.svg(result));
             if (json) {
-                out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(SearchReport.json(result, command)));
+                out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(SearchReport.json(result, s, command)));
             } else {
                 SearchReport.table(out, result);
                 out.println("best: " + command);

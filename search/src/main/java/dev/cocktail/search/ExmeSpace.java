@@ -59,20 +59,25 @@ public record ExmeSpace(String base, List<String> tuned, OpenModels models, DTyp
         return tuned.stream().map(m -> new Dimension("alpha " + ModelDir.resolve(m).name(), 0, ALPHA_MAX)).toList();
     }
 
+    /** None for a single fine-tuned model, whose weight is 1. */
     @Override
     public List<String> weightNames() {
-        return tuned.stream().map(m -> "w " + ModelDir.resolve(m).name()).toList();
+        return tuned.size() == 1 ? List.of() : tuned.stream().map(m -> "w " + ModelDir.resolve(m).name()).toList();
+    }
+
+    private static double[] weights(Point p) {
+        return p.weights().length == 0 ? new double[] {1} : p.weights();
     }
 
     @Override
     public MergePlan plan(Point p) {
-        return Extrapolation.plan(models, p.values(), p.weights(), dtype);
+        return Extrapolation.plan(models, p.values(), weights(p), dtype);
     }
 
     @Override
     public String command(Point p, String output, String recipeFile) {
         return "cocktail extrapolate --base " + Point.quoted(base) + " " + Point.words(tuned) + " --alpha " + Point.join(p.values())
-                + " --weights " + Point.join(p.weights()) + Point.dtype(dtype) + " --output " + output;
+                + " --weights " + Point.join(weights(p)) + Point.dtype(dtype) + " --output " + output;
     }
 
     @Override

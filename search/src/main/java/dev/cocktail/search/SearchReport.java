@@ -57,7 +57,11 @@ public final class SearchReport {
                 + (r.request().strategy() == Strategy.CMAES ? " seed " + r.request().seed() : ""));
     }
 
-    public static ObjectNode json(Search.Result r, String command) {
+    /**
+     * @param space   the searched space, which gives each candidate's command (writing to DIR) and recipe
+     * @param command the command that writes the best candidate to the search's output
+     */
+    public static ObjectNode json(Search.Result r, Space space, String command) {
         Objective o = r.request().objective();
         ObjectNode root = new ObjectMapper().createObjectNode();
         root.put("space", r.request().space());
@@ -79,6 +83,9 @@ public final class SearchReport {
             ObjectNode figures = c.putObject("figures");
             for (int i = 0; i < row.figures().length; i++) figures.put(names.get(i), row.figures()[i]);
             c.put("objective", row.objective());
+            c.put("command", space.command(row.point(), "DIR", "recipe.yml"));
+            String recipe = space.recipe(row.point());
+            if (recipe != null) c.put("recipe", recipe);
         }
         if (command != null) root.put("command", command);
         return root;
