@@ -19,9 +19,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -120,8 +118,7 @@ final class SearchCommand implements Runnable {
         if (plot != null) OutputFile.check("--plot", plot, inputs, target.output);
         PrintWriter out = spec.commandLine().getOut();
         Progress progress = TerminalProgress.forTerminal();
-        Path scratch = scratch();
-        try (Space s = Search.open(request); CandidateEvaluator evaluator = Search.evaluators(scratch).apply(objective)) {
+        try (Space s = Search.open(request); CandidateEvaluator evaluator = Search.evaluator(objective)) {
             Search.Result result;
             progress.start("search", Search.candidates(request, s), "candidates");
             try {
@@ -145,26 +142,7 @@ final class SearchCommand implements Runnable {
             out.flush();
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("the report cannot be written as JSON", e);
-        } finally {
-            remove(scratch);
-        }
-    }
 
-    /** Where the naive evaluator writes its candidates: a fresh directory under the system's temporary one. */
-    private static Path scratch() {
-        try {
-            return Files.createTempDirectory("cocktail-search-");
-        } catch (IOException e) {
-            throw new CocktailException("no scratch directory for the candidates (" + CocktailException.reason(e) + ").", e);
-        }
-    }
-
-    private static void remove(Path dir) {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        } catch (IOException e) {
-            // a scratch directory left behind in the temporary directory is harmless
-        }
     }
 
     private static void write(Path file, String text) {

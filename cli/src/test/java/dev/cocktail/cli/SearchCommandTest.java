@@ -167,9 +167,9 @@ class SearchCommandTest {
                   normalize: true
                 """.formatted(demo("base"), demo("ft-sort"), demo("base")));
         Path out = tmp.resolve("best");
-        JsonNode r = search(out, "--space", recipe.toString(), "--data", fewshot("sort"), "--budget", "6");
+        JsonNode r = search(out, "--space", recipe.toString(), "--data", fewshot("sort"), "--budget", "9");
         assertEquals(List.of(demo("ft-sort") + " weight", demo("ft-sort") + " density"), names(r.get("parameters")));
-        checkCandidates(r, tmp, false, 4);
+        checkCandidates(r, tmp, false, 9);
         checkBestReproduced(out, tmp);
     }
 

@@ -20,10 +20,14 @@ public final class MaterializingEvaluator implements CandidateEvaluator {
     private final Objective objective;
     private final Path scratch;
 
-    /** @param scratch an existing directory where each candidate is written, then removed */
-    public MaterializingEvaluator(Objective objective, Path scratch) {
+    /** Each candidate goes to a fresh directory under the system's temporary one, removed by close(). */
+    public MaterializingEvaluator(Objective objective) {
         this.objective = objective;
-        this.scratch = scratch;
+        try {
+            this.scratch = Files.createTempDirectory("cocktail-search-");
+        } catch (IOException e) {
+            throw new CocktailException("no scratch directory for the candidates (" + CocktailException.reason(e) + ").", e);
+        }
     }
 
     @Override
@@ -53,5 +57,7 @@ public final class MaterializingEvaluator implements CandidateEvaluator {
     }
 
     @Override
-    public void close() {}
+    public void close() {
+        delete(scratch);
+    }
 }

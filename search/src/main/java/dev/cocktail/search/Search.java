@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.function.Function;
 
 /**
  * `cocktail search`: opens the models once, walks a space with a strategy, scores every candidate
@@ -50,7 +49,8 @@ public final class Search {
         if (!r.models().isEmpty() && recipe) throw new CocktailException("a recipe names its own models; give none besides --space " + r.space() + ".");
         if (r.budget() < 1) throw new CocktailException("--budget must be at least 1, not " + r.budget() + ".");
         for (Path d : r.objective().data()) {
-            if (!d.toString().equals("-") && !Files.isRegularFile(d)) throw new CocktailException(d + ": no such data file.");
+            if (d.toString().equals("-")) throw new CocktailException("--data - (standard input) cannot be read again for every candidate; give a file.");
+            if (!Files.isRegularFile(d)) throw new CocktailException(d + ": no such data file.");
         }
         if (!recipe) r.objective().check(ModelDir.resolve(r.models().getFirst()));
     }
@@ -135,7 +135,7 @@ public final class Search {
     }
 
     /** Picks the evaluator: the one place that decides which one a search uses. */
-    public static Function<Objective, CandidateEvaluator> evaluators(Path scratch) {
-        return o -> new MaterializingEvaluator(o, scratch);
+    public static CandidateEvaluator evaluator(Objective o) {
+        return new MaterializingEvaluator(o);
     }
 }

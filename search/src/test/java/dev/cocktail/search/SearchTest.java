@@ -59,7 +59,7 @@ class SearchTest {
         Path data = TestData.path("cocktail-encoder/examples.jsonl");
         Objective o = loss(data);
         Search.Request r = request(ENCODERS, "cocktail", Strategy.GRID, 9, 42, o);
-        try (Space s = Search.open(r); CandidateEvaluator e = new MaterializingEvaluator(o, tmp)) {
+        try (Space s = Search.open(r); CandidateEvaluator e = new MaterializingEvaluator(o)) {
             Search.Result result = Search.run(r, s, e, (done, total, best) -> {});
             assertEquals(9, result.rows().size());
             CocktailSpace space = (CocktailSpace) s;
