@@ -118,7 +118,7 @@ final class SearchCommand implements Runnable {
         if (plot != null) OutputFile.check("--plot", plot, inputs, target.output);
         PrintWriter out = spec.commandLine().getOut();
         Progress progress = TerminalProgress.forTerminal();
-        try (Space s = Search.open(request); CandidateEvaluator evaluator = Search.evaluator(objective)) {
+        try (Space s = Search.open(request); CandidateEvaluator evaluator = Search.evaluator(objective, s)) {
             Search.Result result;
             progress.start("search", Search.candidates(request, s), "candidates");
             try {

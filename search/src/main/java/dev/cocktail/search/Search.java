@@ -4,6 +4,7 @@ import dev.cocktail.engine.CocktailException;
 import dev.cocktail.engine.DType;
 import dev.cocktail.engine.ModelDir;
 import dev.cocktail.merge.Output;
+import dev.cocktail.models.Scoring;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -134,8 +135,18 @@ public final class Search {
         return space.command(result.best().point(), Point.quoted(output), Path.of(output).resolve("recipe.yml").toString());
     }
 
-    /** Picks the evaluator: the one place that decides which one a search uses. */
-    public static CandidateEvaluator evaluator(Objective o) {
+    /**
+     * Picks the evaluator, the one place that decides: losses of decoders and encoders layer by layer
+     * without writing the candidate; accuracy through a written candidate (greedy decoding needs the
+     * whole model at each step); other families' losses through a written candidate too.
+     */
+    public static CandidateEvaluator evaluator(Objective o, Space space) {
+        Scoring.Options s = o.scoring();
+        Scoring.Type type = s.type() != null ? s.type() : Scoring.typeOf(space.models().dir(0));
+        if (o.metric() == Objective.Metric.ACCURACY) {
+            return new AccuracyEvaluator(o.data(), s.batchSize(), s.maxLength(), o.maxNewTokens(), o.parallel(), null);
+        }
+        if (type == Scoring.Type.DECODER || type == Scoring.Type.ENCODER) return new LayerwiseEvaluator(space.models(), o.data(), s);
         return new MaterializingEvaluator(o);
     }
 }

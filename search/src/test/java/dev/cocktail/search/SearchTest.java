@@ -53,13 +53,17 @@ class SearchTest {
         }
     }
 
-    /** Every candidate's loss is `score`'s on the model `mix` writes with the candidate's weights, alpha and fine-tuned model. */
+    /**
+     * Every candidate's loss, from the search's evaluator (layer by layer) and from the naive one, is
+     * `score`'s on the model `mix` writes with the candidate's weights, alpha and fine-tuned model.
+     */
     @Test
     void cocktailCandidatesScoreAsMixThenScore(@TempDir Path tmp) {
         Path data = TestData.path("cocktail-encoder/examples.jsonl");
         Objective o = loss(data);
         Search.Request r = request(ENCODERS, "cocktail", Strategy.GRID, 9, 42, o);
-        try (Space s = Search.open(r); CandidateEvaluator e = new MaterializingEvaluator(o)) {
+        try (Space s = Search.open(r); CandidateEvaluator e = Search.evaluator(o, s);
+             CandidateEvaluator naive = new MaterializingEvaluator(o)) {
             Search.Result result = Search.run(r, s, e, (done, total, best) -> {});
             assertEquals(9, result.rows().size());
             CocktailSpace space = (CocktailSpace) s;
@@ -71,6 +75,7 @@ class SearchTest {
                 double want = Scoring.score(List.of(ModelDir.resolve(out.toString())), data, o.scoring(), Progress.NONE).losses()[0];
                 assertEquals(want, row.figures()[0], 1e-5, "candidate " + row.index());
                 assertEquals(want, row.objective(), 1e-5);
+                assertEquals(want, naive.evaluate(s.plan(row.point()))[0], 1e-5, "the naive evaluator, candidate " + row.index());
             }
             for (int i = 1; i < result.rows().size(); i++) assertTrue(result.rows().get(i - 1).objective() <= result.rows().get(i).objective());
         }
