@@ -69,7 +69,7 @@ public record MergekitConfig(Method method, String baseModel, List<Slice> slices
         return parse(text, file.toString());
     }
 
-    static MergekitConfig parse(String text, String where) {
+    public static MergekitConfig parse(String text, String where) {
         JsonNode root;
         try {
             LoaderOptions limits = new LoaderOptions();

@@ -40,40 +40,68 @@ public final class MergekitMerge {
     public static void merge(Request r, Progress progress, String version) {
         MergekitConfig cfg = MergekitConfig.read(r.config());
         Path dir = r.config().toAbsolutePath().getParent();
+        try (OpenModels models = open(cfg, dir, r.config().toString())) {
+            MergePlan plan = plan(cfg, models, dir, r.config().toString(), r.seed());
+            plan.write(output(r, plan.dtype()), progress, version);
+        }
+    }
+
+    /**
+     * Opens a recipe's models, in order of appearance (a models: recipe's base too, as mergekit adds it).
+     * @param dir the recipe's directory, where models named relative to it are found
+     * @param where the recipe's name for messages
+     */
+    public static OpenModels open(MergekitConfig cfg, Path dir, String where) {
         Method method = cfg.method();
         if (method.base == Method.Base.NEEDS && cfg.baseModel() == null) {
-            throw new CocktailException(r.config() + ": merge_method " + method.mergekitName() + " needs a base_model.");
+            throw new CocktailException(where + ": merge_method " + method.mergekitName() + " needs a base_model.");
         }
-        // Unique model names in order of appearance; a models: recipe also merges its base (mergekit adds it).
+        return OpenModels.open(names(cfg, slices(cfg)).stream().map(n -> ModelDir.resolve(locate(n, dir))).toList());
+    }
+
+    /**
+     * The plan of a recipe whose models are open: `models` as open() gave them for this recipe or for
+     * one with the same models and other parameter values.
+     */
+    public static MergePlan plan(MergekitConfig cfg, OpenModels models, Path dir, String where, long seed) {
+        Method method = cfg.method();
+        List<MergekitConfig.Slice> slices = slices(cfg);
+        List<String> names = names(cfg, slices);
+        int configModel = cfg.baseModel() != null ? names.indexOf(cfg.baseModel()) : 0;
+        Planner p = new Planner(cfg, slices, names, models, models.dir(configModel).architecture().tensors(), where);
+        List<PlannedTensor> plan = p.plan();
+        ModelDir tokenizer = cfg.tokenizerSource() == null || cfg.tokenizerSource().equals("base")
+                ? models.dir(configModel)
+                : names.contains(cfg.tokenizerSource()) ? models.dir(names.indexOf(cfg.tokenizerSource()))
+                : ModelDir.resolve(locate(cfg.tokenizerSource(), dir));
+        DType dtype = cfg.outDtype() != null ? cfg.outDtype() : cfg.dtype() != null ? cfg.dtype() : models.mainDtype(configModel);
+        int configLayers = models.dir(configModel).hasConfig()
+                ? models.dir(configModel).config().path("num_hidden_layers").asInt(0) : 0;
+        List<String> roles = names.stream().map(n -> n.equals(cfg.baseModel()) ? "base model" : "model").toList();
+        List<String> settings = List.of("method: mergekit " + method.mergekitName() + " (computed in F32)",
+                "dtype: " + dtype.torchName(), "recipe:\n\n```yaml\n" + cfg.text().strip() + "\n```\n");
+        return new MergePlan(models, plan, models.dir(configModel), tokenizer, dtype, p.layers != configLayers ? p.layers : 0,
+                "mergekit " + method.mergekitName(), roles, settings, seed);
+    }
+
+    /** The recipe's slices; a models: recipe also merges its base when the method uses or joins it (mergekit adds it). */
+    private static List<MergekitConfig.Slice> slices(MergekitConfig cfg) {
         List<MergekitConfig.Slice> slices = new ArrayList<>(cfg.slices());
-        boolean usesBase = cfg.usesBase();
-        if (cfg.fromModels() && (usesBase || cfg.baseModel() != null && method.base == Method.Base.JOINS)
+        if (cfg.fromModels() && (cfg.usesBase() || cfg.baseModel() != null && cfg.method().base == Method.Base.JOINS)
                 && slices.getFirst().sources().stream().noneMatch(s -> s.model().equals(cfg.baseModel()))) {
             List<MergekitConfig.Source> with = new ArrayList<>(slices.getFirst().sources());
             with.add(new MergekitConfig.Source(cfg.baseModel(), null, Map.of()));
             slices.set(0, new MergekitConfig.Slice(with, slices.getFirst().parameters()));
         }
+        return slices;
+    }
+
+    /** Unique model names in order of appearance, then the base if no slice names it. */
+    private static List<String> names(MergekitConfig cfg, List<MergekitConfig.Slice> slices) {
         List<String> names = new ArrayList<>();
         for (var s : slices) for (var src : s.sources()) if (!names.contains(src.model())) names.add(src.model());
         if (cfg.baseModel() != null && !names.contains(cfg.baseModel())) names.add(cfg.baseModel());
-        try (OpenModels models = OpenModels.open(names.stream().map(n -> ModelDir.resolve(locate(n, dir))).toList())) {
-            int configModel = cfg.baseModel() != null ? names.indexOf(cfg.baseModel()) : 0;
-            Planner p = new Planner(cfg, slices, names, models, models.dir(configModel).architecture().tensors(),
-                    r.config().toString());
-            List<PlannedTensor> plan = p.plan();
-            ModelDir tokenizer = cfg.tokenizerSource() == null || cfg.tokenizerSource().equals("base")
-                    ? models.dir(configModel)
-                    : names.contains(cfg.tokenizerSource()) ? models.dir(names.indexOf(cfg.tokenizerSource()))
-                    : ModelDir.resolve(locate(cfg.tokenizerSource(), dir));
-            DType dtype = cfg.outDtype() != null ? cfg.outDtype() : cfg.dtype() != null ? cfg.dtype() : models.mainDtype(configModel);
-            int configLayers = models.dir(configModel).hasConfig()
-                    ? models.dir(configModel).config().path("num_hidden_layers").asInt(0) : 0;
-            List<String> roles = names.stream().map(n -> n.equals(cfg.baseModel()) ? "base model" : "model").toList();
-            List<String> settings = List.of("method: mergekit " + method.mergekitName() + " (computed in F32)",
-                    "dtype: " + dtype.torchName(), "recipe:\n\n```yaml\n" + cfg.text().strip() + "\n```\n");
-            new MergePlan(models, plan, models.dir(configModel), tokenizer, dtype, p.layers != configLayers ? p.layers : 0,
-                    "mergekit " + method.mergekitName(), roles, settings, r.seed()).write(output(r, dtype), progress, version);
-        }
+        return names;
     }
 
     /** A model named relative to the working directory, else relative to the recipe's directory. */

@@ -36,20 +36,29 @@ public final class Mix {
         }
         List<ModelDir> inputs = new ArrayList<>(r.models());
         if (r.finetuned() != null) inputs.add(r.finetuned());
-        TensorMerge merge = r.finetuned() == null ? weightedSum(w) : twoStep(w, (float) r.alpha());
         try (OpenModels m = OpenModels.open(inputs)) {
-            DType dtype = r.dtype() == null ? m.mainDtype(0) : r.dtype();
-            List<String> roles = new ArrayList<>();
-            for (float x : w) roles.add("weight " + (double) x);
-            if (r.finetuned() != null) roles.add("fine-tuned model, alpha " + r.alpha());
-            List<String> settings = new ArrayList<>();
-            settings.add("method: LM-Cocktail weighted average, sum_i w_i * model_i, F32");
-            if (r.finetuned() != null) settings.add("two-step: alpha * finetuned + (1 - alpha) * cocktail, alpha " + r.alpha());
-            settings.add("dtype: " + dtype.torchName());
-            new MergePlan(m, SameTensors.plan(m, 0, merge, r.dtype()), m.dir(0), m.dir(0), dtype, 0,
-                    r.finetuned() == null ? "LM-Cocktail mix" : "LM-Cocktail two-step mix", roles, settings, null)
-                    .write(r.output(), progress, version);
+            plan(m, w, r.finetuned() != null, r.alpha(), r.dtype()).write(r.output(), progress, version);
         }
+    }
+
+    /**
+     * The mix of models already open, with weights already checked: the first w.length inputs are
+     * summed; with twoStep, the last input is the fine-tuned model of the two-step recipe.
+     *
+     * @param dtype the output dtype, or null for the first model's
+     */
+    public static MergePlan plan(OpenModels m, float[] w, boolean twoStep, double alpha, DType dtype) {
+        TensorMerge merge = twoStep ? twoStep(w, (float) alpha) : weightedSum(w);
+        DType out = dtype == null ? m.mainDtype(0) : dtype;
+        List<String> roles = new ArrayList<>();
+        for (float x : w) roles.add("weight " + (double) x);
+        if (twoStep) roles.add("fine-tuned model, alpha " + alpha);
+        List<String> settings = new ArrayList<>();
+        settings.add("method: LM-Cocktail weighted average, sum_i w_i * model_i, F32");
+        if (twoStep) settings.add("two-step: alpha * finetuned + (1 - alpha) * cocktail, alpha " + alpha);
+        settings.add("dtype: " + out.torchName());
+        return new MergePlan(m, SameTensors.plan(m, 0, merge, dtype), m.dir(0), m.dir(0), out, 0,
+                twoStep ? "LM-Cocktail two-step mix" : "LM-Cocktail mix", roles, settings, null);
     }
 
     /** acc = w0*x0; acc = acc + w_i*x_i, in model order. */

@@ -27,7 +27,9 @@ public final class LayerwisePlans {
 
     /** ExPO: input 0 the base, the others extrapolated by alpha and summed with weights w. */
     public static MergePlan extrapolate(OpenModels m, float[] w, float alpha, DType dtype) {
-        return plan(m, 1, Extrapolation.extrapolated(w, alpha), dtype, "ExPO extrapolation", null);
+        float[] alphas = new float[w.length];
+        java.util.Arrays.fill(alphas, alpha);
+        return plan(m, 1, Extrapolation.extrapolated(w, alphas), dtype, "ExPO extrapolation", null);
     }
 
     /**
