@@ -2,10 +2,10 @@ package dev.cocktail.bench;
 
 import dev.cocktail.engine.ModelDir;
 import dev.cocktail.engine.Progress;
+import dev.cocktail.merge.Extrapolation;
 import dev.cocktail.merge.MergePlan;
 import dev.cocktail.merge.OpenModels;
 import dev.cocktail.merge.Output;
-import dev.cocktail.merge.SearchBenchPlans;
 import dev.cocktail.models.Scoring;
 import dev.cocktail.search.LayerwiseEvaluator;
 import java.io.IOException;
@@ -87,11 +87,11 @@ public final class SearchBench {
         int k = m.size() - 1;
         List<MergePlan> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            float[] w = new float[k];
-            float first = k == 1 ? 1f : 0.3f + 0.4f * i / Math.max(1, n - 1);
+            double[] w = new double[k];
+            double first = k == 1 ? 1 : 0.3 + 0.4 * i / Math.max(1, n - 1);
             w[0] = first;
-            for (int j = 1; j < k; j++) w[j] = (1f - first) / (k - 1);
-            out.add(SearchBenchPlans.extrapolate(m, w, 0.1f + 0.1f * i));
+            for (int j = 1; j < k; j++) w[j] = (1 - first) / (k - 1);
+            out.add(Extrapolation.plan(m, new double[] {0.1 + 0.1 * i}, w, null));
         }
         return out;
     }
