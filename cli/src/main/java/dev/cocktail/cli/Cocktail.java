@@ -36,6 +36,7 @@ public final class Cocktail implements Runnable {
             RerankCommand.class,
             TokenizeCommand.class,
             LoraCommand.class,
+            SearchCommand.class,
             CommandLine.HelpCommand.class,
             AutoComplete.GenerateCompletion.class);
 

@@ -83,6 +83,11 @@ final class TerminalProgress implements Progress {
         if (bar != null) bar.stepBy(units);
     }
 
+    /** A note after the current bar's count, such as the best figure so far. */
+    synchronized void note(String text) {
+        if (bar != null) bar.setExtraMessage(text);
+    }
+
     @Override
     public synchronized void finish() {
         if (bar != null) {

@@ -45,13 +45,20 @@ public final class CocktailJson {
         return recipe(o, "lm-cocktail");
     }
 
-    static Recipe extrapolate(Extrapolation.Request r, float[] weights, String version) {
+    static Recipe extrapolate(Extrapolation.Request r, String version) {
         ObjectNode o = head("extrapolate", version);
         o.set("base", model(r.base()));
         models(o.putArray("models"), r.models());
-        o.put("alpha", r.alpha());
-        ArrayNode w = o.putArray("weights");
-        for (float x : weights) w.add((double) x);
+        if (r.alphas().length == 1) {
+            o.put("alpha", r.alphas()[0]);
+        } else {
+            ArrayNode a = o.putArray("alpha");
+            for (double x : r.alphas()) a.add(x);
+        }
+        if (r.weights() != null) {
+            ArrayNode w = o.putArray("weights");
+            for (double x : r.weights()) w.add(x);
+        }
         o.put("dtype", r.dtype() == null ? null : r.dtype().torchName());
         return recipe(o, "extrapolation", "expo");
     }
@@ -75,8 +82,9 @@ public final class CocktailJson {
             }
             case "extrapolate" -> {
                 if (!o.has("base")) throw bad(file, "it names no base model");
-                Extrapolation.extrapolate(new Extrapolation.Request(model(file, o.get("base")), models(file, o), number(file, o, "alpha"),
-                        numbers(file, o, "weights"), dtype, output), progress, version);
+                double[] alphas = o.path("alpha").isArray() ? numbers(file, o, "alpha") : new double[] {number(file, o, "alpha")};
+                Extrapolation.extrapolate(new Extrapolation.Request(model(file, o.get("base")), models(file, o), alphas,
+                        o.has("weights") ? numbers(file, o, "weights") : null, dtype, output), progress, version);
             }
             default -> throw bad(file, "its command is '" + command + "', not mix or extrapolate");
         }

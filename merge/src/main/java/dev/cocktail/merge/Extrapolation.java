@@ -20,15 +20,24 @@ public final class Extrapolation {
     /**
      * @param base the model the others were fine-tuned from
      * @param models the fine-tuned models; the first gives config and tokenizer
+     * @param alphas one extrapolation strength for every model, or one per model
      * @param weights one per model (null: all equal); they must sum to 1 within 1e-3
      */
-    public record Request(ModelDir base, List<ModelDir> models, double alpha, double[] weights, DType dtype,
-                          Output output) {}
+    public record Request(ModelDir base, List<ModelDir> models, double[] alphas, double[] weights, DType dtype,
+                          Output output) {
+        public Request(ModelDir base, List<ModelDir> models, double alpha, double[] weights, DType dtype, Output output) {
+            this(base, models, new double[] {alpha}, weights, dtype, output);
+        }
+    }
 
     public static void extrapolate(Request r, Progress progress, String version) {
         int k = r.models().size();
         if (k == 0) throw new CocktailException("extrapolate needs at least one fine-tuned model besides the base.");
-        if (!Float.isFinite((float) r.alpha())) throw CocktailException.about("alpha", "alpha must be a finite float32 number, got " + r.alpha() + ".");
+        double[] alphas = r.alphas();
+        if (alphas.length != 1 && alphas.length != k) {
+            throw CocktailException.about("alpha", "got " + alphas.length + " values of alpha for " + k + " models; give one, or one per model.");
+        }
+        for (double a : alphas) if (!Float.isFinite((float) a)) throw CocktailException.about("alpha", "alpha must be a finite float32 number, got " + a + ".");
         double[] weights = r.weights();
         if (weights == null) {
             weights = new double[k];
@@ -39,21 +48,35 @@ public final class Extrapolation {
         inputs.add(r.base());
         inputs.addAll(r.models());
         try (OpenModels m = OpenModels.open(inputs)) {
-            DType dtype = r.dtype() == null ? m.mainDtype(1) : r.dtype();
-            List<String> roles = new ArrayList<>();
-            roles.add("base");
-            for (double x : weights) roles.add("extrapolated, weight " + x);
-            List<String> settings = List.of("method: ExPO extrapolation, theta_m + alpha * (theta_m - theta_base), then sum_i w_i theta_i, F32",
-                    "alpha: " + r.alpha(), "dtype: " + dtype.torchName());
-            new MergePlan(m, SameTensors.plan(m, 1, extrapolated(w, (float) r.alpha()), r.dtype()), m.dir(1), m.dir(1), dtype, 0,
-                    "ExPO extrapolation", roles, settings, null, CocktailJson.extrapolate(r, w, version)).write(r.output(), progress, version);
+            plan(m, alphas, weights, r.dtype()).withRecipe(CocktailJson.extrapolate(r, version)).write(r.output(), progress, version);
         }
     }
 
-    /** Input 0 is the base: each other input i becomes x_i + alpha (x_i - base), then acc = w_1 e_1 + w_2 e_2 + ... */
-    static TensorMerge extrapolated(float[] w, float alpha) {
+    /**
+     * The extrapolation of models already open (input 0 the base), with alphas and weights already
+     * checked: one alpha for every model, or one per model.
+     *
+     * @param dtype the output dtype, or null for the first fine-tuned model's
+     */
+    public static MergePlan plan(OpenModels m, double[] alphas, double[] weights, DType dtype) {
+        float[] a = new float[weights.length];
+        for (int i = 0; i < a.length; i++) a[i] = (float) alphas[alphas.length == 1 ? 0 : i];
+        DType out = dtype == null ? m.mainDtype(1) : dtype;
+        List<String> roles = new ArrayList<>();
+        roles.add("base");
+        for (double x : weights) roles.add("extrapolated, weight " + x);
+        String alpha = alphas.length == 1 ? String.valueOf(alphas[0])
+                : String.join(", ", java.util.Arrays.stream(alphas).mapToObj(String::valueOf).toList()) + " (one per model)";
+        List<String> settings = List.of("method: ExPO extrapolation, theta_m + alpha * (theta_m - theta_base), then sum_i w_i theta_i, F32",
+                "alpha: " + alpha, "dtype: " + out.torchName());
+        return new MergePlan(m, SameTensors.plan(m, 1, extrapolated(Weights.of(weights), a), dtype), m.dir(1), m.dir(1), out, 0,
+                "ExPO extrapolation", roles, settings, null);
+    }
+
+    /** Input 0 is the base: each other input i becomes x_i + alpha_i (x_i - base), then acc = w_1 e_1 + w_2 e_2 + ... */
+    static TensorMerge extrapolated(float[] w, float[] alphas) {
         return job -> c -> {
-            for (int i = 1; i < c.in.length; i++) MergeKernels.extrapolate(c.in[i], c.in[0], alpha, c.n);
+            for (int i = 1; i < c.in.length; i++) MergeKernels.extrapolate(c.in[i], c.in[0], alphas[i - 1], c.n);
             LinearMerge.sum(c.in, 1, w, c.out, c.n);
         };
     }

@@ -28,6 +28,18 @@ public record MergePlan(OpenModels inputs, List<PlannedTensor> tensors, ModelDir
         this(inputs, tensors, configFrom, tokenizerFrom, dtype, layers, method, roles, settings, seed, recipe, 0, null);
     }
 
+    /** A plan that nobody writes as a user's output (a search's candidate): no recipe file, no vocabulary or template change. */
+    public MergePlan(OpenModels inputs, List<PlannedTensor> tensors, ModelDir configFrom, ModelDir tokenizerFrom,
+                     DType dtype, int layers, String method, List<String> roles, List<String> settings, Long seed) {
+        this(inputs, tensors, configFrom, tokenizerFrom, dtype, layers, method, roles, settings, seed, null, 0, null);
+    }
+
+    /** The same plan, written with the file that redoes it. */
+    public MergePlan withRecipe(Recipe recipe) {
+        return new MergePlan(inputs, tensors, configFrom, tokenizerFrom, dtype, layers, method, roles, settings, seed, recipe,
+                vocabSize, chatTemplate);
+    }
+
     /** Writes the merged model: its weights streamed through the driver, then config, tokenizer and card. */
     public void write(Output output, Progress progress, String version) {
         ModelFiles files = new ModelFiles(configFrom, tokenizerFrom, dtype, layers,

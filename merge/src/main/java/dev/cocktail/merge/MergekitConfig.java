@@ -122,7 +122,7 @@ public record MergekitConfig(Method method, String baseModel, List<Slice> slices
         }
     }
 
-    static MergekitConfig parse(String text, String where) {
+    public static MergekitConfig parse(String text, String where) {
         JsonNode root = tree(text, where);
         if (root == null || !root.isObject()) throw new CocktailException(where + ": is not a YAML mapping of merge settings.");
         keys(root, TOP, where, "top level");

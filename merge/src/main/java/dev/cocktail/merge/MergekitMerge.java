@@ -44,57 +44,99 @@ public final class MergekitMerge {
     public static void merge(Request r, Progress progress, String version) {
         MergekitConfig cfg = MergekitConfig.read(r.config());
         Path dir = r.config().toAbsolutePath().getParent();
-        Method method = cfg.method();
-        if (method.base == Method.Base.NEEDS && cfg.slices().stream().anyMatch(s -> cfg.baseOf(s) == null)) {
-            throw new CocktailException(r.config() + ": merge_method " + method.mergekitName() + " needs a base_model.");
-        }
-        // Unique model names in order of appearance; a models: recipe also merges its base (mergekit adds it).
-        List<MergekitConfig.Slice> slices = new ArrayList<>(cfg.slices());
-        if (cfg.fromModels() && (cfg.usesBase() || cfg.baseModel() != null && method.base == Method.Base.JOINS)
-                && slices.getFirst().sources().stream().noneMatch(s -> s.model().equals(cfg.baseModel()))) {
-            List<MergekitConfig.Source> with = new ArrayList<>(slices.getFirst().sources());
-            with.add(new MergekitConfig.Source(cfg.baseModel(), null, Map.of()));
-            slices.set(0, new MergekitConfig.Slice(with, slices.getFirst().parameters()));
-        }
-        List<String> names = new ArrayList<>();
-        for (var s : slices) for (var src : s.sources()) if (!names.contains(src.model())) names.add(src.model());
-        if (cfg.baseModel() != null && !names.contains(cfg.baseModel())) names.add(cfg.baseModel());
-        try (OpenModels models = OpenModels.open(names.stream().map(n -> ModelDir.resolve(locate(n, dir))).toList())) {
+        String where = r.config().toString();
+        try (OpenModels models = open(cfg, dir, where)) {
+            List<String> names = names(cfg, slices(cfg));
             int configModel = cfg.baseModel() != null ? names.indexOf(cfg.baseModel()) : 0;
+            ModelDir tokenizer = tokenizer(cfg, models, names, dir);
             String src = cfg.tokenizerSource();
-            ModelDir tokenizer = src == null || src.equals("base") || src.equals("union") ? models.dir(configModel)
-                    : names.contains(src) ? models.dir(names.indexOf(src))
-                    : ModelDir.resolve(locate(src, dir));
             Vocabulary vocab = cfg.tokenizer() == null ? null : Vocabulary.build(cfg.tokenizer(), names,
                     java.util.stream.IntStream.range(0, names.size()).mapToObj(models::dir).toList(), configModel,
-                    src.equals("base") || src.equals("union") ? null : tokenizer, r.config().toString());
+                    src.equals("base") || src.equals("union") ? null : tokenizer, where);
             try (RemappedEmbeddings remap = vocab == null ? null
                     : new RemappedEmbeddings(vocab, r.output().dir().toAbsolutePath().getParent())) {
-                Planner p = new Planner(cfg, slices, names, models, models.dir(configModel).architecture().tensors(),
-                        r.config().toString(), remap);
-                List<PlannedTensor> plan = p.plan();
                 ModelDir tokenizerFrom = vocab == null || vocab.added().isEmpty() ? tokenizer : vocab.writeTokenizer(remap.scratch().resolve("tokenizer"));
-                write(r, progress, version, cfg, models, names, configModel, plan, p.layers, vocab == null ? 0 : vocab.rows(), tokenizerFrom);
+                Map<String, ModelDir> byName = new LinkedHashMap<>();
+                for (int i = 0; i < names.size(); i++) byName.put(names.get(i), models.dir(i));
+                String chatTemplate = cfg.chatTemplate() == null ? null : ChatTemplate.resolve(cfg.chatTemplate(), byName, where);
+                MergePlan p = plan(cfg, models, where, r.seed(), remap, tokenizerFrom);
+                new MergePlan(p.inputs(), p.tensors(), p.configFrom(), p.tokenizerFrom(), p.dtype(), p.layers(), p.method(), p.roles(),
+                        p.settings(), p.seed(), new Recipe(List.of("mergekit"), "mergekit_config.yml", cfg.text()),
+                        vocab == null ? 0 : vocab.rows(), chatTemplate).write(output(r, p.dtype()), progress, version);
             }
         }
     }
 
-    /** @param vocabSize the output's vocab_size, or 0 to keep the config's */
-    private static void write(Request r, Progress progress, String version, MergekitConfig cfg, OpenModels models, List<String> names,
-                              int configModel, List<PlannedTensor> plan, int layers, int vocabSize, ModelDir tokenizer) {
+    /**
+     * Opens a recipe's models, in order of appearance (a models: recipe's base too, as mergekit adds it).
+     * @param dir the recipe's directory, where models named relative to it are found
+     * @param where the recipe's name for messages
+     */
+    public static OpenModels open(MergekitConfig cfg, Path dir, String where) {
         Method method = cfg.method();
+        if (method.base == Method.Base.NEEDS && cfg.slices().stream().anyMatch(s -> cfg.baseOf(s) == null)) {
+            throw new CocktailException(where + ": merge_method " + method.mergekitName() + " needs a base_model.");
+        }
+        return OpenModels.open(names(cfg, slices(cfg)).stream().map(n -> ModelDir.resolve(locate(n, dir))).toList());
+    }
+
+    /**
+     * The plan of a recipe whose models are open (a search's candidate): `models` as open() gave them
+     * for this recipe or for one with the same models and other parameter values. A recipe that
+     * rebuilds the vocabulary is merged by merge() alone, which has an output beside which to work.
+     */
+    public static MergePlan plan(MergekitConfig cfg, OpenModels models, Path dir, String where, long seed) {
+        if (cfg.tokenizer() != null && !"base".equals(cfg.tokenizerSource())) {
+            throw new CocktailException(where + ": a recipe with a tokenizer setting other than the base's cannot be searched; merge it with cocktail merge.");
+        }
+        return plan(cfg, models, where, seed, null, tokenizer(cfg, models, names(cfg, slices(cfg)), dir));
+    }
+
+    private static MergePlan plan(MergekitConfig cfg, OpenModels models, String where, long seed, RemappedEmbeddings remap,
+                                  ModelDir tokenizer) {
+        Method method = cfg.method();
+        List<MergekitConfig.Slice> slices = slices(cfg);
+        List<String> names = names(cfg, slices);
+        int configModel = cfg.baseModel() != null ? names.indexOf(cfg.baseModel()) : 0;
+        Planner p = new Planner(cfg, slices, names, models, models.dir(configModel).architecture().tensors(), where, remap);
+        List<PlannedTensor> plan = p.plan();
         DType dtype = cfg.outDtype() != null ? cfg.outDtype() : cfg.dtype() != null ? cfg.dtype() : models.mainDtype(configModel);
         int configLayers = models.dir(configModel).hasConfig()
                 ? models.dir(configModel).config().path("num_hidden_layers").asInt(0) : 0;
         List<String> roles = names.stream().map(n -> n.equals(cfg.baseModel()) ? "base model" : "model").toList();
         List<String> settings = List.of("method: mergekit " + method.mergekitName() + " (computed in F32)",
                 "dtype: " + dtype.torchName(), "recipe:\n\n```yaml\n" + cfg.text().strip() + "\n```\n");
-        Map<String, ModelDir> byName = new LinkedHashMap<>();
-        for (int i = 0; i < names.size(); i++) byName.put(names.get(i), models.dir(i));
-        String chatTemplate = cfg.chatTemplate() == null ? null : ChatTemplate.resolve(cfg.chatTemplate(), byName, r.config().toString());
-        new MergePlan(models, plan, models.dir(configModel), tokenizer, dtype, layers != configLayers ? layers : 0,
-                "mergekit " + method.mergekitName(), roles, settings, r.seed(),
-                new Recipe(List.of("mergekit"), "mergekit_config.yml", cfg.text()), vocabSize, chatTemplate).write(output(r, dtype), progress, version);
+        return new MergePlan(models, plan, models.dir(configModel), tokenizer, dtype, p.layers != configLayers ? p.layers : 0,
+                "mergekit " + method.mergekitName(), roles, settings, seed);
+    }
+
+    /** The model whose tokenizer files the output gets: the base's (also for a union, which is built on it) or the named one's. */
+    private static ModelDir tokenizer(MergekitConfig cfg, OpenModels models, List<String> names, Path dir) {
+        int configModel = cfg.baseModel() != null ? names.indexOf(cfg.baseModel()) : 0;
+        String src = cfg.tokenizerSource();
+        return src == null || src.equals("base") || src.equals("union") ? models.dir(configModel)
+                : names.contains(src) ? models.dir(names.indexOf(src))
+                : ModelDir.resolve(locate(src, dir));
+    }
+
+    /** The recipe's slices; a models: recipe also merges its base when the method uses or joins it (mergekit adds it). */
+    private static List<MergekitConfig.Slice> slices(MergekitConfig cfg) {
+        List<MergekitConfig.Slice> slices = new ArrayList<>(cfg.slices());
+        if (cfg.fromModels() && (cfg.usesBase() || cfg.baseModel() != null && cfg.method().base == Method.Base.JOINS)
+                && slices.getFirst().sources().stream().noneMatch(s -> s.model().equals(cfg.baseModel()))) {
+            List<MergekitConfig.Source> with = new ArrayList<>(slices.getFirst().sources());
+            with.add(new MergekitConfig.Source(cfg.baseModel(), null, Map.of()));
+            slices.set(0, new MergekitConfig.Slice(with, slices.getFirst().parameters()));
+        }
+        return slices;
+    }
+
+    /** Unique model names in order of appearance, then the base if no slice names it. */
+    private static List<String> names(MergekitConfig cfg, List<MergekitConfig.Slice> slices) {
+        List<String> names = new ArrayList<>();
+        for (var s : slices) for (var src : s.sources()) if (!names.contains(src.model())) names.add(src.model());
+        if (cfg.baseModel() != null && !names.contains(cfg.baseModel())) names.add(cfg.baseModel());
+        return names;
     }
 
     /** A model named relative to the working directory, else relative to the recipe's directory. */

@@ -61,18 +61,27 @@ public final class Mix {
         if (r.finetuned() != null && !(r.alpha() >= 0 && r.alpha() <= 1)) {
             throw CocktailException.about("alpha", "alpha must be between 0 and 1 for the two-step recipe, got " + r.alpha() + ".");
         }
-        TensorMerge merge = r.finetuned() == null ? weightedSum(w) : twoStep(w, (float) r.alpha());
-        DType dtype = r.dtype() == null ? m.mainDtype(0) : r.dtype();
+        plan(m, w, r.finetuned() != null, r.alpha(), r.dtype()).withRecipe(CocktailJson.mix(r, w, version)).write(r.output(), progress, version);
+    }
+
+    /**
+     * The mix of models already open, with weights already checked: the first w.length inputs are
+     * summed; with twoStep, the last input is the fine-tuned model of the two-step recipe.
+     *
+     * @param dtype the output dtype, or null for the first model's
+     */
+    public static MergePlan plan(OpenModels m, float[] w, boolean twoStep, double alpha, DType dtype) {
+        TensorMerge merge = twoStep ? twoStep(w, (float) alpha) : weightedSum(w);
+        DType out = dtype == null ? m.mainDtype(0) : dtype;
         List<String> roles = new ArrayList<>();
         for (float x : w) roles.add("weight " + (double) x);
-        if (r.finetuned() != null) roles.add("fine-tuned model, alpha " + r.alpha());
+        if (twoStep) roles.add("fine-tuned model, alpha " + alpha);
         List<String> settings = new ArrayList<>();
         settings.add("method: LM-Cocktail weighted average, sum_i w_i * model_i, F32");
-        if (r.finetuned() != null) settings.add("two-step: alpha * finetuned + (1 - alpha) * cocktail, alpha " + r.alpha());
-        settings.add("dtype: " + dtype.torchName());
-        new MergePlan(m, SameTensors.plan(m, 0, merge, r.dtype()), m.dir(0), m.dir(0), dtype, 0,
-                r.finetuned() == null ? "LM-Cocktail mix" : "LM-Cocktail two-step mix", roles, settings, null,
-                CocktailJson.mix(r, w, version)).write(r.output(), progress, version);
+        if (twoStep) settings.add("two-step: alpha * finetuned + (1 - alpha) * cocktail, alpha " + alpha);
+        settings.add("dtype: " + out.torchName());
+        return new MergePlan(m, SameTensors.plan(m, 0, merge, dtype), m.dir(0), m.dir(0), out, 0,
+                twoStep ? "LM-Cocktail two-step mix" : "LM-Cocktail mix", roles, settings, null);
     }
 
     /** acc = w0*x0; acc = acc + w_i*x_i, in model order. */

@@ -35,7 +35,7 @@ import java.util.regex.Pattern;
  * @param inputs the models, in the order of `roles`
  * @param roles one line per input (its weight or role), same length as inputs
  * @param settings further settings, one line each (alpha, parameters, the mergekit YAML)
- * @param recipe the file that redoes the merge, written beside the card
+ * @param recipe the file that redoes the merge, written beside the card (null: none)
  */
 public record ModelCard(String method, OpenModels inputs, List<String> roles, List<String> settings,
                         Long seed, String version, Recipe recipe) {
@@ -108,8 +108,10 @@ public record ModelCard(String method, OpenModels inputs, List<String> roles, Li
         b.append("\n## Settings\n\n");
         for (String s : settings) b.append("- ").append(s).append('\n');
         b.append("- seed: ").append(seed == null ? "none (no randomness)" : seed.toString()).append('\n');
-        b.append("\n## Reproduce\n\n`").append(recipe.fileName()).append("`, beside this card, redoes the merge: `cocktail merge ")
-                .append(recipe.fileName()).append(" OUT_DIR").append(seed == null ? "" : " --seed " + seed).append("`.\n");
+        if (recipe != null) {
+            b.append("\n## Reproduce\n\n`").append(recipe.fileName()).append("`, beside this card, redoes the merge: `cocktail merge ")
+                    .append(recipe.fileName()).append(" OUT_DIR").append(seed == null ? "" : " --seed " + seed).append("`.\n");
+        }
         return b.toString();
     }
 
@@ -134,7 +136,7 @@ public record ModelCard(String method, OpenModels inputs, List<String> roles, Li
         String license = license();
         if (license != null) meta.put("license", license);
         ArrayNode tags = meta.putArray("tags").add("merge");
-        recipe.tags().forEach(tags::add);
+        if (recipe != null) recipe.tags().forEach(tags::add);
         tags.add("cocktail");
         try {
             return YAML.writeValueAsString(meta);

@@ -96,7 +96,7 @@ public record ModelFiles(ModelDir configFrom, ModelDir tokenizerFrom, DType dtyp
             boolean st = config != null && Architecture.of(config).sentenceTransformers();
             if (st) sentenceTransformers(config, dir);
             Files.writeString(dir.resolve("README.md"), card.render(weights, st ? "sentence-transformers" : "transformers"));
-            Files.writeString(dir.resolve(card.recipe().fileName()), card.recipe().text());
+            if (card.recipe() != null) Files.writeString(dir.resolve(card.recipe().fileName()), card.recipe().text());
         } catch (IOException e) {
             throw new CocktailException("cannot write the merged model's files into " + dir + ": " + CocktailException.reason(e) + ".", e);
         }

@@ -23,13 +23,13 @@ public final class Bert implements AutoCloseable {
                  float[] attnNorm, float[] attnNormBias, Tensor up, float[] upBias, Tensor down, float[] downBias,
                  float[] outNorm, float[] outNormBias) {}
 
+    /** The word, position and token-type embeddings and their LayerNorm. */
+    record Embedding(Tensor words, Tensor positions, Tensor types, float[] norm, float[] normBias) {}
+
     private final BertConfig config;
     private final Checkpoint checkpoint;
-    private final Tensor words;
-    private final Tensor positions;
-    private final Tensor types;
-    private final float[] embedNorm;
-    private final float[] embedNormBias;
+    private final String where;
+    private final Embedding embedding;
     private final Tensor pooler;
     private final float[] poolerBias;
     private final List<Layer> layers = new ArrayList<>();
@@ -39,35 +39,58 @@ public final class Bert implements AutoCloseable {
         this.config = config;
         this.checkpoint = checkpoint;
         this.kernels = kernels;
-        TensorLookup w = new TensorLookup(checkpoint, prefix(checkpoint));
-        int h = config.hiddenSize(), inter = config.intermediateSize();
-        words = w.require("embeddings.word_embeddings.weight", config.vocabSize(), h);
-        positions = w.require("embeddings.position_embeddings.weight", config.maxPositions(), h);
-        types = w.require("embeddings.token_type_embeddings.weight", config.typeVocabSize(), h);
-        embedNorm = w.vector("embeddings.LayerNorm.weight", h);
-        embedNormBias = w.vector("embeddings.LayerNorm.bias", h);
+        where = checkpoint.where().toString();
+        TensorLookup w = encoderTensors(TensorSource.of(checkpoint));
+        int h = config.hiddenSize();
+        embedding = embedding(config, w);
         pooler = w.has("pooler.dense.weight") ? w.require("pooler.dense.weight", h, h) : null;
         poolerBias = pooler != null ? w.vector("pooler.dense.bias", h) : null;
-        for (int i = 0; i < config.layers(); i++) {
-            String p = "encoder.layer." + i + ".";
-            layers.add(new Layer(
-                    w.require(p + "attention.self.query.weight", h, h), w.vector(p + "attention.self.query.bias", h),
-                    w.require(p + "attention.self.key.weight", h, h), w.vector(p + "attention.self.key.bias", h),
-                    w.require(p + "attention.self.value.weight", h, h), w.vector(p + "attention.self.value.bias", h),
-                    w.require(p + "attention.output.dense.weight", h, h), w.vector(p + "attention.output.dense.bias", h),
-                    w.vector(p + "attention.output.LayerNorm.weight", h), w.vector(p + "attention.output.LayerNorm.bias", h),
-                    w.require(p + "intermediate.dense.weight", inter, h), w.vector(p + "intermediate.dense.bias", inter),
-                    w.require(p + "output.dense.weight", h, inter), w.vector(p + "output.dense.bias", h),
-                    w.vector(p + "output.LayerNorm.weight", h), w.vector(p + "output.LayerNorm.bias", h)));
-        }
+        for (int i = 0; i < config.layers(); i++) layers.add(layer(config, w, i));
     }
 
-    /** The encoder's tensors are the checkpoint's own, or those of the `bert.` or `roberta.` base model under a head. */
-    private static String prefix(Checkpoint checkpoint) {
+    /**
+     * A pass that holds no weights: each call is given the weights it uses (LayerwiseEncoder, whose
+     * weights are computed one layer at a time). `where` names the model in messages.
+     */
+    Bert(BertConfig config, Kernels kernels, String where) {
+        this.config = config;
+        this.kernels = kernels;
+        this.where = where;
+        checkpoint = null;
+        embedding = null;
+        pooler = null;
+        poolerBias = null;
+    }
+
+    static Embedding embedding(BertConfig config, TensorLookup w) {
+        int h = config.hiddenSize();
+        return new Embedding(w.require("embeddings.word_embeddings.weight", config.vocabSize(), h),
+                w.require("embeddings.position_embeddings.weight", config.maxPositions(), h),
+                w.require("embeddings.token_type_embeddings.weight", config.typeVocabSize(), h),
+                w.vector("embeddings.LayerNorm.weight", h), w.vector("embeddings.LayerNorm.bias", h));
+    }
+
+    /** Encoder layer i's weights, checked against the config. */
+    static Layer layer(BertConfig config, TensorLookup w, int i) {
+        int h = config.hiddenSize(), inter = config.intermediateSize();
+        String p = "encoder.layer." + i + ".";
+        return new Layer(
+                w.require(p + "attention.self.query.weight", h, h), w.vector(p + "attention.self.query.bias", h),
+                w.require(p + "attention.self.key.weight", h, h), w.vector(p + "attention.self.key.bias", h),
+                w.require(p + "attention.self.value.weight", h, h), w.vector(p + "attention.self.value.bias", h),
+                w.require(p + "attention.output.dense.weight", h, h), w.vector(p + "attention.output.dense.bias", h),
+                w.vector(p + "attention.output.LayerNorm.weight", h), w.vector(p + "attention.output.LayerNorm.bias", h),
+                w.require(p + "intermediate.dense.weight", inter, h), w.vector(p + "intermediate.dense.bias", inter),
+                w.require(p + "output.dense.weight", h, inter), w.vector(p + "output.dense.bias", h),
+                w.vector(p + "output.LayerNorm.weight", h), w.vector(p + "output.LayerNorm.bias", h));
+    }
+
+    /** The encoder's tensors are the source's own, or those of the `bert.` or `roberta.` base model under a head. */
+    static TensorLookup encoderTensors(TensorSource source) {
         for (String p : new String[] {"bert.", "roberta."}) {
-            if (checkpoint.tensor(p + "embeddings.word_embeddings.weight") != null) return p;
+            if (source.tensor(p + "embeddings.word_embeddings.weight") != null) return new TensorLookup(source, p);
         }
-        return "";
+        return new TensorLookup(source, "");
     }
 
     /** The tensors of the head, which are named without the encoder's prefix. */
@@ -118,7 +141,7 @@ public final class Bert implements AutoCloseable {
      * the first half of BertForSequenceClassification's head).
      */
     public float[] pooled(TokenBatch batch) {
-        if (pooler == null) throw new CocktailException(checkpoint.where() + ": has no pooler (pooler.dense.weight).");
+        if (pooler == null) throw new CocktailException(where + ": has no pooler (pooler.dense.weight).");
         return denseTanh(clsStates(batch), batch.batch(), pooler, poolerBias);
     }
 
@@ -137,11 +160,20 @@ public final class Bert implements AutoCloseable {
     }
 
     private float[] encode(TokenBatch batch, Rows out) {
+        AttentionShape shape = shape(batch, out == Rows.FIRST ? Rows.PACKED : out);
+        float[] x = embed(embedding, batch, shape);
+        int rows = x.length / config.hiddenSize();
+        Scratch s = new Scratch(rows, config.hiddenSize(), config.intermediateSize());
+        for (int i = 0; i < layers.size() - 1; i++) layer(layers.get(i), x, x, rows, shape, s);
+        return last(layers.getLast(), x, batch, out, s);
+    }
+
+    /** The embeddings' LayerNorm output [query rows of shape x hidden], the input of the first layer. */
+    float[] embed(Embedding e, TokenBatch batch, AttentionShape shape) {
         if (batch.seqLen() > config.maxTokens()) {
             throw new CocktailException(batch.seqLen() + " tokens are more than the " + config.maxTokens()
-                    + " positions of " + checkpoint.where() + ".");
+                    + " positions of " + where + ".");
         }
-        AttentionShape shape = shape(batch, out == Rows.FIRST ? Rows.PACKED : out);
         int rows = 0, h = config.hiddenSize();
         for (int b = 0; b < batch.batch(); b++) rows += shape.queryRows(b);
         float[] x = new float[rows * h], row = new float[h];
@@ -150,45 +182,53 @@ public final class Bert implements AutoCloseable {
             for (int t = 0; t < shape.queryRows(b); t++, r++) {
                 int at = b * batch.seqLen() + t, id = batch.ids()[at], type = batch.typeIds() == null ? 0 : batch.typeIds()[at];
                 if (id < 0 || id >= config.vocabSize()) {
-                    throw new CocktailException("token id " + id + " is outside the vocabulary of " + checkpoint.where()
+                    throw new CocktailException("token id " + id + " is outside the vocabulary of " + where
                             + " (" + config.vocabSize() + " ids).");
                 }
                 if (type < 0 || type >= config.typeVocabSize()) {
                     throw new CocktailException("token type " + type + " is outside the " + config.typeVocabSize() + " types of "
-                            + checkpoint.where() + ".");
+                            + where + ".");
                 }
                 // RoBERTa: cumsum(ids != pad) * (ids != pad) + pad, from the ids as transformers does
                 int position = t;
                 if (config.robertaPositions()) position = id == config.padTokenId() ? config.padTokenId() : config.padTokenId() + ++real;
-                words.toF32((long) id * h, x, r * h, h);
-                positions.toF32((long) position * h, row, 0, h);
+                e.words().toF32((long) id * h, x, r * h, h);
+                e.positions().toF32((long) position * h, row, 0, h);
                 for (int j = 0; j < h; j++) x[r * h + j] += row[j];
-                types.toF32((long) type * h, row, 0, h);
+                e.types().toF32((long) type * h, row, 0, h);
                 for (int j = 0; j < h; j++) x[r * h + j] += row[j];
             }
         }
-        kernels.layernorm(x, x, rows, h, embedNorm, embedNormBias, config.layerNormEps());
-        Scratch s = new Scratch(rows, h, config.intermediateSize());
-        for (int i = 0; i < layers.size() - 1; i++) layer(layers.get(i), x, x, rows, shape, s);
+        kernels.layernorm(x, x, rows, h, e.norm(), e.normBias(), config.layerNormEps());
+        return x;
+    }
+
+    /**
+     * The last layer l over x (the query rows of `out` == FIRST ? PACKED : out): every row, in x
+     * itself, or (FIRST) only each sequence's first, in a new array.
+     */
+    float[] last(Layer l, float[] x, TokenBatch batch, Rows out, Scratch s) {
+        int h = config.hiddenSize(), rows = x.length / h;
         if (out != Rows.FIRST) {
-            layer(layers.getLast(), x, x, rows, shape, s);
+            layer(l, x, x, rows, shape(batch, out), s);
             return x;
         }
         float[] first = new float[batch.batch() * h];
-        for (int b = 0; b < batch.batch(); b++) System.arraycopy(x, shape.firstQueryRow(b) * h, first, b * h, h);
-        layer(layers.getLast(), x, first, rows, shape(batch, Rows.FIRST), s);
+        AttentionShape packed = shape(batch, Rows.PACKED);
+        for (int b = 0; b < batch.batch(); b++) System.arraycopy(x, packed.firstQueryRow(b) * h, first, b * h, h);
+        layer(l, x, first, rows, shape(batch, Rows.FIRST), s);
         return first;
     }
 
     /** A layer's activations, for `rows` rows (fewer may be used), allocated once per forward pass. */
-    private record Scratch(float[] q, float[] k, float[] v, float[] att, float[] y, float[] mid) {
+    record Scratch(float[] q, float[] k, float[] v, float[] att, float[] y, float[] mid) {
         Scratch(int rows, int h, int inter) {
             this(new float[rows * h], new float[rows * h], new float[rows * h], new float[rows * h], new float[rows * h],
                     new float[rows * inter]);
         }
     }
 
-    private AttentionShape shape(TokenBatch batch, Rows rows) {
+    AttentionShape shape(TokenBatch batch, Rows rows) {
         return new AttentionShape(batch.batch(), batch.seqLen(), batch.lengths(), config.heads(), config.heads(),
                 config.headDim(), (float) (1 / Math.sqrt(config.headDim())), false, 0, 0, rows);
     }
@@ -198,7 +238,7 @@ public final class Bert implements AutoCloseable {
      * rows of `shape` only, held in (and replaced in) `queries`, which is x itself unless the layer
      * is only wanted for some rows.
      */
-    private void layer(Layer l, float[] x, float[] queries, int rows, AttentionShape shape, Scratch s) {
+    void layer(Layer l, float[] x, float[] queries, int rows, AttentionShape shape, Scratch s) {
         int h = config.hiddenSize(), n = queries.length / h;
         kernels.matmul(queries, n, l.q(), l.qBias(), s.q());
         kernels.matmul(x, rows, l.k(), l.kBias(), s.k());

@@ -48,6 +48,26 @@ public final class DecoderScoring {
 
     /** Mean cross-entropy over every labelled position of the batch, where logits at t predict the label at t + 1. */
     static double batchLoss(Llama model, List<Prepared> batch, int firstExample) {
+        Targets t = targets(batch, firstExample);
+        return t.loss(model.logits(model.hidden(t.tokens()), t.rows()), model.config().vocabSize());
+    }
+
+    /**
+     * A batch's tokens padded together, and what its loss reads: the rows of the hidden states whose
+     * logits predict a label, the labels, and each label's example (numbered from 1, for messages).
+     */
+    public record Targets(TokenBatch tokens, int[] rows, int[] labels, int[] examples) {
+
+        /** The mean cross-entropy of the labels, given the logits [rows.length x vocab] of the rows. */
+        public double loss(float[] logits, int vocab) {
+            double sum = 0;
+            for (int i = 0; i < labels.length; i++) sum += Losses.finite(Losses.crossEntropy(logits, i * vocab, vocab, labels[i]), examples[i]);
+            return sum / labels.length;
+        }
+    }
+
+    /** The batch's targets: every position t whose next label (t + 1) is not IGNORED. */
+    public static Targets targets(List<Prepared> batch, int firstExample) {
         TokenBatch tokens = TokenBatch.of(batch.stream().map(Prepared::ids).toList(), 0);
         List<Integer> rows = new ArrayList<>();
         List<Integer> targets = new ArrayList<>();
@@ -65,10 +85,10 @@ public final class DecoderScoring {
             throw new CocktailException("examples " + (firstExample + 1) + " to " + (firstExample + batch.size())
                     + " have no answer tokens within the maximum length, so their loss is undefined.");
         }
-        int vocab = model.config().vocabSize();
-        float[] logits = model.logits(model.hidden(tokens), rows.stream().mapToInt(Integer::intValue).toArray());
-        double sum = 0;
-        for (int i = 0; i < targets.size(); i++) sum += Losses.finite(Losses.crossEntropy(logits, i * vocab, vocab, targets.get(i)), of.get(i));
-        return sum / targets.size();
+        return new Targets(tokens, ints(rows), ints(targets), ints(of));
+    }
+
+    private static int[] ints(List<Integer> xs) {
+        return xs.stream().mapToInt(Integer::intValue).toArray();
     }
 }

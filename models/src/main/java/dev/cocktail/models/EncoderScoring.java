@@ -78,9 +78,12 @@ public final class EncoderScoring {
 
     /** @param firstExample how many examples came before the batch */
     static double batchLoss(Bert model, Prepared b, int firstExample) {
-        int dim = model.config().hiddenSize();
-        float[] q = embed(model, b.queries()), p = embed(model, b.passages());
-        int nq = b.queries().size(), np = b.passages().size(), group = np / nq;
+        return batchLoss(embed(model, b.queries()), embed(model, b.passages()), model.config().hiddenSize(), firstExample);
+    }
+
+    /** The same from the normalized embeddings of the batch's queries and passages [n x dim]. */
+    static double batchLoss(float[] q, float[] p, int dim, int firstExample) {
+        int nq = q.length / dim, np = p.length / dim, group = np / nq;
         float[] scores = new float[np];
         double sum = 0;
         for (int i = 0; i < nq; i++) {

@@ -32,8 +32,8 @@ public final class Llama implements AutoCloseable {
 
     private final LlamaConfig config;
     private final Checkpoint checkpoint;
+    private final String where;
     private final Tensor embeddings;
-    private final float embeddingScale;
     private final List<Layer> layers;
     private final float[] finalNorm;
     private final Tensor lmHead;
@@ -43,54 +43,73 @@ public final class Llama implements AutoCloseable {
         this.config = config;
         this.checkpoint = checkpoint;
         this.kernels = kernels;
+        where = checkpoint.where().toString();
         TensorLookup w = new TensorLookup(checkpoint, "");
+        int h = config.hiddenSize();
+        embeddings = w.require("model.embed_tokens.weight", config.vocabSize(), h);
+        layers = new ArrayList<>();
+        for (int i = 0; i < config.layers(); i++) layers.add(layer(config, w, i));
+        finalNorm = norm(config, w, "model.norm.weight", h);
+        lmHead = config.tieWordEmbeddings() ? embeddings : w.require("lm_head.weight", config.vocabSize(), h);
+    }
+
+    /**
+     * A pass that holds no weights: each call is given the weights it uses (LayerwiseDecoder, whose
+     * weights are computed one layer at a time). `where` names the model in messages.
+     */
+    Llama(LlamaConfig config, Kernels kernels, String where) {
+        this.config = config;
+        this.kernels = kernels;
+        this.where = where;
+        checkpoint = null;
+        embeddings = null;
+        layers = List.of();
+        finalNorm = null;
+        lmHead = null;
+    }
+
+    /** Decoder layer i's weights, checked against the config. */
+    static Layer layer(LlamaConfig config, TensorLookup w, int i) {
         int h = config.hiddenSize(), hd = config.headDim(), qDim = config.heads() * hd, kvDim = config.kvHeads() * hd;
         int inter = config.intermediateSize();
-        embeddings = w.require("model.embed_tokens.weight", config.vocabSize(), h);
-        embeddingScale = config.embeddingScale(embeddings.dtype());
         boolean gemma = config.family().gemma(), qkNorm = config.family().qkNorm();
-        layers = new ArrayList<>();
-        for (int i = 0; i < config.layers(); i++) {
-            String p = "model.layers." + i + ".";
-            boolean qkvBias = config.attentionBias() || config.qkvBias();
-            boolean mlpBias = config.mlpBias();
-            Tensor[] qkv = config.family().fused()
-                    ? w.split(p + "self_attn.qkv_proj.weight", h, qDim, kvDim, kvDim)
-                    : new Tensor[] {w.require(p + "self_attn.q_proj.weight", qDim, h),
-                            w.require(p + "self_attn.k_proj.weight", kvDim, h), w.require(p + "self_attn.v_proj.weight", kvDim, h)};
-            boolean moe = config.experts() != null;
-            Tensor[] gateUp = moe ? new Tensor[2] : config.family().fused()
-                    ? w.split(p + "mlp.gate_up_proj.weight", h, inter, inter)
-                    : new Tensor[] {w.require(p + "mlp.gate_proj.weight", inter, h), w.require(p + "mlp.up_proj.weight", inter, h)};
-            layers.add(new Layer(
-                    norm(w, p + "input_layernorm.weight", h),
-                    qkv[0], qkv[1], qkv[2],
-                    w.require(p + "self_attn.o_proj.weight", h, qDim),
-                    qkvBias ? w.vector(p + "self_attn.q_proj.bias", qDim) : null,
-                    qkvBias ? w.vector(p + "self_attn.k_proj.bias", kvDim) : null,
-                    qkvBias ? w.vector(p + "self_attn.v_proj.bias", kvDim) : null,
-                    config.attentionBias() ? w.vector(p + "self_attn.o_proj.bias", h) : null,
-                    qkNorm ? norm(w, p + "self_attn.q_norm.weight", hd) : null,
-                    qkNorm ? norm(w, p + "self_attn.k_norm.weight", hd) : null,
-                    gemma ? norm(w, p + "post_attention_layernorm.weight", h) : null,
-                    norm(w, p + (gemma ? "pre_feedforward_layernorm.weight" : "post_attention_layernorm.weight"), h),
-                    gateUp[0], gateUp[1],
-                    moe ? null : w.require(p + "mlp.down_proj.weight", h, inter),
-                    mlpBias ? w.vector(p + "mlp.gate_proj.bias", inter) : null,
-                    mlpBias ? w.vector(p + "mlp.up_proj.bias", inter) : null,
-                    mlpBias ? w.vector(p + "mlp.down_proj.bias", h) : null,
-                    gemma ? norm(w, p + "post_feedforward_layernorm.weight", h) : null,
-                    moe ? SparseMoe.load(w, p, config) : null));
-        }
-        finalNorm = norm(w, "model.norm.weight", h);
-        lmHead = config.tieWordEmbeddings() ? embeddings : w.require("lm_head.weight", config.vocabSize(), h);
+        String p = "model.layers." + i + ".";
+        boolean qkvBias = config.attentionBias() || config.qkvBias();
+        boolean mlpBias = config.mlpBias();
+        Tensor[] qkv = config.family().fused()
+                ? w.split(p + "self_attn.qkv_proj.weight", h, qDim, kvDim, kvDim)
+                : new Tensor[] {w.require(p + "self_attn.q_proj.weight", qDim, h),
+                        w.require(p + "self_attn.k_proj.weight", kvDim, h), w.require(p + "self_attn.v_proj.weight", kvDim, h)};
+        boolean moe = config.experts() != null;
+        Tensor[] gateUp = moe ? new Tensor[2] : config.family().fused()
+                ? w.split(p + "mlp.gate_up_proj.weight", h, inter, inter)
+                : new Tensor[] {w.require(p + "mlp.gate_proj.weight", inter, h), w.require(p + "mlp.up_proj.weight", inter, h)};
+        return new Layer(
+                norm(config, w, p + "input_layernorm.weight", h),
+                qkv[0], qkv[1], qkv[2],
+                w.require(p + "self_attn.o_proj.weight", h, qDim),
+                qkvBias ? w.vector(p + "self_attn.q_proj.bias", qDim) : null,
+                qkvBias ? w.vector(p + "self_attn.k_proj.bias", kvDim) : null,
+                qkvBias ? w.vector(p + "self_attn.v_proj.bias", kvDim) : null,
+                config.attentionBias() ? w.vector(p + "self_attn.o_proj.bias", h) : null,
+                qkNorm ? norm(config, w, p + "self_attn.q_norm.weight", hd) : null,
+                qkNorm ? norm(config, w, p + "self_attn.k_norm.weight", hd) : null,
+                gemma ? norm(config, w, p + "post_attention_layernorm.weight", h) : null,
+                norm(config, w, p + (gemma ? "pre_feedforward_layernorm.weight" : "post_attention_layernorm.weight"), h),
+                gateUp[0], gateUp[1],
+                moe ? null : w.require(p + "mlp.down_proj.weight", h, inter),
+                mlpBias ? w.vector(p + "mlp.gate_proj.bias", inter) : null,
+                mlpBias ? w.vector(p + "mlp.up_proj.bias", inter) : null,
+                mlpBias ? w.vector(p + "mlp.down_proj.bias", h) : null,
+                gemma ? norm(config, w, p + "post_feedforward_layernorm.weight", h) : null,
+                moe ? SparseMoe.load(w, p, config) : null);
     }
 
     /**
      * An RMSNorm weight as the kernel multiplies by it: Gemma stores w centred on 0 and multiplies by
      * 1 + w, which float32 addition here gives exactly as transformers computes it.
      */
-    private float[] norm(TensorLookup w, String name, int length) {
+    static float[] norm(LlamaConfig config, TensorLookup w, String name, int length) {
         float[] v = w.vector(name, length);
         if (config.family().gemma()) {
             for (int i = 0; i < length; i++) v[i] = 1f + v[i];
@@ -131,7 +150,7 @@ public final class Llama implements AutoCloseable {
         if (cache != null && cache.length() > 0) return continued(batch.ids(), cache);
         int rows = batch.rows();
         StepBuffers b = new StepBuffers(config, rows, false);
-        embed(batch.ids(), rows, b.x);
+        embed(embeddings, batch.ids(), rows, b.x);
         Rope global = Rope.tables(config.rope(), 0, batch.seqLen());
         Rope local = config.localRope() == null ? null : Rope.tables(config.localRope(), 0, batch.seqLen());
         layers(b, rows, global, local, batch.seqLen(), batch, cache, null, null);
@@ -147,7 +166,7 @@ public final class Llama implements AutoCloseable {
         int rows = ids.length;
         TokenBatch batch = TokenBatch.of(List.of(ids), 0);
         StepBuffers b = new StepBuffers(config, rows, false);
-        embed(batch.ids(), rows, b.x);
+        embed(embeddings, batch.ids(), rows, b.x);
         Rope global = Rope.tables(config.rope(), 0, rows);
         Rope local = config.localRope() == null ? null : Rope.tables(config.localRope(), 0, rows);
         float[][] inputs = new float[layers.size()][rows * config.hiddenSize()];
@@ -182,7 +201,7 @@ public final class Llama implements AutoCloseable {
         }
         Rope global = rowTables(config.rope(), b.positions, rows, b.cos, b.sin);
         Rope local = config.localRope() == null ? null : rowTables(config.localRope(), b.positions, rows, b.localCos, b.localSin);
-        embed(b.ids, rows, b.x);
+        embed(embeddings, b.ids, rows, b.x);
         layers(b, rows, global, local, rows, null, null, caches, null);
         for (int r = 0; r < rows; r++) caches[r].advance(1);
         if (b.logits != null) {
@@ -203,12 +222,13 @@ public final class Llama implements AutoCloseable {
     }
 
     /** x[r] = the embedding of ids[r], for r < rows. */
-    private void embed(int[] ids, int rows, float[] x) {
+    void embed(Tensor embeddings, int[] ids, int rows, float[] x) {
         int h = config.hiddenSize();
+        float embeddingScale = config.embeddingScale(embeddings.dtype());
         for (int r = 0; r < rows; r++) {
             int id = ids[r];
             if (id < 0 || id >= config.vocabSize()) {
-                throw new CocktailException("token id " + id + " is outside the vocabulary of " + checkpoint.where()
+                throw new CocktailException("token id " + id + " is outside the vocabulary of " + where
                         + " (" + config.vocabSize() + " ids).");
             }
             embeddings.toF32((long) id * h, x, r * h, h);
@@ -226,12 +246,23 @@ public final class Llama implements AutoCloseable {
      */
     private void layers(StepBuffers b, int rows, Rope global, Rope local, int ropeRows, TokenBatch batch, KvCache prefill,
                         KvCache[] caches, float[][] inputs) {
+        layers(layers, 0, b.x, b, rows, global, local, ropeRows, batch, prefill, caches, inputs);
+        norm(finalNorm, b.x, rows);
+    }
+
+    /**
+     * The layers `run`, which are layers first, first + 1, ... of the model, over the hidden states
+     * x; the other activations live in b. The rest as above.
+     */
+    void layers(List<Layer> run, int first, float[] x, StepBuffers b, int rows, Rope global, Rope local, int ropeRows,
+                TokenBatch batch, KvCache prefill, KvCache[] caches, float[][] inputs) {
         boolean decoding = caches != null;
         int h = config.hiddenSize(), hd = config.headDim(), kvDim = config.kvHeads() * hd, inter = config.intermediateSize();
-        float[] x = b.x, y = b.y, q = b.q, k = b.k, v = b.v, att = b.att, gate = b.gate, up = b.up;
+        float[] y = b.y, q = b.q, k = b.k, v = b.v, att = b.att, gate = b.gate, up = b.up;
         float eps = config.rmsNormEps();
-        for (int i = 0; i < layers.size(); i++) {
-            Layer l = layers.get(i);
+        for (int j = 0; j < run.size(); j++) {
+            int i = first + j;
+            Layer l = run.get(j);
             if (inputs != null) System.arraycopy(x, 0, inputs[i], 0, rows * h);
             kernels.rmsnorm(x, y, rows, h, l.inputNorm(), eps);
             products(decoding, y, rows, new Tensor[] {l.q(), l.k(), l.v()}, new float[][] {l.qBias(), l.kBias(), l.vBias()},
@@ -277,7 +308,11 @@ public final class Llama implements AutoCloseable {
             if (l.mlpOutNorm() != null) kernels.rmsnorm(y, y, rows, h, l.mlpOutNorm(), eps);
             kernels.add(x, y, rows * h);
         }
-        kernels.rmsnorm(x, x, rows, h, finalNorm, eps);
+    }
+
+    /** The final norm (its weight given) over the first `rows` rows of x, in place. */
+    void norm(float[] weight, float[] x, int rows) {
+        kernels.rmsnorm(x, x, rows, config.hiddenSize(), weight, config.rmsNormEps());
     }
 
     /**
@@ -299,6 +334,11 @@ public final class Llama implements AutoCloseable {
 
     /** Logits [rows.length x vocab] of the chosen rows of `hidden`, softcapped when the config says so (Gemma). */
     public float[] logits(float[] hidden, int[] rows) {
+        return logits(lmHead, hidden, rows);
+    }
+
+    /** The same with the head's weights given. */
+    float[] logits(Tensor lmHead, float[] hidden, int[] rows) {
         int h = config.hiddenSize();
         float[] picked = new float[rows.length * h];
         for (int i = 0; i < rows.length; i++) System.arraycopy(hidden, rows[i] * h, picked, i * h, h);

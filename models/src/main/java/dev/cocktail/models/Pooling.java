@@ -37,10 +37,15 @@ public enum Pooling {
     public float[] embed(Bert bert, TokenBatch batch) {
         int dim = bert.config().hiddenSize();
         if (this == MEAN) return embed(bert.tokenStates(batch), batch, dim);
-        float[] first = bert.clsStates(batch), out = new float[first.length];
+        return unitRows(bert.clsStates(batch), dim);
+    }
+
+    /** Each row of rows [n x dim] scaled to unit length, as CLS pooling ends. */
+    static float[] unitRows(float[] rows, int dim) {
+        float[] out = new float[rows.length];
         double[] v = new double[dim];
-        for (int b = 0; b < batch.batch(); b++) {
-            for (int j = 0; j < dim; j++) v[j] = first[b * dim + j];
+        for (int b = 0; b < rows.length / dim; b++) {
+            for (int j = 0; j < dim; j++) v[j] = rows[b * dim + j];
             unit(v, 1, out, b * dim);
         }
         return out;

@@ -6,8 +6,15 @@ import dev.cocktail.engine.DType;
 import dev.cocktail.engine.Tensor;
 import java.util.Arrays;
 
-/** Looks tensors up in a checkpoint, checking shape and dtype, with messages naming the model and the tensor. */
-record TensorLookup(Checkpoint checkpoint, String prefix) {
+/**
+ * Looks tensors up in a checkpoint (or another source of named tensors, such as a merge computed in
+ * memory), checking shape and dtype, with messages naming the model and the tensor.
+ */
+record TensorLookup(TensorSource checkpoint, String prefix) {
+
+    TensorLookup(Checkpoint checkpoint, String prefix) {
+        this(TensorSource.of(checkpoint), prefix);
+    }
 
     /** A matrix or vector of exactly that shape in F32, BF16 or F16, kept in the memory map. */
     Tensor require(String name, long... shape) {
