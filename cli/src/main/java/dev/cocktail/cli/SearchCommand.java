@@ -142,7 +142,7 @@ final class SearchCommand implements Runnable {
             out.flush();
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("the report cannot be written as JSON", e);
-
+        }
     }
 
     private static void write(Path file, String text) {
