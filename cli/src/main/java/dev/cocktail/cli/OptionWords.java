@@ -26,7 +26,20 @@ final class OptionWords {
             Map.entry("the model type", "--type"),
             Map.entry("the temperature", "--temperature"),
             Map.entry("the batch size", "--batch-size"),
-            Map.entry("the number of negatives", "--neg-number"));
+            Map.entry("the number of negatives", "--neg-number"),
+            Map.entry("the space", "--space"),
+            Map.entry("the selection", "--select"),
+            Map.entry("the metric", "--metric"),
+            Map.entry("the strategy", "--strategy"),
+            Map.entry("the budget", "--budget"),
+            Map.entry("the data", "--data"),
+            Map.entry("data file", "--data file"),
+            Map.entry("the data weight", "--data-weight"),
+            Map.entry("data weights", "--data-weight values"),
+            Map.entry("the data weights", "the --data-weight values"),
+            Map.entry("the number of new tokens", "--max-new-tokens"),
+            Map.entry("the number of parallel sequences", "--parallel"),
+            Map.entry("allow identical experts", "pass --i-understand-this-is-not-useful-without-training"));
 
     /** The message as the command line shows it: the setting's words replaced by its option, where it has one. */
     static String message(CocktailException e) {

@@ -44,8 +44,8 @@ public final class MoeMerge {
         // as mergekit's is_bad_config: random routers may route between copies of one model, the others may not
         if (cfg.gateMode() != MoeConfig.GateMode.RANDOM && !r.allowAllSame()
                 && cfg.experts().stream().allMatch(e -> e.sourceModel().equals(cfg.experts().getFirst().sourceModel()))) {
-            throw new CocktailException(where + ": every expert is the same model, which makes a larger model with the same "
-                    + "outputs; pass --i-understand-this-is-not-useful-without-training if you will train it.");
+            throw CocktailException.about("allow identical experts", where + ": every expert is the same model, which makes a larger model with the same "
+                    + "outputs; allow identical experts if you will train it.");
         }
         try (OpenModels models = OpenModels.open(names.stream().map(n -> ModelDir.resolve(MergekitMerge.locate(n, recipeDir))).toList());
              Arena arena = Arena.ofShared()) {

@@ -38,7 +38,7 @@ public final class AccuracyEvaluator implements CandidateEvaluator {
      * @param batchSize, maxLength, maxNewTokens, parallel as for Evaluation.run
      */
     public AccuracyEvaluator(List<Path> data, int batchSize, int maxLength, int maxNewTokens, int parallel, Path scratch) {
-        if (data.isEmpty()) throw new CocktailException("a search needs at least one --data file.");
+        if (data.isEmpty()) throw CocktailException.about("data file", "a search needs at least one data file.");
         this.data = List.copyOf(data);
         this.batchSize = batchSize;
         this.maxLength = maxLength;
@@ -52,7 +52,7 @@ public final class AccuracyEvaluator implements CandidateEvaluator {
         ModelDir from = candidate.configFrom();
         ForwardPass pass = from.architecture().forwardPass();
         if (pass != ForwardPass.LLAMA && pass != ForwardPass.T5) {
-            throw new CocktailException("--metric accuracy is greedy exact match, which needs a decoder or an encoder-decoder; "
+            throw CocktailException.about("the metric", "the metric accuracy is greedy exact match, which needs a decoder or an encoder-decoder; "
                     + from.name() + " is neither.");
         }
         Path dir = null;

@@ -26,7 +26,7 @@ public record CocktailSpace(List<String> given, String finetuned, double[] losse
 
     /** @param finetuned the fine-tuned model of the two-step recipe, or null for the second model */
     static CocktailSpace open(List<String> given, String finetuned, Objective objective, DType dtype) {
-        if (given.size() < 2) throw new CocktailException("--space cocktail needs at least two models.");
+        if (given.size() < 2) throw CocktailException.about("the space", "the space cocktail needs at least two models.");
         String tuned = finetuned != null ? finetuned : given.get(1);
         List<ModelDir> dirs = given.stream().map(ModelDir::resolve).toList();
         double[][] perFile = new double[objective.data().size()][];

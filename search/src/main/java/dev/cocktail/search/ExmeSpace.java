@@ -30,10 +30,10 @@ public record ExmeSpace(String base, List<String> tuned, OpenModels models, DTyp
      * @param models the base, then the fine-tuned models
      */
     static ExmeSpace open(List<String> models, int select, Objective objective, DType dtype) {
-        if (models.size() < 2) throw new CocktailException("--space exme needs the base model and at least one fine-tuned model.");
+        if (models.size() < 2) throw CocktailException.about("the space", "the space exme needs the base model and at least one fine-tuned model.");
         List<String> tuned = models.subList(1, models.size());
         if (select < 0 || select > tuned.size()) {
-            throw new CocktailException("--select " + select + " is not between 1 and the " + tuned.size() + " fine-tuned models.");
+            throw CocktailException.about("the selection", "the selection " + select + " is not between 1 and the " + tuned.size() + " fine-tuned models.");
         }
         List<String> notes = new ArrayList<>();
         if (select > 0 && select < tuned.size()) {

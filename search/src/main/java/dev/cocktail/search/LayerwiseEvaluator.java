@@ -72,7 +72,7 @@ public final class LayerwiseEvaluator implements CandidateEvaluator {
      * @param options as for Scoring.score (type, batch size, maximum length)
      */
     public LayerwiseEvaluator(OpenModels inputs, List<Path> data, Scoring.Options options) {
-        if (data.isEmpty()) throw new CocktailException("a search needs at least one --data file.");
+        if (data.isEmpty()) throw CocktailException.about("data file", "a search needs at least one data file.");
         this.options = options;
         ModelDir first = inputs.dir(0);
         type = options.type() != null ? options.type() : Scoring.typeOf(first);

@@ -29,36 +29,36 @@ public record Objective(Metric metric, List<Path> data, double[] dataWeights, Sc
             return switch (s.toLowerCase(Locale.ROOT)) {
                 case "loss" -> LOSS;
                 case "accuracy" -> ACCURACY;
-                default -> throw new CocktailException("--metric '" + s + "' is neither loss nor accuracy.");
+                default -> throw CocktailException.about("the metric", "the metric '" + s + "' is neither loss nor accuracy.");
             };
         }
     }
 
     public Objective {
-        if (data.isEmpty()) throw new CocktailException("search needs at least one --data file.");
+        if (data.isEmpty()) throw CocktailException.about("data file", "search needs at least one data file.");
         if (dataWeights == null) {
             dataWeights = new double[data.size()];
             java.util.Arrays.fill(dataWeights, 1);
         }
         if (dataWeights.length != data.size()) {
-            throw new CocktailException("got " + dataWeights.length + " --data-weight values for " + data.size() + " --data files; give one per file.");
+            throw CocktailException.about("data weights", "got " + dataWeights.length + " data weights for " + data.size() + " data files; give one per file.");
         }
         double sum = 0;
         for (double w : dataWeights) {
-            if (!(w >= 0) || Double.isInfinite(w)) throw new CocktailException("--data-weight " + w + " is not a finite number of at least 0.");
+            if (!(w >= 0) || Double.isInfinite(w)) throw CocktailException.about("the data weight", "the data weight " + w + " is not a finite number of at least 0.");
             sum += w;
         }
-        if (sum == 0) throw new CocktailException("the --data-weight values are all 0; give at least one file a positive weight.");
-        if (maxNewTokens < 1) throw new CocktailException("--max-new-tokens must be at least 1, not " + maxNewTokens + ".");
-        if (parallel < 1) throw new CocktailException("--parallel must be at least 1, not " + parallel + ".");
+        if (sum == 0) throw CocktailException.about("the data weights", "the data weights are all 0; give at least one file a positive weight.");
+        if (maxNewTokens < 1) throw CocktailException.about("the number of new tokens", "the number of new tokens must be at least 1, not " + maxNewTokens + ".");
+        if (parallel < 1) throw CocktailException.about("the number of parallel sequences", "the number of parallel sequences must be at least 1, not " + parallel + ".");
     }
 
     /** Refuses a metric the first model's family cannot give: accuracy needs generation (decoders, T5). */
     void check(ModelDir first) {
         Scoring.Type type = scoring.type() != null ? scoring.type() : Scoring.typeOf(first);
         if (metric == Metric.ACCURACY && type != Scoring.Type.DECODER && type != Scoring.Type.ENCODER_DECODER) {
-            throw new CocktailException("--metric accuracy needs models that generate text (decoders, T5), and "
-                    + first.name() + " is scored as " + type.name().toLowerCase(Locale.ROOT).replace('_', '-') + "; use --metric loss.");
+            throw CocktailException.about("the metric", "the metric accuracy needs models that generate text (decoders, T5), and "
+                    + first.name() + " is scored as " + type.name().toLowerCase(Locale.ROOT).replace('_', '-') + "; use the loss metric.");
         }
     }
 

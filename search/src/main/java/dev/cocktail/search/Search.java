@@ -46,11 +46,11 @@ public final class Search {
     /** Refuses bad requests before anything is opened or scored. */
     static void check(Request r) {
         boolean recipe = r.space().endsWith(".yml") || r.space().endsWith(".yaml");
-        if (r.models().isEmpty() && !recipe) throw new CocktailException("--space " + r.space() + " needs the models to merge.");
-        if (!r.models().isEmpty() && recipe) throw new CocktailException("a recipe names its own models; give none besides --space " + r.space() + ".");
-        if (r.budget() < 1) throw new CocktailException("--budget must be at least 1, not " + r.budget() + ".");
+        if (r.models().isEmpty() && !recipe) throw CocktailException.about("the space", "the space " + r.space() + " needs the models to merge.");
+        if (!r.models().isEmpty() && recipe) throw new CocktailException("a recipe names its own models; give no models besides it.");
+        if (r.budget() < 1) throw CocktailException.about("the budget", "the budget must be at least 1, not " + r.budget() + ".");
         for (Path d : r.objective().data()) {
-            if (d.toString().equals("-")) throw new CocktailException("--data - (standard input) cannot be read again for every candidate; give a file.");
+            if (d.toString().equals("-")) throw CocktailException.about("the data", "the data - (standard input) cannot be read again for every candidate; give a file.");
             if (!Files.isRegularFile(d)) throw new CocktailException(d + ": no such data file.");
         }
         if (!recipe) r.objective().check(ModelDir.resolve(r.models().getFirst()));
@@ -66,18 +66,18 @@ public final class Search {
             case "weights" -> WeightsSpace.open(r.models(), r.dtype());
             default -> {
                 if (!s.endsWith(".yml") && !s.endsWith(".yaml")) {
-                    throw new CocktailException("--space '" + s + "' is none of exme, cocktail, weights, or a mergekit recipe file (.yml).");
+                    throw CocktailException.about("the space", "the space '" + s + "' is none of exme, cocktail, weights, or a mergekit recipe file (.yml).");
                 }
                 yield RecipeSpace.open(Path.of(s));
             }
         };
         if (space.size() == 0) {
             space.close();
-            throw new CocktailException("--space " + s + " has nothing to search"
+            throw CocktailException.about("the space", "the space " + s + " has nothing to search"
                     + (space instanceof RecipeSpace ? ": give at least one parameter as a range, such as weight: [0.1, 0.9]." : " with these models."));
         }
         try {
-            if (r.select() > 0 && !(space instanceof ExmeSpace)) throw new CocktailException("--select applies to --space exme only.");
+            if (r.select() > 0 && !(space instanceof ExmeSpace)) throw CocktailException.about("the selection", "the selection applies to the exme space only.");
             r.objective().check(space.models().dir(0));
             candidates(r, space); // a grid larger than the budget is refused here
         } catch (RuntimeException e) {

@@ -35,7 +35,7 @@ public enum Strategy {
         return switch (s.toLowerCase(Locale.ROOT)) {
             case "grid" -> GRID;
             case "cmaes", "cma-es" -> CMAES;
-            default -> throw new CocktailException("--strategy '" + s + "' is neither grid nor cmaes.");
+            default -> throw CocktailException.about("the strategy", "the strategy '" + s + "' is neither grid nor cmaes.");
         };
     }
 
@@ -59,8 +59,8 @@ public enum Strategy {
         int dims = space.dimensions().size(), k = space.weightNames().size();
         int r = 1;
         if (count(dims, k, 1) > budget) {
-            throw new CocktailException("--budget " + budget + " is below the coarsest grid of this space (" + count(dims, k, 1)
-                    + " candidates); raise it or use --strategy cmaes.");
+            throw CocktailException.about("the budget", "the budget " + budget + " is below the coarsest grid of this space (" + count(dims, k, 1)
+                    + " candidates); raise it or use the cmaes strategy.");
         }
         while (r < 10_000 && count(dims, k, r + 1) <= budget) r++;
         List<Point> points = new ArrayList<>();
