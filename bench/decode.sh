@@ -38,5 +38,8 @@ for (const s of JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")))
   console.log(`StreamBench ${s.benchmark.split(".").pop()}: ${(s.primaryMetric.score / 1e9).toFixed(1)} GB/s (${s.threads} threads)`);
 }' "$WORK/stream.json"
 # a run reads the weights once per new token
-node bench/table.mjs "$WORK/decode.jsonl" "$DTYPES" "weights GB/s" \
-  "{\"bf16\": $(("$("${JAVA[@]}" dev.cocktail.bench.DecodeBench bytes bf16)" * NEW)), \"f32\": $(("$("${JAVA[@]}" dev.cocktail.bench.DecodeBench bytes f32)" * NEW))}"
+work="{"
+for dtype in $DTYPES; do
+  work+="\"tinyllama-$dtype\": $(("$("${JAVA[@]}" dev.cocktail.bench.DecodeBench bytes "$dtype")" * NEW)), "
+done
+node bench/table.mjs "$WORK/decode.jsonl" "weights GB/s" "${work%, }}"
