@@ -21,13 +21,13 @@ JAVA=("${BENCH_JAVA[@]}")
 : > "$WORK/decode.jsonl"
 for dtype in $DTYPES; do
   model="$WORK/tinyllama-$dtype"
-  tinyllama "$dtype"
+  bench_model tinyllama "$dtype"
   "${JAVA[@]}" dev.cocktail.bench.DecodeBench run "$model" "$PROMPT" "$NEW" "$RUNS" >> "$WORK/decode.jsonl"
   node bench/decode-llamacpp.mjs "$model.gguf" "$PROMPT" "$NEW" "$THREADS" "$RUNS" >> "$WORK/decode.jsonl"
 done
 : > "$WORK/eval.jsonl"
 for parallel in ${PARALLEL:-}; do
-  tinyllama bf16
+  bench_model tinyllama bf16
   "${JAVA[@]}" dev.cocktail.bench.DecodeBench eval "$WORK/tinyllama-bf16" "${EXAMPLES:-16}" 64 "${NEW_EVAL:-32}" "$parallel" "$RUNS" >> "$WORK/eval.jsonl"
   node bench/eval-llamacpp.mjs "$WORK/tinyllama-bf16.gguf" "${EXAMPLES:-16}" 64 "${NEW_EVAL:-32}" "$parallel" "$THREADS" "$RUNS" >> "$WORK/eval.jsonl"
 done
@@ -38,5 +38,8 @@ for (const s of JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")))
   console.log(`StreamBench ${s.benchmark.split(".").pop()}: ${(s.primaryMetric.score / 1e9).toFixed(1)} GB/s (${s.threads} threads)`);
 }' "$WORK/stream.json"
 # a run reads the weights once per new token
-node bench/table.mjs "$WORK/decode.jsonl" "$DTYPES" "weights GB/s" \
-  "{\"bf16\": $(("$("${JAVA[@]}" dev.cocktail.bench.DecodeBench bytes bf16)" * NEW)), \"f32\": $(("$("${JAVA[@]}" dev.cocktail.bench.DecodeBench bytes f32)" * NEW))}"
+work="{"
+for dtype in $DTYPES; do
+  work+="\"tinyllama-$dtype\": $(("$("${JAVA[@]}" dev.cocktail.bench.DecodeBench bytes "$dtype")" * NEW)), "
+done
+node bench/table.mjs "$WORK/decode.jsonl" "weights GB/s" "${work%, }}"

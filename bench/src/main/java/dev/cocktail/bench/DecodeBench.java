@@ -32,15 +32,17 @@ public final class DecodeBench {
             case "run" -> run(Path.of(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]));
             case "eval" -> eval(Path.of(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]),
                     Integer.parseInt(args[5]), Integer.parseInt(args[6]));
-            case "bytes" -> System.out.println((PrefillModel.layerWeightsPerToken() + (long) PrefillModel.VOCAB * PrefillModel.HIDDEN)
-                    * DType.fromOption(args[1]).byteSize());
+            case "bytes" -> {
+                PrefillShape s = PrefillShape.of("tinyllama");
+                System.out.println((s.layerWeights() + (long) s.vocab() * s.hidden()) * DType.fromOption(args[1]).byteSize());
+            }
             default -> throw new IllegalArgumentException(
                     "usage: run DIR PROMPT NEW RUNS | eval DIR EXAMPLES PROMPT NEW PARALLEL RUNS | bytes DTYPE");
         }
     }
 
     static void run(Path dir, int prompt, int steps, int runs) {
-        int[] ids = PrefillBench.ids(prompt);
+        int[] ids = PrefillBench.ids(prompt, PrefillBench.PROMPT_VOCAB);
         int last;
         double[] seconds;
         try (Llama llama = Llama.load(ModelDir.resolve(dir.toString()))) {
@@ -72,7 +74,7 @@ public final class DecodeBench {
         for (int e = 0; e < examples; e++) {
             int[] p = new int[random.nextInt(1, prompt + 1)];
             p[0] = 1;
-            for (int i = 1; i < p.length; i++) p[i] = random.nextInt(3, PrefillModel.VOCAB);
+            for (int i = 1; i < p.length; i++) p[i] = random.nextInt(3, PrefillBench.PROMPT_VOCAB);
             prompts.add(p);
         }
         double[] seconds;

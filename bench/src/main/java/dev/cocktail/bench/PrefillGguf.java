@@ -3,7 +3,10 @@ package dev.cocktail.bench;
 import dev.cocktail.engine.Checkpoint;
 import dev.cocktail.engine.DType;
 import dev.cocktail.engine.Tensor;
+import dev.cocktail.models.LlamaConfig;
+import dev.cocktail.models.LlamaConfig.Family;
 import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -14,10 +17,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Writes the benchmark model as GGUF v3 for llama.cpp, from the same safetensors: matrices in their
- * dtype (F32 = ggml type 0, BF16 = type 30), norms in F32 as llama.cpp's converter stores them,
- * q/k rows permuted from Hugging Face's rotate_half layout to llama.cpp's interleaved one, and a
- * placeholder SentencePiece vocabulary (ids are fed directly, never tokenized).
+ * Writes a benchmark model as GGUF v3 for llama.cpp, from the same safetensors, as llama.cpp's
+ * convert_hf_to_gguf.py would for its architecture (llama, qwen3, gemma2): matrices in their dtype
+ * (F32 = ggml type 0, BF16 = type 30), norms in F32, a placeholder SentencePiece vocabulary (ids are
+ * fed directly, never tokenized). Only llama's q/k rows are permuted from Hugging Face's rotate_half
+ * layout to the interleaved one of llama.cpp's normal RoPE; qwen3 and gemma2 run NEOX RoPE, which is
+ * rotate_half, and keep Hugging Face's rows. Gemma's norms are stored as 1 + w, the scale they apply.
  */
 final class PrefillGguf {
     private PrefillGguf() {}
@@ -27,8 +32,8 @@ final class PrefillGguf {
     // metadata value types
     static final int U32 = 4, I32 = 5, F32 = 6, STRING = 8, ARRAY = 9;
 
-    /** One GGUF tensor: its name, dims fastest-first, ggml type, and where its bytes come from. */
-    private record Entry(String name, long[] dims, int type, Tensor source, int permuteHeads) {
+    /** One GGUF tensor: its name, dims fastest-first, ggml type, where its bytes come from, how they change. */
+    private record Entry(String name, long[] dims, int type, Tensor source, int permuteHeads, float add) {
         long bytes() {
             long n = 1;
             for (long d : dims) n *= d;
@@ -36,32 +41,33 @@ final class PrefillGguf {
         }
     }
 
-    static void write(Path modelDir, Path gguf) throws IOException {
+    static void write(PrefillShape shape, Path modelDir, Path gguf) throws IOException {
+        LlamaConfig config = shape.llamaConfig();
         try (Checkpoint c = Checkpoint.open(modelDir)) {
             List<Entry> entries = new ArrayList<>();
-            entries.add(matrix(c, "model.embed_tokens.weight", "token_embd.weight", 0));
-            for (int i = 0; i < PrefillModel.LAYERS; i++) {
-                String p = "model.layers." + i + ".", g = "blk." + i + ".";
-                entries.add(vector(c, p + "input_layernorm.weight", g + "attn_norm.weight"));
-                entries.add(matrix(c, p + "self_attn.q_proj.weight", g + "attn_q.weight", PrefillModel.HEADS));
-                entries.add(matrix(c, p + "self_attn.k_proj.weight", g + "attn_k.weight", PrefillModel.KV_HEADS));
-                entries.add(matrix(c, p + "self_attn.v_proj.weight", g + "attn_v.weight", 0));
-                entries.add(matrix(c, p + "self_attn.o_proj.weight", g + "attn_output.weight", 0));
-                entries.add(vector(c, p + "post_attention_layernorm.weight", g + "ffn_norm.weight"));
-                entries.add(matrix(c, p + "mlp.gate_proj.weight", g + "ffn_gate.weight", 0));
-                entries.add(matrix(c, p + "mlp.up_proj.weight", g + "ffn_up.weight", 0));
-                entries.add(matrix(c, p + "mlp.down_proj.weight", g + "ffn_down.weight", 0));
+            boolean permute = shape.family() == Family.LLAMA;
+            for (PrefillShape.Weight w : shape.weights()) {
+                Tensor t = c.require(w.hf());
+                if (w.norm()) {
+                    entries.add(new Entry(w.gguf(), new long[] {t.shape()[0]}, TYPE_F32, t, 0, shape.family().gemma() ? 1 : 0));
+                } else {
+                    int heads = !permute ? 0 : w.hf().endsWith("q_proj.weight") ? shape.heads()
+                            : w.hf().endsWith("k_proj.weight") ? shape.kvHeads() : 0;
+                    entries.add(new Entry(w.gguf(), new long[] {t.shape()[1], t.shape()[0]},
+                            t.dtype() == DType.BF16 ? TYPE_BF16 : TYPE_F32, t, heads, 0));
+                }
             }
-            entries.add(vector(c, "model.norm.weight", "output_norm.weight"));
-            entries.add(matrix(c, "lm_head.weight", "output.weight", 0));
-            DType dtype = c.require("lm_head.weight").dtype();
+            DType dtype = c.require("model.embed_tokens.weight").dtype();
+            ByteArrayOutputStream kv = new ByteArrayOutputStream();
+            Le meta = new Le(kv);
+            metadata(meta, shape, config, dtype);
             try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(gguf), 1 << 20))) {
                 Le le = new Le(out);
                 le.bytes("GGUF".getBytes(StandardCharsets.US_ASCII));
                 le.u32(3);
                 le.u64(entries.size());
-                le.u64(20); // metadata entries written by metadata()
-                metadata(le, dtype);
+                le.u64(meta.keys);
+                le.bytes(kv.toByteArray());
                 long offset = 0;
                 for (Entry e : entries) {
                     le.string(e.name());
@@ -80,35 +86,41 @@ final class PrefillGguf {
         }
     }
 
-    private static void metadata(Le le, DType dtype) throws IOException {
-        le.kvString("general.architecture", "llama");
-        le.kvString("general.name", "random TinyLlama-shaped benchmark model");
+    /** The keys llama.cpp reads for the architecture, with the values our config.json parses to. */
+    private static void metadata(Le le, PrefillShape shape, LlamaConfig c, DType dtype) throws IOException {
+        String arch = shape.family().modelType;
+        le.kvString("general.architecture", arch);
+        le.kvString("general.name", "random " + shape.name() + "-shaped benchmark model");
         le.kvU32("general.file_type", dtype == DType.BF16 ? 32 : 0); // LLAMA_FTYPE_MOSTLY_BF16 / ALL_F32
-        le.kvU32("llama.context_length", 2048);
-        le.kvU32("llama.embedding_length", PrefillModel.HIDDEN);
-        le.kvU32("llama.block_count", PrefillModel.LAYERS);
-        le.kvU32("llama.feed_forward_length", PrefillModel.INTER);
-        le.kvU32("llama.rope.dimension_count", PrefillModel.HEAD_DIM);
-        le.kvU32("llama.attention.head_count", PrefillModel.HEADS);
-        le.kvU32("llama.attention.head_count_kv", PrefillModel.KV_HEADS);
-        le.kvF32("llama.attention.layer_norm_rms_epsilon", 1e-5f);
-        le.kvF32("llama.rope.freq_base", 10000f);
-        le.kvU32("llama.vocab_size", PrefillModel.VOCAB);
+        le.kvU32(arch + ".context_length", c.maxPositions());
+        le.kvU32(arch + ".embedding_length", c.hiddenSize());
+        le.kvU32(arch + ".block_count", c.layers());
+        le.kvU32(arch + ".feed_forward_length", c.intermediateSize());
+        le.kvU32(arch + ".rope.dimension_count", c.rope().dims());
+        le.kvU32(arch + ".attention.head_count", c.heads());
+        le.kvU32(arch + ".attention.head_count_kv", c.kvHeads());
+        le.kvU32(arch + ".attention.key_length", c.headDim());
+        le.kvU32(arch + ".attention.value_length", c.headDim());
+        le.kvF32(arch + ".attention.layer_norm_rms_epsilon", c.rmsNormEps());
+        le.kvF32(arch + ".rope.freq_base", (float) c.rope().theta());
+        le.kvU32(arch + ".vocab_size", c.vocabSize());
+        if (shape.family() == Family.GEMMA2) {
+            le.kvU32(arch + ".attention.sliding_window", c.slidingWindow());
+            le.kvF32(arch + ".attn_logit_softcapping", c.attentionSoftcap());
+            le.kvF32(arch + ".final_logit_softcapping", c.finalSoftcap());
+        }
         le.kvString("tokenizer.ggml.model", "llama");
         // <unk>, <s>, </s>, the 256 byte tokens SentencePiece vocabularies carry, then plain pieces
-        int n = PrefillModel.VOCAB;
-        le.string("tokenizer.ggml.tokens");
-        le.u32(ARRAY);
+        int n = c.vocabSize();
+        le.key("tokenizer.ggml.tokens", ARRAY);
         le.u32(STRING);
         le.u64(n);
         for (int i = 0; i < n; i++) le.string(tokenText(i));
-        le.string("tokenizer.ggml.scores");
-        le.u32(ARRAY);
+        le.key("tokenizer.ggml.scores", ARRAY);
         le.u32(F32);
         le.u64(n);
         for (int i = 0; i < n; i++) le.f32(-i);
-        le.string("tokenizer.ggml.token_type");
-        le.u32(ARRAY);
+        le.key("tokenizer.ggml.token_type", ARRAY);
         le.u32(I32);
         le.u64(n);
         for (int i = 0; i < n; i++) le.u32(i == 0 ? 2 : i < 3 ? 3 : i < 259 ? 6 : 1); // unknown, control, byte, normal
@@ -125,29 +137,19 @@ final class PrefillGguf {
         return "\u2581t" + i;
     }
 
-    private static Entry matrix(Checkpoint c, String name, String ggufName, int permuteHeads) {
-        Tensor t = c.require(name);
-        return new Entry(ggufName, new long[] {t.shape()[1], t.shape()[0]}, t.dtype() == DType.BF16 ? TYPE_BF16 : TYPE_F32, t, permuteHeads);
-    }
-
-    private static Entry vector(Checkpoint c, String name, String ggufName) {
-        Tensor t = c.require(name);
-        return new Entry(ggufName, new long[] {t.shape()[0]}, TYPE_F32, t, 0);
-    }
-
     /**
      * The tensor's rows in GGUF order. For q/k, within each head of d rows, llama.cpp wants row
      * 2i + s to be Hugging Face's row s * d/2 + i (the converter's permute()).
      */
     private static void data(Le le, Entry e) throws IOException {
         Tensor t = e.source();
-        if (e.type() == TYPE_F32 && t.dtype() != DType.F32) { // a norm widened to F32
+        if (t.rank() == 1) { // a norm, widened to F32 (Gemma's 1 + w added in F32, as transformers' forward does)
             float[] v = new float[t.dim(0)];
             t.toF32(0, v, 0, v.length);
-            for (float f : v) le.f32(f);
+            for (float f : v) le.f32(f + e.add());
             return;
         }
-        long rows = t.rank() == 1 ? 1 : t.shape()[0];
+        long rows = t.shape()[0];
         long rowBytes = t.byteSize() / rows;
         byte[] row = new byte[(int) rowBytes];
         int perHead = e.permuteHeads() == 0 ? 1 : (int) (rows / e.permuteHeads());
@@ -170,6 +172,7 @@ final class PrefillGguf {
     private static final class Le {
         private final OutputStream out;
         private long written;
+        private long keys;
 
         Le(OutputStream out) {
             this.out = out;
@@ -200,21 +203,25 @@ final class PrefillGguf {
             bytes(b);
         }
 
-        void kvString(String key, String value) throws IOException {
+        /** A metadata key and its value type; the value follows. */
+        void key(String key, int type) throws IOException {
             string(key);
-            u32(STRING);
+            u32(type);
+            keys++;
+        }
+
+        void kvString(String key, String value) throws IOException {
+            key(key, STRING);
             string(value);
         }
 
         void kvU32(String key, long value) throws IOException {
-            string(key);
-            u32(U32);
+            key(key, U32);
             u32(value);
         }
 
         void kvF32(String key, float value) throws IOException {
-            string(key);
-            u32(F32);
+            key(key, F32);
             f32(value);
         }
 
