@@ -22,6 +22,7 @@ import java.nio.LongBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -88,8 +89,8 @@ public final class RerankBench {
                     int[] lengths = batch.lengths();
                     System.out.printf("%d layers, hidden %d; %d pairs of %d to %d tokens, padded to %d; median of %d runs: ours %.2f,"
                             + " ONNX Runtime %.2f pairs/s; median per-run ratio ours / theirs %.2f; max |logit difference| %.1e"
-                            + " (largest |logit| %.2f)%n", layers, hidden, PAIRS, java.util.Arrays.stream(lengths).min().orElseThrow(),
-                            java.util.Arrays.stream(lengths).max().orElseThrow(), batch.seqLen(), runs,
+                            + " (largest |logit| %.2f)%n", layers, hidden, PAIRS, Arrays.stream(lengths).min().orElseThrow(),
+                            Arrays.stream(lengths).max().orElseThrow(), batch.seqLen(), runs,
                             BertEncodeBench.median(our), BertEncodeBench.median(their), BertEncodeBench.median(ratio), diff, largest);
                 }
             }
