@@ -1,25 +1,18 @@
 package dev.cocktail.bench;
 
-import static dev.cocktail.bench.MatMulVsOrtBench.bytes;
-import static dev.cocktail.bench.MatMulVsOrtBench.message;
-import static dev.cocktail.bench.MatMulVsOrtBench.number;
+import static dev.cocktail.bench.OnnxGraph.integer;
+import static dev.cocktail.bench.OnnxGraph.ints;
 
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import dev.cocktail.engine.CheckpointWriter;
-import dev.cocktail.engine.Convert;
 import dev.cocktail.engine.DType;
 import dev.cocktail.engine.ModelDir;
 import dev.cocktail.engine.TensorSpec;
 import dev.cocktail.models.RelativePositionBias;
 import dev.cocktail.models.T5;
 import dev.cocktail.models.TokenBatch;
-import java.io.ByteArrayOutputStream;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.LongBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +21,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.function.Consumer;
 import java.util.stream.IntStream;
 
 /**
@@ -118,11 +110,9 @@ public final class T5ScoreBench {
      */
     private static final class Graph {
         final int layers;
-        final ByteArrayOutputStream nodes = new ByteArrayOutputStream(), initializers = new ByteArrayOutputStream();
+        final OnnxGraph g = new OnnxGraph(1);
         final List<TensorSpec> plan = new ArrayList<>();
-        final SplittableRandom random = new SplittableRandom(1);
         CheckpointWriter writer;
-        int next;
 
         Graph(int layers) {
             this.layers = layers;
@@ -139,23 +129,12 @@ public final class T5ScoreBench {
                 writer = w;
                 String x = stack("encoder", S, null);
                 String y = stack("decoder", T, x);
-                node("MatMul", List.of(y, weight("lm_head.weight")), "logits2d");
-                node("Reshape", List.of("logits2d", shape(BATCH, T, VOCAB)), "logits");
+                g.node("MatMul", List.of(y, weight("lm_head.weight")), "logits2d");
+                g.node("Reshape", List.of("logits2d", g.longs(BATCH, T, VOCAB)), "logits");
                 w.finish();
             }
-            byte[] graph = message(m -> {
-                m.writeBytes(nodes.toByteArray());
-                bytes(m, 2, "t5");
-                m.writeBytes(initializers.toByteArray());
-                bytes(m, 11, MatMulVsOrtBench.valueInfo("input_ids", 7, BATCH, S));
-                bytes(m, 11, MatMulVsOrtBench.valueInfo("decoder_input_ids", 7, BATCH, T));
-                bytes(m, 12, MatMulVsOrtBench.floatInput("logits", BATCH, T, VOCAB));
-            });
-            return message(m -> {
-                number(m, 1, 7);
-                bytes(m, 7, graph);
-                bytes(m, 8, message(o -> number(o, 2, 13)));
-            });
+            return g.model("t5", 13, List.of(MatMulVsOrtBench.valueInfo("input_ids", 7, BATCH, S),
+                    MatMulVsOrtBench.valueInfo("decoder_input_ids", 7, BATCH, T)), List.of(MatMulVsOrtBench.floatInput("logits", BATCH, T, VOCAB)));
         }
 
         private void planTensors() {
@@ -197,26 +176,25 @@ public final class T5ScoreBench {
         private String stack(String stack, int n, String encoded) {
             boolean dec = encoded != null;
             String ids = dec ? "decoder_input_ids" : "input_ids";
-            String x = node("Reshape", List.of(node("Gather", List.of(stack.equals("encoder") ? embedding() : "shared.weight", ids)),
-                    shape(BATCH * n, D)));
+            String x = g.node("Reshape", List.of(g.node("Gather", List.of(stack.equals("encoder") ? embedding() : "shared.weight", ids)),
+                    g.longs(BATCH * n, D)));
             float[] table = values("%s.block.0.layer.0.SelfAttention.relative_attention_bias.weight".formatted(stack));
             String bias = positionBias(stack + ".bias", table, n, !dec);
             for (int l = 0; l < layers; l++) {
                 String p = stack + ".block." + l + ".layer.";
-                x = node("Add", List.of(x, attention(norm(x, p + "0.layer_norm.weight"), null, n, n, p + "0.SelfAttention.", bias)));
-                if (dec) x = node("Add", List.of(x, attention(norm(x, p + "1.layer_norm.weight"), encoded, n, S, p + "1.EncDecAttention.", null)));
+                x = g.node("Add", List.of(x, attention(norm(x, p + "0.layer_norm.weight"), null, n, n, p + "0.SelfAttention.", bias)));
+                if (dec) x = g.node("Add", List.of(x, attention(norm(x, p + "1.layer_norm.weight"), encoded, n, S, p + "1.EncDecAttention.", null)));
                 String f = p + (dec ? 2 : 1) + ".";
-                x = node("Add", List.of(x, feedForward(norm(x, f + "layer_norm.weight"), f + "DenseReluDense.")));
+                x = g.node("Add", List.of(x, feedForward(norm(x, f + "layer_norm.weight"), f + "DenseReluDense.")));
             }
             return norm(x, stack + ".final_layer_norm.weight");
         }
 
         /** The shared embedding, written once, its initializer read by both stacks. */
         private String embedding() {
-            float[] w = new float[VOCAB * D];
-            for (int i = 0; i < w.length; i++) w[i] = (float) gaussian();
-            write("shared.weight", w);
-            initializer("shared.weight", w, VOCAB, D);
+            float[] w = g.gaussians(VOCAB * D, 1);
+            OnnxGraph.write(writer, "shared.weight", w);
+            g.initializer("shared.weight", w, VOCAB, D);
             return "shared.weight";
         }
 
@@ -224,34 +202,18 @@ public final class T5ScoreBench {
         private String weight(String name) {
             TensorSpec s = plan.stream().filter(t -> t.name().equals(name)).findFirst().orElseThrow();
             int n = (int) s.shape()[0], k = (int) s.shape()[1];
-            float[] w = new float[n * k];
-            double scale = 1 / Math.sqrt(k) / (name.endsWith(".q.weight") ? Math.sqrt(DKV) : 1);
-            for (int i = 0; i < w.length; i++) w[i] = (float) (gaussian() * scale);
-            write(name, w);
-            float[] t = new float[w.length];
-            for (int i = 0; i < n; i++) for (int j = 0; j < k; j++) t[j * n + i] = w[i * k + j];
-            initializer(name, t, k, n);
-            return name;
+            float[] w = g.gaussians(n * k, 1 / Math.sqrt(k) / (name.endsWith(".q.weight") ? Math.sqrt(DKV) : 1));
+            OnnxGraph.write(writer, name, w);
+            return g.transposed(name, w, n, k);
         }
 
         /** A relative attention bias table or norm weight: written, and returned for use here. */
         private float[] values(String name) {
             TensorSpec s = plan.stream().filter(t -> t.name().equals(name)).findFirst().orElseThrow();
             float[] v = new float[(int) s.elementCount()];
-            for (int i = 0; i < v.length; i++) v[i] = s.shape().length == 1 ? (float) (1 + 0.1 * gaussian()) : (float) gaussian();
-            write(name, v);
+            for (int i = 0; i < v.length; i++) v[i] = s.shape().length == 1 ? (float) (1 + 0.1 * g.gaussian()) : (float) g.gaussian();
+            OnnxGraph.write(writer, name, v);
             return v;
-        }
-
-        private double gaussian() {
-            // Box-Muller on the seeded stream (SplittableRandom has no nextGaussian in every JDK)
-            return Math.sqrt(-2 * Math.log(1 - random.nextDouble())) * Math.cos(2 * Math.PI * random.nextDouble());
-        }
-
-        private void write(String name, float[] v) {
-            MemorySegment seg = Arena.ofAuto().allocate(4L * v.length);
-            Convert.fromF32(v, 0, v.length, DType.F32, seg, 0);
-            writer.write(name, seg);
         }
 
         /** [1, HEADS, n, n]: table[bucket(j - i)][h], and -1e9 after the query in the decoder. */
@@ -265,113 +227,45 @@ public final class T5ScoreBench {
                     }
                 }
             }
-            initializer(name, b, 1, HEADS, n, n);
+            g.initializer(name, b, 1, HEADS, n, n);
             return name;
         }
 
         /** T5 layer norm: x / sqrt(mean(x^2) + eps) * w. */
         private String norm(String x, String weight) {
-            initializer(weight, values(weight), D);
-            String ms = node("ReduceMean", List.of(node("Mul", List.of(x, x))), m -> ints(m, "axes", -1));
-            String rms = node("Sqrt", List.of(node("Add", List.of(ms, scalar(1e-6f)))));
-            return node("Mul", List.of(node("Div", List.of(x, rms)), weight));
+            g.initializer(weight, values(weight), D);
+            String ms = g.node("ReduceMean", List.of(g.node("Mul", List.of(x, x))), m -> ints(m, "axes", -1));
+            String rms = g.node("Sqrt", List.of(g.node("Add", List.of(ms, g.scalar(1e-6f)))));
+            return g.node("Mul", List.of(g.node("Div", List.of(x, rms)), weight));
         }
 
         private String attention(String x, String encoded, int queries, int keys, String p, String bias) {
             String kv = encoded == null ? x : encoded;
-            String q = heads(node("MatMul", List.of(x, weight(p + "q.weight"))), queries, 0, 2, 1, 3);
-            String k = heads(node("MatMul", List.of(kv, weight(p + "k.weight"))), keys, 0, 2, 3, 1);
-            String v = heads(node("MatMul", List.of(kv, weight(p + "v.weight"))), keys, 0, 2, 1, 3);
-            String scores = node("MatMul", List.of(q, k));
-            if (bias != null) scores = node("Add", List.of(scores, bias));
-            String probs = node("Softmax", List.of(scores), m -> integer(m, "axis", -1));
-            String out = node("Transpose", List.of(node("MatMul", List.of(probs, v))), m -> ints(m, "perm", 0, 2, 1, 3));
-            return node("MatMul", List.of(node("Reshape", List.of(out, shape(BATCH * queries, HEADS * DKV))), weight(p + "o.weight")));
+            String q = heads(g.node("MatMul", List.of(x, weight(p + "q.weight"))), queries, 0, 2, 1, 3);
+            String k = heads(g.node("MatMul", List.of(kv, weight(p + "k.weight"))), keys, 0, 2, 3, 1);
+            String v = heads(g.node("MatMul", List.of(kv, weight(p + "v.weight"))), keys, 0, 2, 1, 3);
+            String scores = g.node("MatMul", List.of(q, k));
+            if (bias != null) scores = g.node("Add", List.of(scores, bias));
+            String probs = g.node("Softmax", List.of(scores), m -> integer(m, "axis", -1));
+            String out = g.node("Transpose", List.of(g.node("MatMul", List.of(probs, v))), m -> ints(m, "perm", 0, 2, 1, 3));
+            return g.node("MatMul", List.of(g.node("Reshape", List.of(out, g.longs(BATCH * queries, HEADS * DKV))), weight(p + "o.weight")));
         }
 
         /** [BATCH * n x HEADS*DKV] to [BATCH, n, HEADS, DKV], transposed by perm. */
         private String heads(String x, int n, long... perm) {
-            return node("Transpose", List.of(node("Reshape", List.of(x, shape(BATCH, n, HEADS, DKV)))), m -> ints(m, "perm", perm));
+            return g.node("Transpose", List.of(g.node("Reshape", List.of(x, g.longs(BATCH, n, HEADS, DKV)))), m -> ints(m, "perm", perm));
         }
 
         /** wo(gelu_new(wi_0 h) * wi_1 h), gelu_new(a) = 0.5 a (1 + tanh(sqrt(2/pi) (a + 0.044715 a^3))). */
         private String feedForward(String h, String p) {
-            String a = node("MatMul", List.of(h, weight(p + "wi_0.weight")));
-            String cube = node("Mul", List.of(node("Mul", List.of(a, a)), a));
-            String inner = node("Mul", List.of(node("Add", List.of(a, node("Mul", List.of(cube, scalar(0.044715f))))),
-                    scalar((float) Math.sqrt(2 / Math.PI))));
-            String gelu = node("Mul", List.of(node("Mul", List.of(a, node("Add", List.of(node("Tanh", List.of(inner)), scalar(1f))))),
-                    scalar(0.5f)));
-            String linear = node("MatMul", List.of(h, weight(p + "wi_1.weight")));
-            return node("MatMul", List.of(node("Mul", List.of(gelu, linear)), weight(p + "wo.weight")));
-        }
-
-        private String node(String op, List<String> inputs) {
-            return node(op, inputs, m -> {});
-        }
-
-        private String node(String op, List<String> inputs, Consumer<ByteArrayOutputStream> attributes) {
-            return node(op, inputs, op.toLowerCase() + "_" + next++, attributes);
-        }
-
-        private void node(String op, List<String> inputs, String output) {
-            node(op, inputs, output, m -> {});
-        }
-
-        private String node(String op, List<String> inputs, String output, Consumer<ByteArrayOutputStream> attributes) {
-            bytes(nodes, 1, message(m -> {
-                for (String in : inputs) bytes(m, 1, in);
-                bytes(m, 2, output);
-                bytes(m, 4, op);
-                attributes.accept(m);
-            }));
-            return output;
-        }
-
-        private static void ints(ByteArrayOutputStream node, String name, long... values) {
-            bytes(node, 5, message(a -> {
-                bytes(a, 1, name);
-                for (long v : values) number(a, 8, v);
-                number(a, 20, 7);
-            }));
-        }
-
-        private static void integer(ByteArrayOutputStream node, String name, long value) {
-            bytes(node, 5, message(a -> {
-                bytes(a, 1, name);
-                number(a, 3, value);
-                number(a, 20, 2);
-            }));
-        }
-
-        private String scalar(float v) {
-            String name = "const_" + next++;
-            initializer(name, new float[] {v});
-            return name;
-        }
-
-        private String shape(long... dims) {
-            String name = "shape_" + next++;
-            ByteBuffer raw = ByteBuffer.allocate(8 * dims.length).order(ByteOrder.LITTLE_ENDIAN);
-            for (long d : dims) raw.putLong(d);
-            bytes(initializers, 5, message(m -> {
-                number(m, 1, dims.length);
-                number(m, 2, 7);
-                bytes(m, 8, name);
-                bytes(m, 9, raw.array());
-            }));
-            return name;
-        }
-
-        private void initializer(String name, float[] values, long... dims) {
-            ByteBuffer raw = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
-            raw.asFloatBuffer().put(values);
-            bytes(initializers, 5, message(m -> {
-                for (long d : dims) number(m, 1, d);
-                number(m, 2, 1);
-                bytes(m, 8, name);
-                bytes(m, 9, raw.array());
-            }));
+            String a = g.node("MatMul", List.of(h, weight(p + "wi_0.weight")));
+            String cube = g.node("Mul", List.of(g.node("Mul", List.of(a, a)), a));
+            String inner = g.node("Mul", List.of(g.node("Add", List.of(a, g.node("Mul", List.of(cube, g.scalar(0.044715f))))),
+                    g.scalar((float) Math.sqrt(2 / Math.PI))));
+            String gelu = g.node("Mul", List.of(g.node("Mul", List.of(a, g.node("Add", List.of(g.node("Tanh", List.of(inner)), g.scalar(1f))))),
+                    g.scalar(0.5f)));
+            String linear = g.node("MatMul", List.of(h, weight(p + "wi_1.weight")));
+            return g.node("MatMul", List.of(g.node("Mul", List.of(gelu, linear)), weight(p + "wo.weight")));
         }
     }
 }
