@@ -224,7 +224,7 @@ class MoeMergeTest {
         String same = two.formatted("hidden", "MODELS/ft-sort", "positive_prompts: [count]");
         String m = assertThrows(CocktailException.class, () -> build(tmp, same)).getMessage();
         assertTrue(m.endsWith(": every expert is the same model, which makes a larger model with the same outputs; "
-                + "pass --i-understand-this-is-not-useful-without-training if you will train it."), m);
+                + "allow identical experts if you will train it."), m);
         assertTrue(Files.isDirectory(build(tmp, same, true)));
 
         Path narrow = narrowerMlp(tmp.resolve("narrow"));
