@@ -38,7 +38,7 @@ final class MoeCommand implements Runnable {
     public void run() {
         target.orPositional(outDir);
         target.checkBeforeWork(List.of(recipe), null);
-        MoeMerge.build(new MoeMerge.Request(recipe, target.toOutput(), seed, allowAllSame), TerminalProgress.forTerminal(),
+        MoeMerge.build(new MoeMerge.Request(recipe, target.toOutput(), seed, allowAllSame, LlamaLayerInputs::open), TerminalProgress.forTerminal(),
                 Cocktail.version());
         spec.commandLine().getOut().println("wrote " + target.output);
         spec.commandLine().getOut().flush();

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Builds a Mixtral mixture of experts from dense Llama or Mistral models, as mergekit-moe does
@@ -33,7 +34,8 @@ public final class MoeMerge {
      * @param allowAllSame build even when every expert is the same model (mergekit's
      *                     --i-understand-this-is-not-useful-without-training)
      */
-    public record Request(Path recipe, Output output, long seed, boolean allowAllSame) {}
+    /** @param forward opens the base model's forward pass, for the routers of the hidden gate modes */
+    public record Request(Path recipe, Output output, long seed, boolean allowAllSame, Function<ModelDir, LayerInputs> forward) {}
 
     public static void build(Request r, Progress progress, String version) {
         MoeConfig cfg = MoeConfig.read(r.recipe());
@@ -55,7 +57,7 @@ public final class MoeMerge {
             DType dtype = cfg.dtype() != null ? cfg.dtype()
                     : DType.fromTorchName(baseConfig.path("torch_dtype").asText("")) != null
                     ? DType.fromTorchName(baseConfig.path("torch_dtype").asText("")) : models.mainDtype(0);
-            float[][] routers = MoeRouters.compute(cfg, base, layers, hidden, r.seed(), progress);
+            float[][] routers = MoeRouters.compute(cfg, base, layers, hidden, r.seed(), r.forward(), progress);
             List<Integer> degenerate = MoeRouters.degenerateLayers(routers, cfg.experts().size(), hidden);
             if (!degenerate.isEmpty()) {
                 progress.warn("the routers of " + (degenerate.size() == layers ? "every layer" : "layers " + degenerate)

@@ -5,10 +5,10 @@ import dev.cocktail.engine.CocktailException;
 import dev.cocktail.engine.ModelDir;
 import dev.cocktail.engine.Progress;
 import dev.cocktail.engine.Tensor;
-import dev.cocktail.models.Llama;
 import dev.cocktail.tokenizer.Tokenizer;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.Function;
 
 /**
  * The router weights of an MoE, [layers][experts x hidden], as mergekit/moe/router.py's
@@ -24,7 +24,8 @@ import java.util.SplittableRandom;
 final class MoeRouters {
     private MoeRouters() {}
 
-    static float[][] compute(MoeConfig cfg, ModelDir base, int layers, int hidden, long seed, Progress progress) {
+    static float[][] compute(MoeConfig cfg, ModelDir base, int layers, int hidden, long seed, Function<ModelDir, LayerInputs> forward,
+                             Progress progress) {
         int n = cfg.experts().size();
         float[][] routers = new float[layers][n * hidden];
         switch (cfg.gateMode()) {
@@ -45,7 +46,7 @@ final class MoeRouters {
         String bos = tokenizer.bosId().isPresent() ? tokenizer.idToToken(tokenizer.bosId().getAsInt()) : "";
         int prompts = cfg.experts().stream().mapToInt(e -> e.positivePrompts().size() + e.negativePrompts().size()).sum();
         progress.start("routing prompts", prompts, "prompts");
-        try (Vectors vectors = cfg.gateMode().hidden() ? new HiddenStates(Llama.load(base), cfg.gateMode() == MoeConfig.GateMode.HIDDEN_AVG)
+        try (Vectors vectors = cfg.gateMode().hidden() ? new HiddenStates(forward.apply(base), layers, hidden, cfg.gateMode() == MoeConfig.GateMode.HIDDEN_AVG)
                 : new CheapEmbedding(base.openCheckpoint(), layers, hidden)) {
             for (int e = 0; e < n; e++) {
                 MoeConfig.Expert expert = cfg.experts().get(e);
@@ -78,14 +79,13 @@ final class MoeRouters {
     }
 
     /** The mean over the prompts of each layer's input hidden state, at the last token or averaged over the tokens. */
-    private record HiddenStates(Llama model, boolean average) implements Vectors {
+    private record HiddenStates(LayerInputs model, int layers, int h, boolean average) implements Vectors {
         @Override
         public double[][] of(List<int[]> prompts, Progress progress) {
-            int h = model.config().hiddenSize();
-            double[][] sum = new double[model.config().layers()][h];
+            double[][] sum = new double[layers][h];
             for (int[] ids : prompts) {
                 if (ids.length == 0) throw new CocktailException("a prompt encodes to no tokens, and there is no BOS token to route by.");
-                float[][] inputs = model.layerInputs(ids);
+                float[][] inputs = model.of(ids);
                 for (int l = 0; l < inputs.length; l++) {
                     for (int r = average ? 0 : ids.length - 1; r < ids.length; r++) {
                         for (int i = 0; i < h; i++) sum[l][i] += inputs[l][r * h + i] / (double) (average ? ids.length : 1);

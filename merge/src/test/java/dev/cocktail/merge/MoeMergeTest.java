@@ -36,6 +36,22 @@ class MoeMergeTest {
     static final List<String> HELD_OUT_SORT = List.of("sort yvee\n", "sort xtifamg\n", "sort ouler\n", "sort nmdgbwn\n", "sort qiqh\n");
     static final List<String> HELD_OUT_COUNT = List.of("count efpfxfao\n", "count yrl\n", "count atkejoumx\n", "count op\n", "count hixxhen\n");
 
+    /** models' Llama as the routers' forward pass, as the command line hands it over. */
+    static LayerInputs forward(ModelDir dir) {
+        Llama model = Llama.load(dir);
+        return new LayerInputs() {
+            @Override
+            public float[][] of(int[] ids) {
+                return model.layerInputs(ids);
+            }
+
+            @Override
+            public void close() {
+                model.close();
+            }
+        };
+    }
+
     static Path build(Path tmp, String recipe) {
         return build(tmp, recipe, false);
     }
@@ -44,7 +60,8 @@ class MoeMergeTest {
         try {
             Path yml = Files.writeString(tmp.resolve("moe.yml"), recipe.replace("MODELS", MODELS.toString()));
             Path out = tmp.resolve("out");
-            MoeMerge.build(new MoeMerge.Request(yml, new Output(out, true, 5_000_000_000L, false), 42, allowAllSame), Progress.NONE, "test");
+            MoeMerge.build(new MoeMerge.Request(yml, new Output(out, true, 5_000_000_000L, false), 42, allowAllSame, MoeMergeTest::forward),
+                    Progress.NONE, "test");
             return out;
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
