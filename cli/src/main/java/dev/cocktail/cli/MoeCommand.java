@@ -1,6 +1,9 @@
 package dev.cocktail.cli;
 
+import dev.cocktail.engine.ModelDir;
+import dev.cocktail.merge.LayerInputs;
 import dev.cocktail.merge.MoeMerge;
+import dev.cocktail.models.Llama;
 import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -38,9 +41,15 @@ final class MoeCommand implements Runnable {
     public void run() {
         target.orPositional(outDir);
         target.checkBeforeWork(List.of(recipe), null);
-        MoeMerge.build(new MoeMerge.Request(recipe, target.toOutput(), seed, allowAllSame, LlamaLayerInputs::open), TerminalProgress.forTerminal(),
+        MoeMerge.build(new MoeMerge.Request(recipe, target.toOutput(), seed, allowAllSame, MoeCommand::forward), TerminalProgress.forTerminal(),
                 Cocktail.version());
         spec.commandLine().getOut().println("wrote " + target.output);
         spec.commandLine().getOut().flush();
+    }
+
+    /** The routers' forward pass: models' decoder over the base model. */
+    private static LayerInputs forward(ModelDir dir) {
+        Llama model = Llama.load(dir);
+        return LayerInputs.of(model::layerInputs, model::close);
     }
 }

@@ -1,5 +1,7 @@
 package dev.cocktail.merge;
 
+import java.util.function.Function;
+
 /**
  * A decoder's forward pass as an MoE's routers need it: the residual stream entering each layer for
  * one sequence of ids, [layers][ids x hidden] (transformers' output_hidden_states without the last
@@ -10,4 +12,19 @@ public interface LayerInputs extends AutoCloseable {
 
     @Override
     void close();
+
+    /** The pass `of`, which `close` releases (a model's layerInputs and close). */
+    static LayerInputs of(Function<int[], float[][]> of, Runnable close) {
+        return new LayerInputs() {
+            @Override
+            public float[][] of(int[] ids) {
+                return of.apply(ids);
+            }
+
+            @Override
+            public void close() {
+                close.run();
+            }
+        };
+    }
 }

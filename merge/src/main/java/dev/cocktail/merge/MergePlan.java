@@ -23,11 +23,6 @@ public record MergePlan(OpenModels inputs, List<PlannedTensor> tensors, ModelDir
                         DType dtype, int layers, String method, List<String> roles, List<String> settings, Long seed,
                         Recipe recipe, int vocabSize, String chatTemplate) {
 
-    public MergePlan(OpenModels inputs, List<PlannedTensor> tensors, ModelDir configFrom, ModelDir tokenizerFrom,
-                     DType dtype, int layers, String method, List<String> roles, List<String> settings, Long seed, Recipe recipe) {
-        this(inputs, tensors, configFrom, tokenizerFrom, dtype, layers, method, roles, settings, seed, recipe, 0, null);
-    }
-
     /** A plan that nobody writes as a user's output (a search's candidate): no recipe file, no vocabulary or template change. */
     public MergePlan(OpenModels inputs, List<PlannedTensor> tensors, ModelDir configFrom, ModelDir tokenizerFrom,
                      DType dtype, int layers, String method, List<String> roles, List<String> settings, Long seed) {
@@ -37,6 +32,14 @@ public record MergePlan(OpenModels inputs, List<PlannedTensor> tensors, ModelDir
     /** The same plan, written with the file that redoes it. */
     public MergePlan withRecipe(Recipe recipe) {
         return new MergePlan(inputs, tensors, configFrom, tokenizerFrom, dtype, layers, method, roles, settings, seed, recipe,
+                vocabSize, chatTemplate);
+    }
+
+    /** The same plan with one more line in the card's settings. */
+    public MergePlan withSetting(String line) {
+        List<String> more = new java.util.ArrayList<>(settings);
+        more.add(line);
+        return new MergePlan(inputs, tensors, configFrom, tokenizerFrom, dtype, layers, method, roles, more, seed, recipe,
                 vocabSize, chatTemplate);
     }
 

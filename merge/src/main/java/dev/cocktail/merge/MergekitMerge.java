@@ -59,10 +59,9 @@ public final class MergekitMerge {
                 Map<String, ModelDir> byName = new LinkedHashMap<>();
                 for (int i = 0; i < names.size(); i++) byName.put(names.get(i), models.dir(i));
                 String chatTemplate = cfg.chatTemplate() == null ? null : ChatTemplate.resolve(cfg.chatTemplate(), byName, where);
-                MergePlan p = plan(cfg, models, where, r.seed(), remap, tokenizerFrom);
-                new MergePlan(p.inputs(), p.tensors(), p.configFrom(), p.tokenizerFrom(), p.dtype(), p.layers(), p.method(), p.roles(),
-                        p.settings(), p.seed(), new Recipe(List.of("mergekit"), "mergekit_config.yml", cfg.text()),
-                        vocab == null ? 0 : vocab.rows(), chatTemplate).write(output(r, p.dtype()), progress, version);
+                MergePlan p = plan(cfg, models, where, r.seed(), remap, tokenizerFrom, vocab == null ? 0 : vocab.rows(), chatTemplate)
+                        .withRecipe(new Recipe(List.of("mergekit"), "mergekit_config.yml", cfg.text()));
+                p.write(output(r, p.dtype()), progress, version);
             }
         }
     }
@@ -89,11 +88,12 @@ public final class MergekitMerge {
         if (cfg.tokenizer() != null && !"base".equals(cfg.tokenizerSource())) {
             throw new CocktailException(where + ": a recipe with a tokenizer setting other than the base's cannot be searched; merge it with cocktail merge.");
         }
-        return plan(cfg, models, where, seed, null, tokenizer(cfg, models, names(cfg, slices(cfg)), dir));
+        return plan(cfg, models, where, seed, null, tokenizer(cfg, models, names(cfg, slices(cfg)), dir), 0, null);
     }
 
+    /** @param vocabSize the output's vocab_size, or 0 to keep the config's; chatTemplate the output's, or null */
     private static MergePlan plan(MergekitConfig cfg, OpenModels models, String where, long seed, RemappedEmbeddings remap,
-                                  ModelDir tokenizer) {
+                                  ModelDir tokenizer, int vocabSize, String chatTemplate) {
         Method method = cfg.method();
         List<MergekitConfig.Slice> slices = slices(cfg);
         List<String> names = names(cfg, slices);
@@ -107,7 +107,7 @@ public final class MergekitMerge {
         List<String> settings = List.of("method: mergekit " + method.mergekitName() + " (computed in F32)",
                 "dtype: " + dtype.torchName(), "recipe:\n\n```yaml\n" + cfg.text().strip() + "\n```\n");
         return new MergePlan(models, plan, models.dir(configModel), tokenizer, dtype, p.layers != configLayers ? p.layers : 0,
-                "mergekit " + method.mergekitName(), roles, settings, seed);
+                "mergekit " + method.mergekitName(), roles, settings, seed, null, vocabSize, chatTemplate);
     }
 
     /** The model whose tokenizer files the output gets: the base's (also for a union, which is built on it) or the named one's. */

@@ -39,17 +39,7 @@ class MoeMergeTest {
     /** models' Llama as the routers' forward pass, as the command line hands it over. */
     static LayerInputs forward(ModelDir dir) {
         Llama model = Llama.load(dir);
-        return new LayerInputs() {
-            @Override
-            public float[][] of(int[] ids) {
-                return model.layerInputs(ids);
-            }
-
-            @Override
-            public void close() {
-                model.close();
-            }
-        };
+        return LayerInputs.of(model::layerInputs, model::close);
     }
 
     static Path build(Path tmp, String recipe) {

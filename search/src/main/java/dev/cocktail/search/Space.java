@@ -67,11 +67,7 @@ public sealed interface Space extends AutoCloseable permits ExmeSpace, CocktailS
 
     /** Writes the point's merge through the ordinary path, with its card naming the file that reproduces it. */
     default void write(Point p, Output output, String reproducedBy, String version) {
-        MergePlan plan = plan(p);
-        List<String> settings = new java.util.ArrayList<>(plan.settings());
-        settings.add("found by cocktail search; " + reproducedBy);
-        new MergePlan(plan.inputs(), plan.tensors(), plan.configFrom(), plan.tokenizerFrom(), plan.dtype(), plan.layers(),
-                plan.method(), plan.roles(), settings, plan.seed()).write(output, dev.cocktail.engine.Progress.NONE, version);
+        plan(p).withSetting("found by cocktail search; " + reproducedBy).write(output, dev.cocktail.engine.Progress.NONE, version);
     }
 
     @Override
