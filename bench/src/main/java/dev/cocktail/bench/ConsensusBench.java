@@ -53,7 +53,7 @@ public class ConsensusBench {
 
     @Benchmark
     public float[] consensus() {
-        MergeKernels.consensus(wd, wd, w, base, true, 1f, out, elements);
+        MergeKernels.consensus(wd, wd, w, base, true, Float.NEGATIVE_INFINITY, 1f, out, elements);
         return out;
     }
 }

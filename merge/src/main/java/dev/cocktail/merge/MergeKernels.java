@@ -147,15 +147,17 @@ public final class MergeKernels {
     /**
      * Sign consensus: the elected sign is that of sum_m vote[m] (zero counts as positive); entry m
      * agrees when vote[m] has that sign (a zero agrees with neither); mixed = sum of the agreeing
-     * wd[m], divided, when normalizing, by the sum of the agreeing weights (1 where none agree);
+     * wd[m], divided, when normalizing, by the sum of the agreeing weights raised to at least
+     * minDivisor (1 where that sum is 0): TIES passes -infinity (mergekit divides by the sum as it is),
+     * SCE 1e-6 (mergekit's sce_merge clamps it there);
      * out = b + lambda * mixed. TIES votes with the weighted task vectors themselves, SCE with the
      * unweighted ones.
      */
-    public static void consensus(float[][] vote, float[][] wd, float[] w, float[] b, boolean normalize, float lambda,
-                          float[] out, int n) {
+    public static void consensus(float[][] vote, float[][] wd, float[] w, float[] b, boolean normalize, float minDivisor,
+                          float lambda, float[] out, int n) {
         int k = wd.length;
-        int i = k == 2 ? consensusOfTwo(vote, wd, w, b, normalize, lambda, out, n)
-                : consensusOfAny(vote, wd, w, b, normalize, lambda, out, n);
+        int i = k == 2 ? consensusOfTwo(vote, wd, w, b, normalize, minDivisor, lambda, out, n)
+                : consensusOfAny(vote, wd, w, b, normalize, minDivisor, lambda, out, n);
         for (; i < n; i++) {
             float sum = 0;
             for (int m = 0; m < k; m++) sum += vote[m][i];
@@ -167,7 +169,7 @@ public final class MergeKernels {
                     div += w[m];
                 }
             }
-            if (normalize) mixed /= div == 0 ? 1 : div;
+            if (normalize) mixed /= div == 0 ? 1 : Math.max(div, minDivisor);
             out[i] = b[i] + mixed * lambda;
         }
     }
@@ -177,7 +179,7 @@ public final class MergeKernels {
      * times the elected sign (+1 or -1) is positive. Returns where the scalar tail starts.
      */
     private static int consensusOfAny(float[][] vote, float[][] wd, float[] w, float[] b, boolean normalize,
-                                      float lambda, float[] out, int n) {
+                                      float minDivisor, float lambda, float[] out, int n) {
         FloatVector one = FloatVector.broadcast(F, 1f), minusOne = FloatVector.broadcast(F, -1f);
         int k = wd.length, i = 0;
         for (int bound = F.loopBound(n); i < bound; i += F.length()) {
@@ -190,7 +192,7 @@ public final class MergeKernels {
                 mixed = mixed.add(FloatVector.zero(F).blend(FloatVector.fromArray(F, wd[m], i), agree));
                 div = div.add(FloatVector.zero(F).blend(w[m], agree));
             }
-            if (normalize) mixed = mixed.div(div.blend(one, div.compare(VectorOperators.EQ, 0f)));
+            if (normalize) mixed = mixed.div(div.max(minDivisor).blend(one, div.compare(VectorOperators.EQ, 0f)));
             FloatVector.fromArray(F, b, i).add(mixed.mul(lambda)).intoArray(out, i);
         }
         return i;
@@ -204,7 +206,7 @@ public final class MergeKernels {
      * inline it).
      */
     private static int consensusOfTwo(float[][] vote, float[][] wd, float[] w, float[] b, boolean normalize,
-                                      float lambda, float[] out, int n) {
+                                      float minDivisor, float lambda, float[] out, int n) {
         float[] v0 = vote[0], v1 = vote[1], x0 = wd[0], x1 = wd[1];
         float w0 = w[0], w1 = w[1];
         FloatVector one = FloatVector.broadcast(F, 1f), minusOne = FloatVector.broadcast(F, -1f);
@@ -217,7 +219,7 @@ public final class MergeKernels {
             FloatVector mixed = FloatVector.zero(F).blend(FloatVector.fromArray(F, x0, i), agree0)
                     .add(FloatVector.zero(F).blend(FloatVector.fromArray(F, x1, i), agree1));
             FloatVector div = FloatVector.zero(F).blend(w0, agree0).add(FloatVector.zero(F).blend(w1, agree1));
-            if (normalize) mixed = mixed.div(div.blend(one, div.compare(VectorOperators.EQ, 0f)));
+            if (normalize) mixed = mixed.div(div.max(minDivisor).blend(one, div.compare(VectorOperators.EQ, 0f)));
             FloatVector.fromArray(F, b, i).add(mixed.mul(lambda)).intoArray(out, i);
         }
         return i;

@@ -63,7 +63,7 @@ final class Sce {
                     wd[m] = c.tmp(k + 3 + m);
                     MergeKernels.scale(d[m], w[m], wd[m], c.n);
                 }
-                MergeKernels.consensus(d, wd, w, c.in[0], true, 1f, c.out, c.n);
+                MergeKernels.consensus(d, wd, w, c.in[0], true, 1e-6f, 1f, c.out, c.n);
             };
         };
     }

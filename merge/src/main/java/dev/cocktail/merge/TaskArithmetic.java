@@ -80,7 +80,7 @@ record TaskArithmetic(Sparsify sparsify, boolean consensus, boolean normalize, b
                 }
             }
             if (consensus) {
-                MergeKernels.consensus(wd, wd, w, c.in[0], normalize, lam, c.out, c.n);
+                MergeKernels.consensus(wd, wd, w, c.in[0], normalize, Float.NEGATIVE_INFINITY, lam, c.out, c.n);
             } else {
                 float[] mixed = c.out;
                 System.arraycopy(wd[0], 0, mixed, 0, c.n);

@@ -600,7 +600,10 @@ class MergeMethodsTest {
         });
     }
 
-    /** base + the weighted mean of the two task vectors' entries that agree with the sign of their sum (sce's erase step). */
+    /**
+     * base + the weighted mean of the two task vectors' entries that agree with the sign of their sum
+     * (sce's erase step), divided by the agreeing weights clamped at 1e-6 as mergekit's sce_merge.
+     */
     static double[] sceErase(float[] base, double[] da, double[] db, double[] w) {
         double[] r = new double[da.length];
         for (int i = 0; i < r.length; i++) {
@@ -612,7 +615,7 @@ class MergeMethodsTest {
                     div += w[m];
                 }
             }
-            r[i] = base[i] + mixed / (div == 0 ? 1 : div);
+            r[i] = base[i] + mixed / Math.max(div, 1e-6);
         }
         return r;
     }
@@ -733,6 +736,33 @@ class MergeMethodsTest {
             double wa = Arrays.stream(da).map(x -> x * x).sum() / da.length, ws = Arrays.stream(ds).map(x -> x * x).sum() / da.length;
             double[] w = wa + ws < 1e-6 ? new double[] {0.5, 0.5} : new double[] {wa / (wa + ws), ws / (wa + ws)};
             return sceErase(base.get(n), da, ds, w);
+        });
+    }
+
+    /**
+     * Where only a task vector of negligible weight agrees with the elected sign, mergekit divides by
+     * the agreeing weights clamped at 1e-6, so that entry's delta shrinks by weight / 1e-6 rather than
+     * being taken whole.
+     */
+    @Test
+    void sceClampsTheAgreeingWeightsAt1e6() throws IOException {
+        Map<String, float[]> loud = TinyModels.random(8, base, 10), quiet = TinyModels.random(9, base, 1e-3);
+        loud.forEach((n, v) -> { for (int i = 0; i < v.length; i += 2) v[i] = base.get(n)[i]; });
+        quiet.forEach((n, v) -> { for (int i = 1; i < v.length; i += 2) v[i] = base.get(n)[i]; });
+        TinyModels.write(tmp.resolve("loud"), loud);
+        TinyModels.write(tmp.resolve("quiet"), quiet);
+        Map<String, float[]> got = merge("""
+                models:
+                  - model: loud
+                  - model: quiet
+                base_model: base
+                merge_method: sce
+                """, 0);
+        check(got, (n, t) -> {
+            double[] dl = delta(loud.get(n), base.get(n)), dq = delta(quiet.get(n), base.get(n));
+            double wl = Arrays.stream(dl).map(x -> x * x).sum(), wq = Arrays.stream(dq).map(x -> x * x).sum();
+            assertTrue(wq / (wl + wq) < 1e-7, n + ": the quiet model's weight is below the clamp");
+            return sceErase(base.get(n), dl, dq, new double[] {wl / (wl + wq), wq / (wl + wq)});
         });
     }
 
