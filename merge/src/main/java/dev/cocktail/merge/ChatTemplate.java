@@ -6,32 +6,36 @@ import dev.cocktail.engine.CocktailException;
 import dev.cocktail.engine.Json;
 import dev.cocktail.engine.ModelDir;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * A recipe's `chat_template`, as mergekit's _set_chat_template reads it: `auto` takes the template
  * most of the inputs have (the first of those met in recipe order on a tie; none when no input has
- * one), `chatml` is the ChatML template, and any other value with a `{` and at least 20 characters is
- * a Jinja template itself. Besides, the name of an input (as the recipe writes it) takes that
- * model's template. The chosen template is written as transformers 5 (which mergekit uses) saves a
- * tokenizer's, to chat_template.jinja, and also into tokenizer_config.json when there is one, for
- * older readers.
+ * one), the name of a template mergekit bundles (alpaca, chatml, exaone, llama3, mistral) is that
+ * template, and any other value with a `{` and at least 20 characters is a Jinja template itself.
+ * Besides, the name of an input (as the recipe writes it) takes that model's template. The chosen
+ * template is written as transformers 5 (which mergekit uses) saves a tokenizer's, to
+ * chat_template.jinja, and also into tokenizer_config.json when there is one, for older readers.
+ *
+ * The bundled templates (resources chat_templates/NAME.jinja) are Cocktail's own text: rendered as
+ * transformers renders templates (trim_blocks, lstrip_blocks), each gives mergekit's template's
+ * prompts character for character, including what that rendering does to mergekit's line ends and
+ * indentation (llama3 ends each turn with a newline, exaone indents).
  */
 final class ChatTemplate {
     private ChatTemplate() {}
 
     static final String FILE = "chat_template.jinja", TOKENIZER_CONFIG = "tokenizer_config.json";
 
-    /** ChatML: each message as <|im_start|>ROLE\nCONTENT<|im_end|>\n, then the assistant's turn when asked. */
-    private static final String CHATML = "{%- for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content']"
-            + " + '<|im_end|>\\n' }}{%- endfor %}{%- if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{%- endif %}";
-    /** mergekit's other bundled templates, which Cocktail does not carry. */
-    private static final Set<String> NOT_BUNDLED = Set.of("llama3", "mistral", "alpaca", "exaone");
+    /** The names of mergekit's bundled templates (mergekit/_data/chat_templates), each a resource here. */
+    static final List<String> BUNDLED = List.of("alpaca", "chatml", "exaone", "llama3", "mistral");
 
     /**
      * The template the value asks for, or null (auto, and no input has one).
@@ -47,11 +51,7 @@ final class ChatTemplate {
             }
             return counts.entrySet().stream().reduce((a, b) -> b.getValue() > a.getValue() ? b : a).map(Map.Entry::getKey).orElse(null);
         }
-        if (value.equals("chatml")) return CHATML;
-        if (NOT_BUNDLED.contains(value)) {
-            throw new CocktailException(where + ": chat_template '" + value + "' names a template bundled with mergekit but not with Cocktail"
-                    + " (only chatml is); write the template itself, or name an input model whose template to take.");
-        }
+        if (BUNDLED.contains(value)) return bundled(value);
         ModelDir model = inputs.get(value);
         if (model != null) {
             String t = of(model);
@@ -59,9 +59,20 @@ final class ChatTemplate {
             return t;
         }
         if (value.length() < 20 || !value.contains("{")) {
-            throw new CocktailException(where + ": chat_template '" + value + "' is not auto, chatml, an input model or a Jinja template.");
+            throw new CocktailException(where + ": chat_template '" + value + "' is not auto, a bundled template (" + String.join(", ", BUNDLED)
+                    + "), an input model or a Jinja template.");
         }
         return value;
+    }
+
+    /** The bundled template of that name. */
+    static String bundled(String name) {
+        try (InputStream in = ChatTemplate.class.getResourceAsStream("chat_templates/" + name + ".jinja")) {
+            if (in == null) throw new IllegalStateException("chat_templates/" + name + ".jinja is missing from Cocktail's jar");
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** A model's chat template as transformers loads it: chat_template.jinja, else tokenizer_config.json's (its "default" of several); or null. */

@@ -71,7 +71,7 @@ class ChatTemplateTest {
     @Test
     void chatmlAnInputsTemplateOrALiteralTemplate() throws IOException {
         String chatml = written(merge("chatml"));
-        assertTrue(chatml.contains("'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n'"), chatml);
+        assertTrue(chatml.contains("'<|im_start|>' + m.role + '\\n' + m.content + '<|im_end|>\\n'"), chatml);
         assertEquals(TWO, written(merge(c.toString())));
         String literal = "{{ messages[0]['content'] }} and nothing else";
         assertEquals(literal, written(merge(literal)));
@@ -86,9 +86,26 @@ class ChatTemplateTest {
         assertFalse(Files.exists(out.resolve("chat_template.jinja")));
     }
 
+    /**
+     * Every template mergekit bundles is accepted by name. That each renders mergekit's prompts was
+     * checked with jinja2 set up as transformers sets it up (scripts/chat-templates.py); here, that
+     * each name writes its own template.
+     */
+    @Test
+    void mergekitsBundledTemplatesByName() throws IOException {
+        java.util.Map<String, String> marks = java.util.Map.of("alpaca", "'### '", "chatml", "<|im_start|>", "exaone", "[|endofturn|]",
+                "llama3", "<|start_header_id|>", "mistral", "' [INST] '");
+        assertEquals(marks.keySet(), java.util.Set.copyOf(ChatTemplate.BUNDLED));
+        for (String name : ChatTemplate.BUNDLED) {
+            String t = written(merge(name));
+            assertEquals(ChatTemplate.bundled(name), t);
+            marks.forEach((other, mark) -> assertEquals(other.equals(name), t.contains(mark), name + " holds " + mark));
+        }
+    }
+
     @Test
     void unknownValuesAreRefusedBeforeAnythingIsWritten() {
-        for (String bad : new String[] {"chatgpt", "llama3", "{{ short }}"}) {
+        for (String bad : new String[] {"chatgpt", "llama2", "{{ short }}"}) {
             CocktailException e = assertThrows(CocktailException.class, () -> merge(bad));
             assertTrue(e.getMessage().contains("chat_template '" + bad + "'"), e.getMessage());
             assertFalse(Files.exists(tmp.resolve("out-" + Integer.toHexString(bad.hashCode()))));
