@@ -32,7 +32,7 @@ import picocli.CommandLine.Spec;
         footerHeading = "%nExamples:%n",
         footer = {"  cocktail forward examples/models/base --ids 1,270,261,54 --json", "  cocktail forward MODEL --ids 1,2,3 --logits-out logits.safetensors"})
 final class ForwardCommand implements Runnable {
-    @Parameters(paramLabel = "MODEL", description = "Decoder (llama, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3, mixtral) or T5 (t5, mt5) model directory, or Hugging Face repo id in the local cache.")
+    @Parameters(paramLabel = "MODEL", description = "Decoder (llama, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3, mixtral, qwen2_moe) or T5 (t5, mt5) model directory, or Hugging Face repo id in the local cache.")
     String model;
 
     @Option(names = "--ids", required = true, paramLabel = "ID,...", description = "Token ids, comma-separated.")

@@ -66,6 +66,7 @@ public record Architecture(String modelType, String head, ModelFamily family, Fo
             row("gemma3_text", ModelFamily.DECODER, ForwardPass.LLAMA),
             row("phi3", ModelFamily.DECODER, ForwardPass.LLAMA),
             row("mixtral", ModelFamily.DECODER, ForwardPass.LLAMA),
+            row("qwen2_moe", ModelFamily.DECODER, ForwardPass.LLAMA),
             reranker("bert", "BertForSequenceClassification", ForwardPass.BERT),
             reranker("xlm-roberta", "XLMRobertaForSequenceClassification", ForwardPass.BERT),
             row("bert", ModelFamily.ENCODER, ForwardPass.BERT),

@@ -34,8 +34,8 @@ class ArchitectureTest {
         assertTrue(Architecture.of(config("xlm-roberta")).sentenceTransformers());
         assertEquals(ModelFamily.ENCODER_DECODER, Architecture.of(config("mt5")).family());
         assertEquals(ForwardPass.T5, Architecture.of(config("mt5")).forwardPass());
-        assertEquals("llama, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3, mixtral", Architecture.typesRunBy(ForwardPass.LLAMA));
-        assertEquals("llama, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3, mixtral (decoder); bert, xlm-roberta (encoder); BertForSequenceClassification, XLMRobertaForSequenceClassification (cross-encoder reranker); t5, mt5 (encoder-decoder)", Architecture.scorable());
+        assertEquals("llama, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3, mixtral, qwen2_moe", Architecture.typesRunBy(ForwardPass.LLAMA));
+        assertEquals("llama, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3, mixtral, qwen2_moe (decoder); bert, xlm-roberta (encoder); BertForSequenceClassification, XLMRobertaForSequenceClassification (cross-encoder reranker); t5, mt5 (encoder-decoder)", Architecture.scorable());
     }
 
     @Test
@@ -56,7 +56,7 @@ class ArchitectureTest {
         assertEquals(ForwardPass.NONE, gpt2.forwardPass());
         assertEquals(Architecture.TensorNames.LAYERS, gpt2.tensors());
         String m = gpt2.cannotScore("x/config.json").getMessage();
-        assertTrue(m.startsWith("x/config.json: model_type 'gpt2'") && m.contains("llama, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3, mixtral (decoder); bert, xlm-roberta (encoder); BertForSequenceClassification, XLMRobertaForSequenceClassification (cross-encoder reranker); t5, mt5 (encoder-decoder)"), m);
+        assertTrue(m.startsWith("x/config.json: model_type 'gpt2'") && m.contains("llama, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3, mixtral, qwen2_moe (decoder); bert, xlm-roberta (encoder); BertForSequenceClassification, XLMRobertaForSequenceClassification (cross-encoder reranker); t5, mt5 (encoder-decoder)"), m);
         m = Architecture.of(config("roberta")).cannotScore("p").getMessage();
         assertTrue(m.contains("'roberta' (encoder) has no forward pass here yet"), m);
     }

@@ -12,7 +12,7 @@ import java.util.stream.IntStream;
 
 /**
  * The causal LM forward pass of the Llama-style decoders (llama, mistral, qwen2, qwen3, gemma2,
- * gemma3_text, phi3, mixtral) with Hugging Face semantics: embeddings (Gemma: times sqrt(hidden)); per layer
+ * gemma3_text, phi3, mixtral, qwen2_moe) with Hugging Face semantics: embeddings (Gemma: times sqrt(hidden)); per layer
  * x += attention(norm(x)) and x += down(act(gate(h)) * up(h)) with h = norm(x) (Mixtral: the
  * SparseMoe of h instead), Gemma also norming each branch's output; final norm; lm_head, or the embedding matrix when the embeddings are tied
  * (Gemma: logits softcapped). What differs between the families is read from LlamaConfig here and
@@ -23,7 +23,7 @@ public final class Llama implements AutoCloseable {
     /**
      * One decoder layer's weights; biases, q/k norms and the norms of the branch outputs (Gemma) are
      * null when the model has none. mlpNorm is Llama's post_attention_layernorm, Gemma's pre_feedforward_layernorm.
-     * moe is Mixtral's MLP, the dense gate, up and down then null.
+     * moe is the sparse MoE MLP (Mixtral's, Qwen2-MoE's), the dense gate, up and down then null.
      */
     record Layer(float[] inputNorm, Tensor q, Tensor k, Tensor v, Tensor o, float[] qBias, float[] kBias, float[] vBias,
                  float[] oBias, float[] qNorm, float[] kNorm, float[] attentionOutNorm, float[] mlpNorm, Tensor gate,
@@ -80,7 +80,7 @@ public final class Llama implements AutoCloseable {
                 ? w.split(p + "self_attn.qkv_proj.weight", h, qDim, kvDim, kvDim)
                 : new Tensor[] {w.require(p + "self_attn.q_proj.weight", qDim, h),
                         w.require(p + "self_attn.k_proj.weight", kvDim, h), w.require(p + "self_attn.v_proj.weight", kvDim, h)};
-        boolean moe = config.experts() != null;
+        boolean moe = config.experts() != null && config.experts().sparse(i);
         Tensor[] gateUp = moe ? new Tensor[2] : config.family().fused()
                 ? w.split(p + "mlp.gate_up_proj.weight", h, inter, inter)
                 : new Tensor[] {w.require(p + "mlp.gate_proj.weight", inter, h), w.require(p + "mlp.up_proj.weight", inter, h)};

@@ -10,7 +10,7 @@ import dev.cocktail.engine.ForwardPass;
 
 /**
  * The config.json of a Llama-style decoder (llama, mistral, qwen2, qwen3, gemma2, gemma3_text,
- * phi3, mixtral), with transformers' defaults for absent keys. Every difference between the families is
+ * phi3, mixtral, qwen2_moe), with transformers' defaults for absent keys. Every difference between the families is
  * decided here, once; the forward pass only reads the result.
  *
  * @param headDim            from config.json when present, else hidden / heads
@@ -25,7 +25,7 @@ import dev.cocktail.engine.ForwardPass;
  * @param attentionScale     the factor of q.k: head_dim^-0.5, Gemma's query_pre_attn_scalar^-0.5
  * @param attentionSoftcap   Gemma 2's attn_logit_softcapping (0: none)
  * @param finalSoftcap       Gemma's final_logit_softcapping (0: none)
- * @param experts            Mixtral's sparse MoE MLP in place of the dense one, else null
+ * @param experts            Mixtral's or Qwen2-MoE's sparse MoE MLP in place of the dense one, else null
  */
 public record LlamaConfig(String modelType, Family family, int hiddenSize, int layers, int heads, int kvHeads, int headDim,
                           int intermediateSize, int vocabSize, float rmsNormEps, DType dtype, Rotary rope, Rotary localRope,
@@ -36,7 +36,7 @@ public record LlamaConfig(String modelType, Family family, int hiddenSize, int l
     /** The model types, and the structure each one's weights and layers have. */
     public enum Family {
         LLAMA("llama"), MISTRAL("mistral"), QWEN2("qwen2"), QWEN3("qwen3"), GEMMA2("gemma2"), GEMMA3("gemma3_text"), PHI3("phi3"),
-        MIXTRAL("mixtral");
+        MIXTRAL("mixtral"), QWEN2_MOE("qwen2_moe");
 
         public final String modelType;
 
@@ -67,8 +67,20 @@ public record LlamaConfig(String modelType, Family family, int hiddenSize, int l
         }
     }
 
-    /** Mixtral's experts per layer (num_local_experts) and how many each token goes to (num_experts_per_tok). */
-    public record Experts(int count, int perToken) {}
+    /**
+     * A sparse MoE MLP: experts per layer (Mixtral's num_local_experts, Qwen2-MoE's num_experts), how
+     * many each token goes to (num_experts_per_tok), whether their top-k probabilities are
+     * renormalised (always for Mixtral, norm_topk_prob for Qwen2-MoE), each expert's intermediate
+     * size, the shared expert's (Qwen2-MoE; 0: none), and which layers are sparse (Qwen2-MoE's
+     * decoder_sparse_step and mlp_only_layers; the others have the dense MLP of intermediate_size).
+     */
+    public record Experts(int count, int perToken, boolean normalize, int intermediate, int sharedIntermediate, int sparseStep,
+                          java.util.List<Integer> mlpOnlyLayers) {
+        /** Whether layer i has the sparse MLP, as transformers' Qwen2MoeDecoderLayer decides. */
+        public boolean sparse(int layer) {
+            return !mlpOnlyLayers.contains(layer) && (layer + 1) % sparseStep == 0;
+        }
+    }
 
     /** The gate's activation of the MLP down(act(gate(h)) * up(h)). */
     public enum Activation { SILU, GELU_TANH }
@@ -134,7 +146,7 @@ public record LlamaConfig(String modelType, Family family, int hiddenSize, int l
 
         int window = switch (family) {
             case LLAMA -> 0;
-            case QWEN2, QWEN3 -> c.bool("use_sliding_window", false) ? c.positiveInt("sliding_window", 0) : 0;
+            case QWEN2, QWEN3, QWEN2_MOE -> c.bool("use_sliding_window", false) ? c.positiveInt("sliding_window", 0) : 0;
             case GEMMA2, GEMMA3 -> c.positiveInt("sliding_window", 4096);
             case MISTRAL, PHI3, MIXTRAL -> c.positiveInt("sliding_window", 0);
         };
@@ -157,26 +169,42 @@ public record LlamaConfig(String modelType, Family family, int hiddenSize, int l
                 c.positiveInt("intermediate_size"), c.positiveInt("vocab_size"),
                 (float) c.positiveNumber("rms_norm_eps", family == Family.MIXTRAL ? 1e-5 : 1e-6), dtypeName == null ? null : DType.fromTorchName(dtypeName),
                 rope, localRope, maxPositions, c.bool("tie_word_embeddings", gemma),
-                attentionBias, family == Family.QWEN2, family == Family.LLAMA && c.bool("mlp_bias", false),
+                attentionBias, family == Family.QWEN2 || family == Family.QWEN2_MOE && c.bool("qkv_bias", true),
+                family == Family.LLAMA && c.bool("mlp_bias", false),
                 activation, window, sliding, (float) (1 / Math.sqrt(scaleBase)),
                 family == Family.GEMMA2 ? (float) c.optionalPositive("attn_logit_softcapping", 50.0) : 0f,
                 family == Family.GEMMA2 ? (float) c.optionalPositive("final_logit_softcapping", 30.0)
                         : family == Family.GEMMA3 ? (float) c.optionalPositive("final_logit_softcapping", 0) : 0f,
-                family == Family.MIXTRAL ? experts(c) : null);
+                family == Family.MIXTRAL || family == Family.QWEN2_MOE ? experts(family, c) : null);
     }
 
-    /** MixtralConfig's num_local_experts (8) and num_experts_per_tok (2), the latter at most the former. */
-    private static Experts experts(ConfigReader c) {
-        int count = c.positiveInt("num_local_experts", 8), perToken = c.positiveInt("num_experts_per_tok", 2);
+    /**
+     * MixtralConfig's num_local_experts (8) and num_experts_per_tok (2); Qwen2MoeConfig's num_experts
+     * (60), num_experts_per_tok (4), norm_topk_prob (false), moe_intermediate_size (1408),
+     * shared_expert_intermediate_size (5632), decoder_sparse_step (1), mlp_only_layers (none).
+     */
+    private static Experts experts(Family family, ConfigReader c) {
+        boolean qwen = family == Family.QWEN2_MOE;
+        int count = qwen ? c.positiveInt("num_experts", 60) : c.positiveInt("num_local_experts", 8);
+        int perToken = c.positiveInt("num_experts_per_tok", qwen ? 4 : 2);
         if (perToken > count) {
-            throw new CocktailException(c.where() + ": num_experts_per_tok " + perToken + " is more than num_local_experts " + count + ".");
+            throw new CocktailException(c.where() + ": num_experts_per_tok " + perToken + " is more than "
+                    + (qwen ? "num_experts " : "num_local_experts ") + count + ".");
         }
-        return new Experts(count, perToken);
+        if (!qwen) return new Experts(count, perToken, true, c.positiveInt("intermediate_size"), 0, 1, java.util.List.of());
+        java.util.List<Integer> mlpOnly = new java.util.ArrayList<>();
+        JsonNode only = c.node().get("mlp_only_layers");
+        if (only != null && !only.isNull()) {
+            if (!only.isArray()) throw new CocktailException(c.where() + ": mlp_only_layers must be a list of layer indices.");
+            for (JsonNode i : only) mlpOnly.add(i.asInt());
+        }
+        return new Experts(count, perToken, c.bool("norm_topk_prob", false), c.positiveInt("moe_intermediate_size", 1408),
+                c.positiveInt("shared_expert_intermediate_size", 5632), c.positiveInt("decoder_sparse_step", 1), java.util.List.copyOf(mlpOnly));
     }
 
     /**
      * layer_types when present (its length checked), else each family's rule: Qwen's window from
-     * max_window_layers on, Gemma 2's even layers, Gemma 3's all but every sliding_window_pattern-th,
+     * max_window_layers on, Qwen2-MoE's on every other layer below it (from layer 0), Gemma 2's even layers, Gemma 3's all but every sliding_window_pattern-th,
      * Mistral's and Phi-3's every layer.
      */
     private static boolean[] slidingLayers(Family family, ConfigReader c, int layers) {
@@ -202,6 +230,7 @@ public record LlamaConfig(String modelType, Family family, int hiddenSize, int l
         for (int i = 0; i < layers; i++) {
             sliding[i] = switch (family) {
                 case QWEN2, QWEN3 -> i >= firstWindowLayer;
+                case QWEN2_MOE -> i % 2 == 0 && i < firstWindowLayer;
                 case GEMMA2 -> i % 2 == 0;
                 case GEMMA3 -> (i + 1) % pattern != 0;
                 default -> true;

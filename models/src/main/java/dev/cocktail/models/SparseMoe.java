@@ -4,29 +4,47 @@ import dev.cocktail.engine.Tensor;
 import dev.cocktail.engine.kernels.Kernels;
 
 /**
- * Mixtral's sparse mixture-of-experts MLP, in place of a dense layer's, with the semantics of
- * transformers' MixtralSparseMoeBlock: router logits gate(h); softmax over the experts in float32;
- * the top `perToken` probabilities (ties to the lower expert index); those renormalised to sum to
- * 1; the output is the sum over the chosen experts, in expert index order, of weight * w2(silu(w1 h)
- * * w3 h). Each expert runs once per call, over the rows routed to it.
+ * A sparse mixture-of-experts MLP, in place of a dense layer's, with the semantics of transformers'
+ * MixtralSparseMoeBlock and Qwen2MoeSparseMoeBlock: router logits gate(h); softmax over the experts
+ * in float32; the top `perToken` probabilities (ties to the lower expert index); those renormalised
+ * to sum to 1 (Mixtral always, Qwen2-MoE with norm_topk_prob); the output is the sum over the chosen
+ * experts, in expert index order, of weight * w2(silu(w1 h) * w3 h). Each expert runs once per call,
+ * over the rows routed to it. Qwen2-MoE adds its shared expert, a SwiGLU MLP every row goes through,
+ * times sigmoid(shared_expert_gate . h).
  *
- * @param router [experts x hidden], model.layers.N.block_sparse_moe.gate.weight
- * @param w1     per expert, the gate projection [intermediate x hidden]
- * @param w2     per expert, the down projection [hidden x intermediate]
- * @param w3     per expert, the up projection [intermediate x hidden]
+ * @param router    [experts x hidden], model.layers.N.block_sparse_moe.gate.weight (mlp.gate.weight)
+ * @param w1        per expert, the gate projection [intermediate x hidden]
+ * @param w2        per expert, the down projection [hidden x intermediate]
+ * @param w3        per expert, the up projection [intermediate x hidden]
+ * @param normalize whether the chosen probabilities are renormalised
+ * @param shared    the shared expert's gate, down and up projections, or null
+ * @param sharedGate the shared expert's router [1 x hidden], or null
  */
-record SparseMoe(Tensor router, Tensor[] w1, Tensor[] w2, Tensor[] w3, int perToken) {
+record SparseMoe(Tensor router, Tensor[] w1, Tensor[] w2, Tensor[] w3, int perToken, boolean normalize, Tensor[] shared,
+                 Tensor sharedGate) {
 
     /**
      * Layer `prefix`'s (model.layers.N.) weights, shapes checked against config.json, in either
      * layout: transformers 4's block_sparse_moe.gate and experts.E.w1/w2/w3, or transformers 5's
      * mlp.gate and fused mlp.experts.gate_up_proj [experts x 2 intermediate x hidden] (each expert's
      * w1 rows, then its w3 rows) and mlp.experts.down_proj [experts x hidden x intermediate], as
-     * today's mergekit-moe writes them.
+     * today's mergekit-moe writes them. A Qwen2-MoE's are transformers 4's mlp.gate and
+     * mlp.experts.E.gate_proj/down_proj/up_proj (or the same fused layout), mlp.shared_expert.* and
+     * mlp.shared_expert_gate.
      */
     static SparseMoe load(TensorLookup w, String prefix, LlamaConfig config) {
-        int h = config.hiddenSize(), inter = config.intermediateSize(), n = config.experts().count();
+        LlamaConfig.Experts x = config.experts();
+        int h = config.hiddenSize(), inter = x.intermediate(), n = x.count();
         Tensor[] w1 = new Tensor[n], w2 = new Tensor[n], w3 = new Tensor[n];
+        Tensor[] shared = null;
+        Tensor sharedGate = null;
+        if (x.sharedIntermediate() > 0) {
+            String s = prefix + "mlp.shared_expert.";
+            int si = x.sharedIntermediate();
+            shared = new Tensor[] {w.require(s + "gate_proj.weight", si, h), w.require(s + "down_proj.weight", h, si),
+                    w.require(s + "up_proj.weight", si, h)};
+            sharedGate = w.require(prefix + "mlp.shared_expert_gate.weight", 1, h);
+        }
         if (w.has(prefix + "mlp.experts.gate_up_proj")) {
             Tensor gateUp = w.require(prefix + "mlp.experts.gate_up_proj", n, 2L * inter, h);
             Tensor down = w.require(prefix + "mlp.experts.down_proj", n, h, inter);
@@ -35,7 +53,16 @@ record SparseMoe(Tensor router, Tensor[] w1, Tensor[] w2, Tensor[] w3, int perTo
                 w3[e] = rows(gateUp, (2L * e + 1) * inter, inter, h);
                 w2[e] = rows(down, (long) e * h, h, inter);
             }
-            return new SparseMoe(w.require(prefix + "mlp.gate.weight", n, h), w1, w2, w3, config.experts().perToken());
+            return new SparseMoe(w.require(prefix + "mlp.gate.weight", n, h), w1, w2, w3, x.perToken(), x.normalize(), shared, sharedGate);
+        }
+        if (config.family() == LlamaConfig.Family.QWEN2_MOE) {
+            String p = prefix + "mlp.experts.";
+            for (int e = 0; e < n; e++) {
+                w1[e] = w.require(p + e + ".gate_proj.weight", inter, h);
+                w2[e] = w.require(p + e + ".down_proj.weight", h, inter);
+                w3[e] = w.require(p + e + ".up_proj.weight", inter, h);
+            }
+            return new SparseMoe(w.require(prefix + "mlp.gate.weight", n, h), w1, w2, w3, x.perToken(), x.normalize(), shared, sharedGate);
         }
         String p = prefix + "block_sparse_moe.";
         for (int e = 0; e < n; e++) {
@@ -43,7 +70,7 @@ record SparseMoe(Tensor router, Tensor[] w1, Tensor[] w2, Tensor[] w3, int perTo
             w2[e] = w.require(p + "experts." + e + ".w2.weight", h, inter);
             w3[e] = w.require(p + "experts." + e + ".w3.weight", inter, h);
         }
-        return new SparseMoe(w.require(p + "gate.weight", n, h), w1, w2, w3, config.experts().perToken());
+        return new SparseMoe(w.require(p + "gate.weight", n, h), w1, w2, w3, x.perToken(), x.normalize(), shared, sharedGate);
     }
 
     /** Rows [from, from + count) of t read as a matrix of `cols` columns: a view of the same memory. */
@@ -67,11 +94,11 @@ record SparseMoe(Tensor router, Tensor[] w1, Tensor[] w2, Tensor[] w3, int perTo
 
     /**
      * Each row's chosen experts and their weights, [rows x perToken] each, highest probability
-     * first: softmax, top-k, renormalised, all in float32 as transformers computes them.
+     * first: softmax, top-k, renormalised when asked, all in float32 as transformers computes them.
      */
     record Routing(int[] experts, float[] weights) {}
 
-    static Routing route(float[] logits, int rows, int experts, int perToken) {
+    static Routing route(float[] logits, int rows, int experts, int perToken, boolean normalize) {
         int[] chosen = new int[rows * perToken];
         float[] weights = new float[rows * perToken];
         float[] p = new float[experts];
@@ -94,7 +121,7 @@ record SparseMoe(Tensor router, Tensor[] w1, Tensor[] w2, Tensor[] w3, int perTo
                 weights[r * perToken + k] = p[best];
                 kept += p[best];
             }
-            for (int k = 0; k < perToken; k++) weights[r * perToken + k] /= kept;
+            if (normalize) for (int k = 0; k < perToken; k++) weights[r * perToken + k] /= kept;
         }
         return new Routing(chosen, weights);
     }
@@ -105,12 +132,16 @@ record SparseMoe(Tensor router, Tensor[] w1, Tensor[] w2, Tensor[] w3, int perTo
     }
 
     /**
-     * out [rows x hidden] = the MoE MLP of y [rows x hidden] (out may be y). gate and up are scratch
-     * of at least rows x intermediate floats.
+     * out [rows x hidden] = the MoE MLP of y [rows x hidden] (out may be y). gate and up are scratch,
+     * replaced here when smaller than rows x the experts' intermediate size.
      */
     void forward(Kernels kernels, boolean decoding, float[] y, int rows, float[] gate, float[] up, float[] out) {
-        int h = router.dim(1), inter = w1[0].dim(0), n = experts();
-        Routing routing = route(routerLogits(kernels, decoding, y, rows), rows, n, perToken);
+        int h = router.dim(1), inter = Math.max(w1[0].dim(0), shared == null ? 0 : shared[0].dim(0)), n = experts();
+        if (gate.length < rows * inter) {
+            gate = new float[rows * inter];
+            up = new float[rows * inter];
+        }
+        Routing routing = route(routerLogits(kernels, decoding, y, rows), rows, n, perToken, normalize);
         float[] acc = new float[rows * h], xs = new float[rows * h], ys = new float[rows * h];
         int[] picked = new int[rows];
         float[] pickedWeight = new float[rows];
@@ -126,17 +157,32 @@ record SparseMoe(Tensor router, Tensor[] w1, Tensor[] w2, Tensor[] w3, int perTo
                 }
             }
             if (count == 0) continue;
-            product(kernels, decoding, xs, count, w1[e], gate);
-            product(kernels, decoding, xs, count, w3[e], up);
-            kernels.swiglu(gate, up, count * inter);
-            product(kernels, decoding, gate, count, w2[e], ys);
+            swiglu(kernels, decoding, xs, count, w1[e], w3[e], w2[e], gate, up, ys);
             for (int j = 0; j < count; j++) {
                 int at = picked[j] * h;
                 float wt = pickedWeight[j];
                 for (int i = 0; i < h; i++) acc[at + i] += ys[j * h + i] * wt;
             }
         }
+        if (shared != null) {
+            float[] g = new float[rows];
+            product(kernels, decoding, y, rows, sharedGate, g);
+            swiglu(kernels, decoding, y, rows, shared[0], shared[2], shared[1], gate, up, ys);
+            for (int r = 0; r < rows; r++) {
+                float s = (float) (1 / (1 + Math.exp(-g[r])));
+                for (int i = 0; i < h; i++) acc[r * h + i] += s * ys[r * h + i];
+            }
+        }
         System.arraycopy(acc, 0, out, 0, rows * h);
+    }
+
+    /** out [rows x hidden] = down(silu(gateW x) * upW x), with gate and up as scratch. */
+    private static void swiglu(Kernels kernels, boolean decoding, float[] x, int rows, Tensor gateW, Tensor upW, Tensor down,
+                               float[] gate, float[] up, float[] out) {
+        product(kernels, decoding, x, rows, gateW, gate);
+        product(kernels, decoding, x, rows, upW, up);
+        kernels.swiglu(gate, up, rows * gateW.dim(0));
+        product(kernels, decoding, gate, rows, down, out);
     }
 
     /** out = x w^T, through the decoding kernel in a decoding step (each row's bits whatever the rows beside it). */

@@ -37,6 +37,20 @@ class MixtralTest {
 
     /** softmax(gate h); top-k (ties to the lower index); renormalised; sum_k w_k * w2 (silu(w1 h) * (w3 h)). */
     static double[] oracle(double[] h, double[][] gate, double[][][] w1, double[][][] w2, double[][][] w3, int k) {
+        double[] weights = routing(h, gate, k, true), out = new double[h.length];
+        for (int e = 0; e < gate.length; e++) {
+            if (weights[e] == 0) continue;
+            double[] y = swiglu(h, w1[e], w2[e], w3[e]);
+            for (int o = 0; o < out.length; o++) out[o] += weights[e] * y[o];
+        }
+        return out;
+    }
+
+    /**
+     * Each expert's weight: softmax(gate h) of the top k (ties to the lower index), renormalised to
+     * sum 1 when asked; 0 for the others.
+     */
+    static double[] routing(double[] h, double[][] gate, int k, boolean normalize) {
         int n = gate.length;
         double[] logits = new double[n];
         for (int e = 0; e < n; e++) logits[e] = dot(gate[e], h);
@@ -50,16 +64,20 @@ class MixtralTest {
         order.sort((a, b) -> p[a] != p[b] ? Double.compare(p[b], p[a]) : Integer.compare(a, b));
         double kept = 0;
         for (int j = 0; j < k; j++) kept += p[order.get(j)];
-        double[] out = new double[h.length];
-        for (int j = 0; j < k; j++) {
-            int e = order.get(j);
-            double[] act = new double[w1[e].length];
-            for (int i = 0; i < act.length; i++) {
-                double g = dot(w1[e][i], h);
-                act[i] = g / (1 + Math.exp(-g)) * dot(w3[e][i], h);
-            }
-            for (int o = 0; o < out.length; o++) out[o] += p[e] / kept * dot(w2[e][o], act);
+        double[] weights = new double[n];
+        for (int j = 0; j < k; j++) weights[order.get(j)] = normalize ? p[order.get(j)] / kept : p[order.get(j)];
+        return weights;
+    }
+
+    /** w2 (silu(w1 h) * (w3 h)). */
+    static double[] swiglu(double[] h, double[][] w1, double[][] w2, double[][] w3) {
+        double[] act = new double[w1.length];
+        for (int i = 0; i < act.length; i++) {
+            double g = dot(w1[i], h);
+            act[i] = g / (1 + Math.exp(-g)) * dot(w3[i], h);
         }
+        double[] out = new double[w2.length];
+        for (int o = 0; o < out.length; o++) out[o] = dot(w2[o], act);
         return out;
     }
 
@@ -91,7 +109,7 @@ class MixtralTest {
                 t3[e] = tensor(arena, "w3", w3[e]);
             }
             for (int k = 1; k <= experts; k++) {
-                SparseMoe moe = new SparseMoe(tensor(arena, "gate", gate), t1, t2, t3, k);
+                SparseMoe moe = new SparseMoe(tensor(arena, "gate", gate), t1, t2, t3, k, true, null, null);
                 float[] y = new float[rows * hidden];
                 for (int r = 0; r < rows; r++) for (int i = 0; i < hidden; i++) y[r * hidden + i] = (float) h[r][i];
                 for (boolean decoding : new boolean[] {false, true}) {
@@ -112,10 +130,10 @@ class MixtralTest {
     @Test
     void routingKeepsTheTopKRenormalisedAndBreaksTiesToTheLowerExpert() {
         float[] logits = {0f, 2f, 2f, -1f, /* row 2 */ 1f, 1f, 1f, 1f};
-        SparseMoe.Routing r = SparseMoe.route(logits, 2, 4, 2);
+        SparseMoe.Routing r = SparseMoe.route(logits, 2, 4, 2, true);
         assertArrayEquals(new int[] {1, 2, 0, 1}, r.experts());
         assertArrayEquals(new float[] {0.5f, 0.5f, 0.5f, 0.5f}, r.weights());
-        SparseMoe.Routing one = SparseMoe.route(new float[] {0.3f, -2f, 0.9f}, 1, 3, 1);
+        SparseMoe.Routing one = SparseMoe.route(new float[] {0.3f, -2f, 0.9f}, 1, 3, 1, true);
         assertArrayEquals(new int[] {2}, one.experts());
         assertArrayEquals(new float[] {1f}, one.weights());
     }
@@ -125,7 +143,7 @@ class MixtralTest {
         ObjectNode c = (ObjectNode) Json.readFile(DemoTest.model("base").path().resolve("config.json"));
         c.put("model_type", "mixtral").put("num_local_experts", 4).remove(List.of("rope_theta", "rms_norm_eps"));
         LlamaConfig config = LlamaConfig.parse(c, "mixtral/config.json");
-        assertEquals(new LlamaConfig.Experts(4, 2), config.experts());
+        assertEquals(new LlamaConfig.Experts(4, 2, true, 352, 0, 1, List.of()), config.experts());
         assertEquals(1e6, config.rope().theta());
         assertEquals(1e-5f, config.rmsNormEps());
         assertEquals(0, config.window(0));
@@ -154,7 +172,7 @@ class MixtralTest {
         for (int perToken : new int[] {1, 2}) {
             ModelDir moe = mixtralOf(base, tmp.resolve("moe" + perToken), 4, perToken);
             try (Llama llama = Llama.load(moe)) {
-                assertEquals(new LlamaConfig.Experts(4, perToken), llama.config().experts());
+                assertEquals(new LlamaConfig.Experts(4, perToken, true, 352, 0, 1, List.of()), llama.config().experts());
                 float[] got = llama.logits(ids);
                 for (int i = 0; i < dense.length; i++) assertEquals(dense[i], got[i], 1e-5 * (1 + Math.abs(dense[i])), "logit " + i + ", " + perToken + " per token");
                 float[] decoded = decoded(llama, ids);
@@ -215,10 +233,7 @@ class MixtralTest {
                     data.add(down);
                 }
             }
-            try (CheckpointWriter writer = CheckpointWriter.create(dir, plan, CheckpointWriter.DEFAULT_SHARD_SIZE)) {
-                for (int i = 0; i < plan.size(); i++) writer.write(plan.get(i).name(), data.get(i));
-                writer.finish();
-            }
+            write(dir, plan, data);
         }
         return ModelDir.resolve(dir.toString());
     }
@@ -286,21 +301,26 @@ class MixtralTest {
                     data.add(router);
                 }
             }
-            try (CheckpointWriter writer = CheckpointWriter.create(dir, plan, CheckpointWriter.DEFAULT_SHARD_SIZE)) {
-                for (int i = 0; i < plan.size(); i++) writer.write(plan.get(i).name(), data.get(i));
-                writer.finish();
-            }
+            write(dir, plan, data);
         }
         return ModelDir.resolve(dir.toString());
     }
 
-    private static double[][] matrix(Random rnd, int rows, int cols) {
+    /** A checkpoint of these tensors in dir. */
+    static void write(Path dir, List<TensorSpec> plan, List<MemorySegment> data) throws java.io.IOException {
+        try (CheckpointWriter writer = CheckpointWriter.create(dir, plan, CheckpointWriter.DEFAULT_SHARD_SIZE)) {
+            for (int i = 0; i < plan.size(); i++) writer.write(plan.get(i).name(), data.get(i));
+            writer.finish();
+        }
+    }
+
+    static double[][] matrix(Random rnd, int rows, int cols) {
         double[][] m = new double[rows][cols];
         for (double[] row : m) for (int i = 0; i < cols; i++) row[i] = (float) (rnd.nextGaussian() * 0.7);
         return m;
     }
 
-    private static Tensor tensor(Arena arena, String name, double[][] m) {
+    static Tensor tensor(Arena arena, String name, double[][] m) {
         MemorySegment s = arena.allocate(4L * m.length * m[0].length);
         for (int r = 0; r < m.length; r++) for (int i = 0; i < m[0].length; i++) s.setAtIndex(F32, (long) r * m[0].length + i, (float) m[r][i]);
         return new Tensor(name, DType.F32, new long[] {m.length, m[0].length}, s);

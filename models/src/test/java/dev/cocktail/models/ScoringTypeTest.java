@@ -42,7 +42,7 @@ class ScoringTypeTest {
     void othersSayWhatCanBeScored() throws IOException {
         String unknown = assertThrows(CocktailException.class, () -> Scoring.typeOf(model("{\"model_type\": \"gpt2\"}"))).getMessage();
         assertTrue(unknown.startsWith("m/config.json: model_type 'gpt2' is not in the table of architectures")
-                && unknown.endsWith("scoring works for llama, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3, mixtral (decoder); bert, xlm-roberta (encoder); BertForSequenceClassification, XLMRobertaForSequenceClassification (cross-encoder reranker); t5, mt5 (encoder-decoder)."), unknown);
+                && unknown.endsWith("scoring works for llama, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3, mixtral, qwen2_moe (decoder); bert, xlm-roberta (encoder); BertForSequenceClassification, XLMRobertaForSequenceClassification (cross-encoder reranker); t5, mt5 (encoder-decoder)."), unknown);
         String roberta = assertThrows(CocktailException.class, () -> Scoring.typeOf(model("{\"model_type\": \"roberta\"}"))).getMessage();
         assertTrue(roberta.contains("model_type 'roberta' (encoder) has no forward pass here yet"), roberta);
     }
@@ -50,7 +50,7 @@ class ScoringTypeTest {
     @Test
     void configParsersRefuseOtherPasses() throws IOException {
         var e = assertThrows(CocktailException.class, () -> LlamaConfig.parse(LlamaConfigTest.base("bert"), "c"));
-        assertTrue(e.getMessage().contains("'bert' is not a Llama-style decoder (llama, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3, mixtral)"), e.getMessage());
+        assertTrue(e.getMessage().contains("'bert' is not a Llama-style decoder (llama, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3, mixtral, qwen2_moe)"), e.getMessage());
         e = assertThrows(CocktailException.class, () -> BertConfig.parse(LlamaConfigTest.base("llama"), "c"));
         assertTrue(e.getMessage().contains("model_type 'llama' (decoder) is not run by the BERT encoder (bert, xlm-roberta)"), e.getMessage());
     }
