@@ -13,8 +13,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** `cocktail moe`: a mergekit-moe YAML recipe, dense Llama/Mistral experts into a Mixtral. */
-@Command(name = "moe", description = "Build a Mixtral mixture of experts from dense models with a mergekit-moe YAML recipe.",
+/** `cocktail moe`: a mergekit-moe YAML recipe, dense experts into a Mixtral or (with a shared expert) a Qwen2-MoE. */
+@Command(name = "moe", description = "Build a Mixtral (or, with a shared expert, Qwen2-MoE) mixture of experts from dense models with a mergekit-moe YAML recipe.",
         footerHeading = "%nExamples:%n",
         footer = {"  cocktail moe moe.yml --output /tmp/moe", "  cocktail moe moe.yml OUT_DIR   # as mergekit-moe"})
 final class MoeCommand implements Runnable {

@@ -11,13 +11,16 @@ import java.util.Set;
 /**
  * A mergekit-moe YAML recipe (mergekit/moe/config.py's MoEMergeConfig): base_model, experts
  * (source_model, positive_prompts, negative_prompts, residual_scale), gate_mode, dtype,
- * experts_per_token (default 2), architecture. Checked as mergekit's is_bad_config checks it.
+ * experts_per_token (default 2), shared_experts, architecture. Checked as mergekit's is_bad_config
+ * checks it.
  *
- * @param dtype the output dtype, or null for the base model's
- * @param text  the recipe as written, for the model card
+ * @param dtype         the output dtype, or null for the base model's
+ * @param sharedExperts mergekit's shared_experts (a Qwen2-MoE's shared expert), else empty
+ * @param architecture  the recipe's `architecture` (a prefix of an output's name), or null
+ * @param text          the recipe as written, for the model card
  */
 public record MoeConfig(String baseModel, List<Expert> experts, GateMode gateMode, DType dtype, int expertsPerToken,
-                        String text) {
+                        List<Expert> sharedExperts, String architecture, String text) {
 
     /**
      * One expert: the dense model whose MLPs it takes, the prompts its router vectors come from,
@@ -66,29 +69,14 @@ public record MoeConfig(String baseModel, List<Expert> experts, GateMode gateMod
         if (root == null || !root.isObject()) throw new CocktailException(where + ": is not a YAML mapping of mergekit-moe settings.");
         MergekitConfig.keys(root, TOP, where, "top level");
         String base = model(root.get("base_model"), where, "base_model");
-        List<Expert> experts = new ArrayList<>();
-        for (JsonNode e : MergekitConfig.list(root.get("experts"), where, "experts")) {
-            if (!e.isObject()) throw new CocktailException(where + ": each entry of 'experts' must be a mapping with a 'source_model' key.");
-            MergekitConfig.keys(e, EXPERT, where, "an expert");
-            if (e.hasNonNull("noise_scale")) {
-                throw new CocktailException(where + ": noise_scale is not supported: mergekit draws its noise from torch's "
-                        + "generator, which Cocktail cannot reproduce; add noise after the build if you need it.");
-            }
-            JsonNode scale = e.get("residual_scale");
-            if (scale != null && !scale.isNull() && !scale.isNumber()) {
-                throw new CocktailException(where + ": residual_scale must be a number, got " + scale + ".");
-            }
-            experts.add(new Expert(model(e.get("source_model"), where, "source_model"), prompts(e.get("positive_prompts"), where),
-                    prompts(e.get("negative_prompts"), where), scale == null || scale.isNull() ? null : scale.asDouble()));
-        }
-        JsonNode shared = root.get("shared_experts");
-        if (shared != null && !shared.isNull() && !(shared.isArray() && shared.isEmpty())) {
-            throw new CocktailException(where + ": shared_experts need a Qwen2-MoE output, which Cocktail does not write; "
-                    + "it builds Mixtral-style models only.");
+        List<Expert> experts = experts(root.get("experts"), where, "experts");
+        List<Expert> shared = root.hasNonNull("shared_experts") ? experts(root.get("shared_experts"), where, "shared_experts") : List.of();
+        if (shared.stream().map(e -> e.positivePrompts().isEmpty()).distinct().count() > 1) {
+            throw new CocktailException(where + ": give positive_prompts to every shared expert or to none, as mergekit requires.");
         }
         JsonNode arch = root.get("architecture");
-        if (arch != null && !arch.isNull() && !"mixtral".startsWith(arch.asText("?").toLowerCase(java.util.Locale.ROOT))) {
-            throw new CocktailException(where + ": architecture '" + arch.asText() + "' is not supported; Cocktail writes Mixtral only.");
+        if (arch != null && !arch.isNull() && (!arch.isTextual() || arch.asText().isBlank())) {
+            throw new CocktailException(where + ": architecture must be the name of an MoE output (mixtral, qwen), got " + arch + ".");
         }
         String modeName = root.path("gate_mode").asText("hidden");
         GateMode mode = null;
@@ -102,9 +90,38 @@ public record MoeConfig(String baseModel, List<Expert> experts, GateMode gateMod
             throw new CocktailException(where + ": experts_per_token must be a whole number, got " + k + ".");
         }
         MoeConfig c = new MoeConfig(base, experts, mode, MergekitConfig.dtype(root.get("dtype"), where, "dtype"),
-                k == null ? 2 : k.asInt(), text);
+                k == null ? 2 : k.asInt(), shared, arch == null || arch.isNull() ? null : arch.asText(), text);
         c.check(where);
         return c;
+    }
+
+    /** The experts whose router vectors are computed: the experts, then the shared ones that have prompts or random routers (as mergekit's build). */
+    List<Expert> routed() {
+        boolean sharedRouted = !sharedExperts.isEmpty() && (!sharedExperts.getFirst().positivePrompts().isEmpty()
+                || gateMode == GateMode.RANDOM || gateMode == GateMode.UNIFORM_RANDOM);
+        List<Expert> all = new ArrayList<>(experts);
+        if (sharedRouted) all.addAll(sharedExperts);
+        return all;
+    }
+
+    /** A list of experts (experts or shared_experts), each checked. */
+    private static List<Expert> experts(JsonNode list, String where, String key) {
+        List<Expert> experts = new ArrayList<>();
+        for (JsonNode e : MergekitConfig.list(list, where, key)) {
+            if (!e.isObject()) throw new CocktailException(where + ": each entry of '" + key + "' must be a mapping with a 'source_model' key.");
+            MergekitConfig.keys(e, EXPERT, where, "an expert");
+            if (e.hasNonNull("noise_scale")) {
+                throw new CocktailException(where + ": noise_scale is not supported: mergekit draws its noise from torch's "
+                        + "generator, which Cocktail cannot reproduce; add noise after the build if you need it.");
+            }
+            JsonNode scale = e.get("residual_scale");
+            if (scale != null && !scale.isNull() && !scale.isNumber()) {
+                throw new CocktailException(where + ": residual_scale must be a number, got " + scale + ".");
+            }
+            experts.add(new Expert(model(e.get("source_model"), where, "source_model"), prompts(e.get("positive_prompts"), where),
+                    prompts(e.get("negative_prompts"), where), scale == null || scale.isNull() ? null : scale.asDouble()));
+        }
+        return List.copyOf(experts);
     }
 
     /** mergekit's is_bad_config, each problem in one sentence (its all-models-the-same check is MoeMerge's). */

@@ -11,7 +11,8 @@ import java.util.SplittableRandom;
 import java.util.function.Function;
 
 /**
- * The router weights of an MoE, [layers][experts x hidden], as mergekit/moe/router.py's
+ * The router weights of an MoE, [layers][experts x hidden] (the routed experts of MoeConfig.routed:
+ * a shared expert's gate last), as mergekit/moe/router.py's
  * get_gate_params makes them. Prompt modes: each expert's vector is the mean over its positive
  * prompts, less the mean over its negative prompts when it has some, scaled to unit length per
  * layer (norm clamped at 1e-8). A prompt is the base tokenizer's BOS token text followed by the
@@ -26,7 +27,8 @@ final class MoeRouters {
 
     static float[][] compute(MoeConfig cfg, ModelDir base, int layers, int hidden, long seed, Function<ModelDir, LayerInputs> forward,
                              Progress progress) {
-        int n = cfg.experts().size();
+        List<MoeConfig.Expert> experts = cfg.routed();
+        int n = experts.size();
         float[][] routers = new float[layers][n * hidden];
         switch (cfg.gateMode()) {
             case RANDOM, UNIFORM_RANDOM -> {
@@ -44,12 +46,12 @@ final class MoeRouters {
         }
         Tokenizer tokenizer = Tokenizer.load(base.path());
         String bos = tokenizer.bosId().isPresent() ? tokenizer.idToToken(tokenizer.bosId().getAsInt()) : "";
-        int prompts = cfg.experts().stream().mapToInt(e -> e.positivePrompts().size() + e.negativePrompts().size()).sum();
+        int prompts = experts.stream().mapToInt(e -> e.positivePrompts().size() + e.negativePrompts().size()).sum();
         progress.start("routing prompts", prompts, "prompts");
         try (Vectors vectors = cfg.gateMode().hidden() ? new HiddenStates(forward.apply(base), layers, hidden, cfg.gateMode() == MoeConfig.GateMode.HIDDEN_AVG)
                 : new CheapEmbedding(base.openCheckpoint(), layers, hidden)) {
             for (int e = 0; e < n; e++) {
-                MoeConfig.Expert expert = cfg.experts().get(e);
+                MoeConfig.Expert expert = experts.get(e);
                 double[][] v = vectors.of(encode(tokenizer, bos, expert.positivePrompts()), progress);
                 if (!expert.negativePrompts().isEmpty()) {
                     double[][] neg = vectors.of(encode(tokenizer, bos, expert.negativePrompts()), progress);

@@ -224,8 +224,8 @@ class MoeMergeTest {
                 + "give each expert prompts like those it should receive.", refused(two.formatted("hidden", "MODELS/ft-count", "positive_prompts: [sort]")));
         assertEquals("r.yml: experts_per_token is 3 but only 2 experts are listed; list at least as many.",
                 refused(two.formatted("random", "MODELS/ft-count", "") + "experts_per_token: 3\n"));
-        assertTrue(refused(two.formatted("random", "MODELS/ft-count", "") + "shared_experts: [{source_model: x}]\n")
-                .startsWith("r.yml: shared_experts need a Qwen2-MoE output"));
+        assertEquals("r.yml: give positive_prompts to every shared expert or to none, as mergekit requires.",
+                refused(two.formatted("random", "MODELS/ft-count", "") + "shared_experts: [{source_model: x, positive_prompts: [a]}, {source_model: y}]\n"));
         assertTrue(refused(two.formatted("random", "MODELS/ft-count", "noise_scale: 0.1")).startsWith("r.yml: noise_scale is not supported"));
 
         String same = two.formatted("hidden", "MODELS/ft-sort", "positive_prompts: [count]");
@@ -234,10 +234,89 @@ class MoeMergeTest {
                 + "allow identical experts if you will train it."), m);
         assertTrue(Files.isDirectory(build(tmp, same, true)));
 
+        String unprompted = two.formatted("hidden", "MODELS/ft-count", "positive_prompts: [count]") + "shared_experts: [{source_model: MODELS/base}]\n";
+        m = assertThrows(CocktailException.class, () -> build(tmp, unprompted)).getMessage();
+        assertTrue(m.endsWith(": mergekit-moe would write this recipe as a DeepSeek MoE (its shared expert has no prompts), which Cocktail "
+                + "does not write; give the shared expert positive_prompts for a Qwen2-MoE."), m);
+        m = assertThrows(CocktailException.class, () -> build(tmp, two.formatted("hidden", "MODELS/ft-count", "positive_prompts: [count]")
+                + "architecture: qwen\n")).getMessage();
+        assertTrue(m.contains(": no MoE output Cocktail writes fits this recipe (llama models, 0 shared experts, architecture 'qwen')"), m);
+
         Path narrow = narrowerMlp(tmp.resolve("narrow"));
         m = assertThrows(CocktailException.class, () -> build(tmp, two.formatted("random", narrow.toString(), ""))).getMessage();
         assertTrue(m.endsWith("narrow has 'model.layers.0.mlp.gate_proj.weight' of shape [176, 128] where the base has "
                 + "[352, 128]; experts must all have the base's shapes."), m);
+    }
+
+    /**
+     * One shared expert with prompts makes mergekit-moe's Qwen MoE: Qwen2-MoE's config and names,
+     * each expert's projections, the shared expert's (its down projection times residual_scale), its
+     * one-row router from its own prompts, zero q/k/v biases for the Llama inputs; our forward pass
+     * loads and runs it.
+     */
+    @Test
+    void aSharedExpertMakesAQwen2Moe(@TempDir Path tmp) throws IOException {
+        Path out = build(tmp, """
+                base_model: MODELS/base
+                gate_mode: cheap_embed
+                experts_per_token: 1
+                dtype: float32
+                experts:
+                  - source_model: MODELS/ft-sort
+                    positive_prompts: ["sort emk\\n"]
+                  - source_model: MODELS/ft-count
+                    positive_prompts: ["count j\\n"]
+                shared_experts:
+                  - source_model: MODELS/base
+                    positive_prompts: ["sort count"]
+                    residual_scale: 0.5
+                """);
+        JsonNode config = Json.readFile(out.resolve("config.json"));
+        assertEquals("qwen2_moe", config.path("model_type").asText());
+        assertEquals("Qwen2MoeForCausalLM", config.path("architectures").get(0).asText());
+        assertEquals(2, config.path("num_experts").asInt());
+        assertEquals(1, config.path("num_experts_per_tok").asInt());
+        assertTrue(config.path("norm_topk_prob").asBoolean());
+        assertEquals(1, config.path("decoder_sparse_step").asInt());
+        assertEquals(352, config.path("moe_intermediate_size").asInt());
+        assertEquals(352, config.path("shared_expert_intermediate_size").asInt());
+        assertFalse(config.path("use_sliding_window").asBoolean(true));
+        assertTrue(config.get("sliding_window").isNull());
+        assertEquals("float32", config.path("torch_dtype").asText());
+        Tokenizer tok = Tokenizer.load(MODELS.resolve("base"));
+        String bos = tok.idToToken(tok.bosId().getAsInt());
+        try (Checkpoint moe = Checkpoint.open(out); Checkpoint base = Checkpoint.open(MODELS.resolve("base"));
+             Checkpoint sort = Checkpoint.open(MODELS.resolve("ft-sort"))) {
+            double[] shared = embeddingSum(base.require("model.embed_tokens.weight"), tok.encode(bos + "sort count", false).ids());
+            unit(shared);
+            float[] w = new float[128], g = new float[2 * 128], down = new float[128 * 352], baseDown = new float[128 * 352];
+            for (int l = 0; l < 4; l++) {
+                String p = "model.layers." + l + ".";
+                assertArrayEquals(new long[] {2, 128}, moe.require(p + "mlp.gate.weight").shape());
+                moe.require(p + "mlp.shared_expert_gate.weight").toF32(0, w, 0, 128);
+                for (int i = 0; i < 128; i++) assertEquals(shared[i], w[i], 1e-6, "shared router " + l);
+                moe.require(p + "mlp.gate.weight").toF32(0, g, 0, 256);
+                for (int i = 0; i < 128; i++) assertFalse(g[i] == w[i] && g[128 + i] == w[i], "routers differ " + i);
+                float[] a = new float[352 * 128], b = new float[352 * 128];
+                sort.require(p + "mlp.up_proj.weight").toF32(0, a, 0, a.length);
+                moe.require(p + "mlp.experts.0.up_proj.weight").toF32(0, b, 0, b.length);
+                assertArrayEquals(a, b, p + "expert 0 is ft-sort's");
+                base.require(p + "mlp.down_proj.weight").toF32(0, baseDown, 0, baseDown.length);
+                moe.require(p + "mlp.shared_expert.down_proj.weight").toF32(0, down, 0, down.length);
+                for (int i = 0; i < down.length; i++) assertEquals(baseDown[i] * 0.5f, down[i], 0f, "residual_scale");
+                assertArrayEquals(new long[] {128}, moe.require(p + "self_attn.q_proj.bias").shape());
+                assertArrayEquals(new long[] {64}, moe.require(p + "self_attn.v_proj.bias").shape());
+                float[] zero = new float[64];
+                moe.require(p + "self_attn.k_proj.bias").toF32(0, zero, 0, 64);
+                assertArrayEquals(new float[64], zero);
+                assertTrue(moe.tensor(p + "self_attn.o_proj.bias") == null);
+            }
+            assertFalse(moe.names().stream().anyMatch(n -> n.contains("block_sparse_moe") || n.matches(".*\\.mlp\\.(gate|up|down)_proj.*")));
+        }
+        try (Llama llama = Llama.load(ModelDir.resolve(out.toString()))) {
+            float[] logits = llama.logits(tok.encode(bos + "sort emk\n", false).ids());
+            for (float x : logits) assertTrue(Float.isFinite(x));
+        }
     }
 
     // ---- helpers ----
