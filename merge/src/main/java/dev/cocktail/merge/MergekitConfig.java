@@ -24,7 +24,7 @@ import java.util.Set;
 import org.yaml.snakeyaml.LoaderOptions;
 
 /**
- * A mergekit YAML recipe: models (or slices of layers, or one module of either), base_model,
+ * A mergekit YAML recipe: models (or slices of layers, or modules of either), base_model,
  * merge_method, parameters, dtype, out_dtype, tokenizer_source or a tokenizer block, chat_template. A `models:` list
  * becomes one slice over every layer of each model, as mergekit does. Unknown keys and methods are
  * errors that name them.
@@ -34,10 +34,14 @@ import org.yaml.snakeyaml.LoaderOptions;
  * @param moduleParameters the `parameters` of the recipe's module (looked up after a slice's, before the recipe's)
  * @param tokenizer the output tokenizer, or null to copy the base's as it is
  * @param chatTemplate the recipe's chat_template as written (see ChatTemplate), or null
+ * @param modules the modules of a multi-module recipe (an encoder-decoder's, a multi-modal model's),
+ *                each as a recipe of its own with the module's slices and parameters, by name in
+ *                recipe order; then `slices` holds all of theirs. Empty for a one-module recipe.
  */
 public record MergekitConfig(Method method, String baseModel, List<Slice> slices, boolean fromModels,
                              Map<String, ParameterValue> parameters, DType dtype, DType outDtype, TokenizerSpec tokenizer,
-                             String text, Map<String, ParameterValue> moduleParameters, String chatTemplate) {
+                             String text, Map<String, ParameterValue> moduleParameters, String chatTemplate,
+                             Map<String, MergekitConfig> modules) {
 
     /**
      * One output slice: its sources' layer ranges all have the same length.
@@ -129,24 +133,39 @@ public record MergekitConfig(Method method, String baseModel, List<Slice> slices
         if (!root.path("merge_method").isTextual()) throw new CocktailException(where + ": has no merge_method.");
         Method method = Method.named(root.get("merge_method").asText(), where);
         String base = root.has("base_model") ? text(root.get("base_model"), where, "base_model") : null;
-        Map<String, ParameterValue> moduleParameters = Map.of();
-        JsonNode layers = root;
-        if (root.has("modules")) {
-            if (root.has("models") || root.has("slices")) throw new CocktailException(where + ": give exactly one of 'models', 'slices' and 'modules'.");
-            layers = module(root.get("modules"), where);
-            moduleParameters = params(layers.get("parameters"), where);
+        if (root.has("modules") && (root.has("models") || root.has("slices"))) {
+            throw new CocktailException(where + ": give exactly one of 'models', 'slices' and 'modules'.");
         }
-        boolean hasModels = layers.has("models");
-        List<Slice> slices = slices(layers, where);
+        JsonNode modules = root.get("modules");
+        if (modules != null && (!modules.isObject() || modules.isEmpty())) {
+            throw new CocktailException(where + ": 'modules' must be a mapping of module names to their models or slices.");
+        }
+        boolean oneModule = modules == null || modules.size() == 1 && modules.has("default");
+        JsonNode layers = modules == null ? root : oneModule ? module("default", modules.get("default"), where) : null;
+        Map<String, ParameterValue> moduleParameters = modules != null && oneModule ? params(layers.get("parameters"), where) : Map.of();
+        Map<String, JsonNode> moduleNodes = new LinkedHashMap<>();
+        if (!oneModule) modules.fields().forEachRemaining(e -> moduleNodes.put(e.getKey(), module(e.getKey(), e.getValue(), where)));
+        boolean hasModels = layers != null && layers.has("models");
+        List<Slice> slices = new ArrayList<>();
+        if (layers != null) slices.addAll(slices(layers, where));
+        for (JsonNode m : moduleNodes.values()) slices.addAll(slices(m, where));
         DType dtype = dtype(root.get("dtype"), where, "dtype");
         DType out = dtype(root.get("out_dtype"), where, "out_dtype");
         TokenizerSpec tok = TokenizerSpec.parse(root.get("tokenizer_source"), root.get("tokenizer"), where);
         JsonNode ct = root.get("chat_template");
         if (ct != null && !ct.isNull() && (!ct.isTextual() || ct.asText().isBlank())) {
-            throw new CocktailException(where + ": chat_template must be auto, chatml, an input model or a Jinja template.");
+            throw new CocktailException(where + ": chat_template must be auto, a bundled template's name, an input model or a Jinja template.");
         }
-        MergekitConfig c = new MergekitConfig(method, base, slices, hasModels, params(root.get("parameters"), where),
-                dtype, out, tok, text, moduleParameters, ct == null || ct.isNull() ? null : ct.asText());
+        Map<String, ParameterValue> globals = params(root.get("parameters"), where);
+        String template = ct == null || ct.isNull() ? null : ct.asText();
+        Map<String, MergekitConfig> parts = new LinkedHashMap<>();
+        moduleNodes.forEach((name, m) -> {
+            MergekitConfig part = new MergekitConfig(method, base, slices(m, where), m.has("models"), globals, dtype, out, tok, text,
+                    params(m.get("parameters"), where), template, Map.of());
+            method.checkParameters(part, where);
+            parts.put(name, part);
+        });
+        MergekitConfig c = new MergekitConfig(method, base, slices, hasModels, globals, dtype, out, tok, text, moduleParameters, template, parts);
         method.checkParameters(c, where);
         return c;
     }
@@ -199,18 +218,13 @@ public record MergekitConfig(Method method, String baseModel, List<Slice> slices
     }
 
     /**
-     * `modules:` with its one module. mergekit names the module of a single-module architecture
-     * "default"; the encoder-decoder and multi-modal ones, whose modules merge separately, are not
-     * supported here.
+     * A module of `modules:`, a mapping with `models` or `slices` and its own `parameters`. mergekit
+     * names the module of a single-module architecture "default"; the modules of encoder-decoder and
+     * multi-modal models are named by ModuleLayout.
      */
-    private static JsonNode module(JsonNode modules, String where) {
-        if (modules == null || !modules.isObject() || modules.size() != 1 || !modules.has("default")) {
-            throw new CocktailException(where + ": 'modules' must hold one module, 'default' (Cocktail merges single-module models; "
-                    + "encoder-decoder and multi-modal modules are not supported).");
-        }
-        JsonNode m = modules.get("default");
-        if (!m.isObject()) throw new CocktailException(where + ": module 'default' must be a mapping with 'models' or 'slices'.");
-        keys(m, MODULE, where, "module 'default'");
+    private static JsonNode module(String name, JsonNode m, String where) {
+        if (m == null || !m.isObject()) throw new CocktailException(where + ": module '" + name + "' must be a mapping with 'models' or 'slices'.");
+        keys(m, MODULE, where, "module '" + name + "'");
         return m;
     }
 

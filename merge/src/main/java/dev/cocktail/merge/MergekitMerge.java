@@ -98,16 +98,46 @@ public final class MergekitMerge {
         List<MergekitConfig.Slice> slices = slices(cfg);
         List<String> names = names(cfg, slices);
         int configModel = cfg.baseModel() != null ? names.indexOf(cfg.baseModel()) : 0;
-        Planner p = new Planner(cfg, slices, names, models, models.dir(configModel).architecture().tensors(), where, remap);
-        List<PlannedTensor> plan = p.plan();
+        Architecture.TensorNames tensorNames = models.dir(configModel).architecture().tensors();
+        List<PlannedTensor> plan;
+        int layers;
+        if (cfg.modules().isEmpty()) {
+            Planner p = new Planner(cfg, slices, names, models, tensorNames, where, remap, name -> true);
+            plan = p.plan();
+            layers = p.layers;
+        } else {
+            plan = modulePlan(cfg, names, models, models.checkpoint(configModel), tensorNames, where, remap);
+            layers = 0;
+        }
         DType dtype = cfg.outDtype() != null ? cfg.outDtype() : cfg.dtype() != null ? cfg.dtype() : models.mainDtype(configModel);
         int configLayers = models.dir(configModel).hasConfig()
                 ? models.dir(configModel).config().path("num_hidden_layers").asInt(0) : 0;
         List<String> roles = names.stream().map(n -> n.equals(cfg.baseModel()) ? "base model" : "model").toList();
         List<String> settings = List.of("method: mergekit " + method.mergekitName() + " (computed in F32)",
                 "dtype: " + dtype.torchName(), "recipe:\n\n```yaml\n" + cfg.text().strip() + "\n```\n");
-        return new MergePlan(models, plan, models.dir(configModel), tokenizer, dtype, p.layers != configLayers ? p.layers : 0,
+        return new MergePlan(models, plan, models.dir(configModel), tokenizer, dtype, layers != configLayers ? layers : 0,
                 "mergekit " + method.mergekitName(), roles, settings, seed, null, vocabSize, chatTemplate);
+    }
+
+    /**
+     * A multi-module recipe's plan: each module merged as a recipe of its own over the weights it
+     * owns (ModuleLayout), its layers renumbered within the module, as mergekit plans each module.
+     * A module must keep its layer count: config.json's per-module counts are not rewritten.
+     */
+    private static List<PlannedTensor> modulePlan(MergekitConfig cfg, List<String> names, OpenModels models, dev.cocktail.engine.Checkpoint reference,
+                                                  Architecture.TensorNames tensorNames, String where, RemappedEmbeddings remap) {
+        ModuleLayout layout = ModuleLayout.of(reference, cfg.modules().keySet(), where);
+        List<PlannedTensor> plan = new ArrayList<>();
+        cfg.modules().forEach((module, part) -> {
+            Planner p = new Planner(part, slices(part), names, models, tensorNames, where, remap, n -> module.equals(layout.ownerOf(n)));
+            plan.addAll(p.plan());
+            int before = p.layerCount(reference);
+            if (p.layers != before) {
+                throw new CocktailException(where + ": module " + module + " would have " + p.layers + " layers where " + reference.where()
+                        + " has " + before + "; Cocktail keeps each module's layer count in a multi-module model.");
+            }
+        });
+        return plan;
     }
 
     /** The model whose tokenizer files the output gets: the base's (also for a union, which is built on it) or the named one's. */
@@ -169,11 +199,14 @@ public final class MergekitMerge {
         final List<String> problems = new ArrayList<>();
         final List<PlannedTensor> out = new ArrayList<>();
         final RemappedEmbeddings remap;
+        /** The weights this plan covers: a module's, or all. */
+        final java.util.function.Predicate<String> owned;
         int layers;
 
         Planner(MergekitConfig cfg, List<MergekitConfig.Slice> slices, List<String> names, OpenModels models,
-                Architecture.TensorNames tensorNames, String where, RemappedEmbeddings remap) {
+                Architecture.TensorNames tensorNames, String where, RemappedEmbeddings remap, java.util.function.Predicate<String> owned) {
             this.cfg = cfg;
+            this.owned = owned;
             this.remap = remap;
             this.slices = slices;
             this.names = names;
@@ -186,7 +219,7 @@ public final class MergekitMerge {
             for (var s : slices) checkInputs(s);
             MergekitConfig.Slice first = slices.getFirst(), last = slices.getLast();
             for (Tensor t : reference(first).tensors()) {
-                if (tensorNames.layerOf(t.name()) == null && tensorNames.isEmbedding(t.name())) tensor(t.name(), t.name(), first, 0, 0);
+                if (owned.test(t.name()) && tensorNames.layerOf(t.name()) == null && tensorNames.isEmbedding(t.name())) tensor(t.name(), t.name(), first, 0, 0);
             }
             for (var s : slices) {
                 int n = length(s);
@@ -195,7 +228,7 @@ public final class MergekitMerge {
                     double t = n > 1 ? (double) o / (n - 1) : 1;
                     for (Tensor x : reference(s).tensors()) {
                         Architecture.LayerTensor l = tensorNames.layerOf(x.name());
-                        if (l == null || l.index() != refStart + o) continue;
+                        if (l == null || l.index() != refStart + o || !owned.test(x.name())) continue;
                         tensor(l.inLayer(layers), x.name(), s, o, t);
                     }
                     layers++;
@@ -203,7 +236,7 @@ public final class MergekitMerge {
             }
             for (Tensor t : reference(last).tensors()) {
                 // at t = 0, as mergekit's planner does (its final tensors reuse the first reader since its #534)
-                if (tensorNames.layerOf(t.name()) == null && !tensorNames.isEmbedding(t.name())) tensor(t.name(), t.name(), last, 0, 0);
+                if (owned.test(t.name()) && tensorNames.layerOf(t.name()) == null && !tensorNames.isEmbedding(t.name())) tensor(t.name(), t.name(), last, 0, 0);
             }
             if (!problems.isEmpty()) {
                 List<String> shown = problems.stream().limit(8).toList();
@@ -330,14 +363,17 @@ public final class MergekitMerge {
         private final Map<String, Integer> layerCounts = new HashMap<>();
 
         private int layerCount(String model) {
-            return layerCounts.computeIfAbsent(model, m -> {
-                int max = -1;
-                for (String n : models.checkpoint(names.indexOf(m)).names()) {
-                    Architecture.LayerTensor l = tensorNames.layerOf(n);
-                    if (l != null) max = Math.max(max, l.index());
-                }
-                return max + 1;
-            });
+            return layerCounts.computeIfAbsent(model, m -> layerCount(models.checkpoint(names.indexOf(m))));
+        }
+
+        /** The layers of the weights this plan covers in a checkpoint: one more than the highest index. */
+        int layerCount(dev.cocktail.engine.Checkpoint c) {
+            int max = -1;
+            for (String n : c.names()) {
+                Architecture.LayerTensor l = tensorNames.layerOf(n);
+                if (l != null && owned.test(n)) max = Math.max(max, l.index());
+            }
+            return max + 1;
         }
 
         /** ", vocab_size 380 (not 379)" when a shape mismatch comes with different vocabularies. */

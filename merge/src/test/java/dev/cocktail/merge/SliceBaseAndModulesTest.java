@@ -98,14 +98,14 @@ class SliceBaseAndModulesTest {
     }
 
     @Test
-    void refusals() {
-        String m = assertThrows(CocktailException.class, () -> MergekitConfig.parse("""
+    void refusals() throws IOException {
+        String m = assertThrows(CocktailException.class, () -> merge("""
                 modules:
                   vision_tower:
                     models: [{model: a}]
                 merge_method: linear
-                """, "r.yml")).getMessage();
-        assertTrue(m.contains("'modules' must hold one module, 'default'"), m);
+                """)).getMessage();
+        assertTrue(m.contains("is neither an encoder-decoder (T5: encoder, decoder, shared) nor a multi-modal model"), m);
         m = assertThrows(CocktailException.class, () -> MergekitConfig.parse("""
                 modules: {default: {models: [{model: a}]}}
                 models: [{model: a}]
