@@ -109,19 +109,25 @@ class MixtralTest {
                 t3[e] = tensor(arena, "w3", w3[e]);
             }
             for (int k = 1; k <= experts; k++) {
-                SparseMoe moe = new SparseMoe(tensor(arena, "gate", gate), t1, t2, t3, k, true, null, null);
-                float[] y = new float[rows * hidden];
-                for (int r = 0; r < rows; r++) for (int i = 0; i < hidden; i++) y[r * hidden + i] = (float) h[r][i];
-                for (boolean decoding : new boolean[] {false, true}) {
-                    float[] out = new float[rows * hidden];
-                    moe.forward(Kernels.cpu(), decoding, y, rows, new float[rows * inter], new float[rows * inter], out);
-                    for (int r = 0; r < rows; r++) {
-                        double[] want = oracle(h[r], gate, w1, w2, w3, k);
-                        for (int i = 0; i < hidden; i++) {
-                            assertEquals(want[i], out[r * hidden + i], 1e-5 * (1 + Math.abs(want[i])),
-                                    "k=" + k + " row " + r + " [" + i + "] decoding=" + decoding);
-                        }
-                    }
+                int perToken = k;
+                matches(new SparseMoe(tensor(arena, "gate", gate), t1, t2, t3, k, true, null, null), h, inter,
+                        x -> oracle(x, gate, w1, w2, w3, perToken), "k=" + k);
+            }
+        }
+    }
+
+    /** moe's output for the rows h, prefilled and decoded, is the oracle's within float rounding; inter sizes the scratch. */
+    static void matches(SparseMoe moe, double[][] h, int inter, java.util.function.Function<double[], double[]> oracle, String what) {
+        int rows = h.length, hidden = h[0].length;
+        float[] y = new float[rows * hidden];
+        for (int r = 0; r < rows; r++) for (int i = 0; i < hidden; i++) y[r * hidden + i] = (float) h[r][i];
+        for (boolean decoding : new boolean[] {false, true}) {
+            float[] out = new float[rows * hidden];
+            moe.forward(Kernels.cpu(), decoding, y, rows, new float[rows * inter], new float[rows * inter], out);
+            for (int r = 0; r < rows; r++) {
+                double[] want = oracle.apply(h[r]);
+                for (int i = 0; i < hidden; i++) {
+                    assertEquals(want[i], out[r * hidden + i], 1e-5 * (1 + Math.abs(want[i])), what + " row " + r + " [" + i + "] decoding=" + decoding);
                 }
             }
         }
@@ -272,35 +278,51 @@ class MixtralTest {
 
     /** The dense model's tensors with its MLP copied into `experts` experts per layer and a seeded random router. */
     static ModelDir mixtralOf(ModelDir dense, Path dir, int experts, int perToken) throws Exception {
-        Files.createDirectories(dir);
         ObjectNode config = dense.config();
         config.put("model_type", "mixtral").put("num_local_experts", experts).put("num_experts_per_tok", perToken);
         config.putArray("architectures").add("MixtralForCausalLM");
-        Json.writeFile(dir.resolve("config.json"), config);
         int h = config.path("hidden_size").asInt();
         Random rnd = new Random(7);
+        return rewrite(dense, dir, config, (t, out) -> {
+            String n = t.name();
+            if (!n.contains(".mlp.")) {
+                out.add(t.spec(), t.data());
+                return;
+            }
+            String layer = n.substring(0, n.indexOf(".mlp.")), w = n.contains("gate_proj") ? "w1" : n.contains("down_proj") ? "w2" : "w3";
+            for (int e = 0; e < experts; e++) out.add(new TensorSpec(layer + ".block_sparse_moe.experts." + e + "." + w + ".weight", t.dtype(), t.shape()), t.data());
+            if (w.equals("w1")) out.add(new TensorSpec(layer + ".block_sparse_moe.gate.weight", DType.F32, new long[] {experts, h}), out.gaussian(rnd, experts * h));
+        });
+    }
+
+    /** Where a rewrite puts the tensors of the new model. */
+    interface Tensors {
+        void add(TensorSpec spec, MemorySegment data);
+
+        /** count standard normal F32 values. */
+        MemorySegment gaussian(Random rnd, int count);
+    }
+
+    /** A model in dir with this config.json and the tensors `each` gives for each of the dense model's tensors. */
+    static ModelDir rewrite(ModelDir dense, Path dir, ObjectNode config, java.util.function.BiConsumer<Tensor, Tensors> each) throws Exception {
+        Files.createDirectories(dir);
+        Json.writeFile(dir.resolve("config.json"), config);
         try (Checkpoint c = dense.openCheckpoint(); Arena arena = Arena.ofConfined()) {
             List<TensorSpec> plan = new ArrayList<>();
             List<MemorySegment> data = new ArrayList<>();
-            for (Tensor t : c.tensors()) {
-                String n = t.name();
-                if (!n.contains(".mlp.")) {
-                    plan.add(t.spec());
-                    data.add(t.data());
-                    continue;
+            Tensors out = new Tensors() {
+                public void add(TensorSpec spec, MemorySegment d) {
+                    plan.add(spec);
+                    data.add(d);
                 }
-                String layer = n.substring(0, n.indexOf(".mlp.")), w = n.contains("gate_proj") ? "w1" : n.contains("down_proj") ? "w2" : "w3";
-                for (int e = 0; e < experts; e++) {
-                    plan.add(new TensorSpec(layer + ".block_sparse_moe.experts." + e + "." + w + ".weight", t.dtype(), t.shape()));
-                    data.add(t.data());
+
+                public MemorySegment gaussian(Random rnd, int count) {
+                    MemorySegment m = arena.allocate(4L * count);
+                    for (int i = 0; i < count; i++) m.setAtIndex(F32, i, (float) rnd.nextGaussian());
+                    return m;
                 }
-                if (w.equals("w1")) {
-                    MemorySegment router = arena.allocate(4L * experts * h);
-                    for (int i = 0; i < experts * h; i++) router.setAtIndex(F32, i, (float) rnd.nextGaussian());
-                    plan.add(new TensorSpec(layer + ".block_sparse_moe.gate.weight", DType.F32, new long[] {experts, h}));
-                    data.add(router);
-                }
-            }
+            };
+            for (Tensor t : c.tensors()) each.accept(t, out);
             write(dir, plan, data);
         }
         return ModelDir.resolve(dir.toString());

@@ -6,20 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.cocktail.engine.Checkpoint;
 import dev.cocktail.engine.DType;
 import dev.cocktail.engine.Json;
 import dev.cocktail.engine.ModelDir;
 import dev.cocktail.engine.Tensor;
 import dev.cocktail.engine.TensorSpec;
-import dev.cocktail.engine.kernels.Kernels;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -73,21 +69,11 @@ class Qwen2MoeTest {
             Tensor[] s = {tensor(arena, shared[0]), tensor(arena, shared[1]), tensor(arena, shared[2])};
             for (boolean normalize : new boolean[] {false, true}) {
                 for (int k = 1; k <= n; k++) {
+                    int perToken = k;
                     SparseMoe moe = new SparseMoe(tensor(arena, gate), t1, t2, t3, k, normalize, s, tensor(arena, new double[][] {sharedGate}));
-                    float[] y = new float[rows * hidden];
-                    for (int r = 0; r < rows; r++) for (int i = 0; i < hidden; i++) y[r * hidden + i] = (float) h[r][i];
-                    for (boolean decoding : new boolean[] {false, true}) {
-                        float[] out = new float[rows * hidden];
-                        // scratch sized for the experts only: the shared expert's wider MLP needs more
-                        moe.forward(Kernels.cpu(), decoding, y, rows, new float[rows * inter], new float[rows * inter], out);
-                        for (int r = 0; r < rows; r++) {
-                            double[] want = oracle(h[r], gate, experts, normalize, shared, sharedGate, k);
-                            for (int i = 0; i < hidden; i++) {
-                                assertEquals(want[i], out[r * hidden + i], 1e-5 * (1 + Math.abs(want[i])),
-                                        "k=" + k + " normalize=" + normalize + " row " + r + " [" + i + "] decoding=" + decoding);
-                            }
-                        }
-                    }
+                    // scratch sized for the experts only: the shared expert's wider MLP needs more
+                    MixtralTest.matches(moe, h, inter, x -> oracle(x, gate, experts, normalize, shared, sharedGate, perToken),
+                            "k=" + k + " normalize=" + normalize);
                 }
             }
         }
@@ -133,48 +119,34 @@ class Qwen2MoeTest {
 
     /** The dense model as a Qwen2-MoE of `experts` halved copies of its MLP, a whole shared copy with a zero gate, a seeded router. */
     static ModelDir qwenOf(ModelDir dense, Path dir, int experts, int perToken) throws Exception {
-        Files.createDirectories(dir);
         ObjectNode config = dense.config();
         int h = config.path("hidden_size").asInt(), inter = config.path("intermediate_size").asInt();
         config.put("model_type", "qwen2_moe").put("num_experts", experts).put("num_experts_per_tok", perToken).put("norm_topk_prob", true)
                 .put("moe_intermediate_size", inter).put("shared_expert_intermediate_size", inter);
         config.putArray("architectures").add("Qwen2MoeForCausalLM");
-        Json.writeFile(dir.resolve("config.json"), config);
         Random rnd = new Random(11);
-        try (Checkpoint c = dense.openCheckpoint(); Arena arena = Arena.ofConfined()) {
-            List<TensorSpec> plan = new ArrayList<>();
-            List<MemorySegment> data = new ArrayList<>();
-            for (Tensor t : c.tensors()) {
+        try (Arena arena = Arena.ofConfined()) {
+            return MixtralTest.rewrite(dense, dir, config, (t, out) -> {
                 String n = t.name();
                 if (!n.contains(".mlp.")) {
-                    plan.add(t.spec());
-                    data.add(t.data());
+                    out.add(t.spec(), t.data());
                     if (n.endsWith("_proj.weight") && !n.endsWith("o_proj.weight")) {
-                        plan.add(new TensorSpec(n.replace(".weight", ".bias"), DType.F32, new long[] {t.shape()[0]}));
-                        data.add(arena.allocate(4L * t.shape()[0]));
+                        out.add(new TensorSpec(n.replace(".weight", ".bias"), DType.F32, new long[] {t.shape()[0]}), arena.allocate(4L * t.shape()[0]));
                     }
-                    continue;
+                    return;
                 }
                 String layer = n.substring(0, n.indexOf(".mlp.")), proj = n.substring(n.indexOf(".mlp.") + 5);
                 MemorySegment whole = f32(arena, t, 1), half = f32(arena, t, 0.5f);
                 for (int e = 0; e < experts; e++) {
-                    plan.add(new TensorSpec(layer + ".mlp.experts." + e + "." + proj, DType.F32, t.shape()));
-                    data.add(proj.startsWith("down_proj") ? half : whole);
+                    out.add(new TensorSpec(layer + ".mlp.experts." + e + "." + proj, DType.F32, t.shape()), proj.startsWith("down_proj") ? half : whole);
                 }
-                plan.add(new TensorSpec(layer + ".mlp.shared_expert." + proj, DType.F32, t.shape()));
-                data.add(whole);
+                out.add(new TensorSpec(layer + ".mlp.shared_expert." + proj, DType.F32, t.shape()), whole);
                 if (proj.startsWith("gate_proj")) {
-                    MemorySegment router = arena.allocate(4L * experts * h);
-                    for (int i = 0; i < experts * h; i++) router.setAtIndex(F32, i, (float) rnd.nextGaussian());
-                    plan.add(new TensorSpec(layer + ".mlp.gate.weight", DType.F32, new long[] {experts, h}));
-                    data.add(router);
-                    plan.add(new TensorSpec(layer + ".mlp.shared_expert_gate.weight", DType.F32, new long[] {1, h}));
-                    data.add(arena.allocate(4L * h));
+                    out.add(new TensorSpec(layer + ".mlp.gate.weight", DType.F32, new long[] {experts, h}), out.gaussian(rnd, experts * h));
+                    out.add(new TensorSpec(layer + ".mlp.shared_expert_gate.weight", DType.F32, new long[] {1, h}), arena.allocate(4L * h));
                 }
-            }
-            MixtralTest.write(dir, plan, data);
+            });
         }
-        return ModelDir.resolve(dir.toString());
     }
 
     /** t widened to F32 and times s. */
