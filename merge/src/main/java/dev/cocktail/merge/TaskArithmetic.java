@@ -2,7 +2,6 @@ package dev.cocktail.merge;
 
 import dev.cocktail.engine.CocktailException;
 import java.util.Arrays;
-import java.util.SplittableRandom;
 
 /**
  * mergekit's generalized task arithmetic: task_arithmetic, ties, dare_linear, dare_ties,
@@ -136,10 +135,7 @@ record TaskArithmetic(Sparsify sparsify, boolean consensus, boolean normalize, b
                     for (int i = 0; i < c.n; i++) mask[i] -= outliers[i];
                 };
             }
-            case RANDOM -> (c, d, mask) -> {
-                SplittableRandom r = c.random(m);
-                for (int i = 0; i < c.n; i++) mask[i] = r.nextDouble() < p ? 1f : 0f;
-            };
+            case RANDOM -> (c, d, mask) -> Draws.below(c.randomSeed(m), p, mask, c.n);
             case DELLA -> della(job, m, p, epsilon[m]);
             case NONE -> throw new IllegalStateException();
         };
@@ -157,7 +153,6 @@ record TaskArithmetic(Sparsify sparsify, boolean consensus, boolean normalize, b
         }
         int cols = job.cols();
         return (c, d, mask) -> {
-            SplittableRandom r = c.random(m);
             long[] order = new long[cols];
             for (int row = 0; row < c.n; row += cols) {
                 for (int j = 0; j < cols; j++) order[j] = (long) Float.floatToRawIntBits(Math.abs(d[row + j])) << 32 | j;
@@ -167,8 +162,8 @@ record TaskArithmetic(Sparsify sparsify, boolean consensus, boolean normalize, b
                     double norm = cols == 1 ? 0 : (double) rank / (cols - 1);
                     mask[row + j] = (float) (p - eps + norm * 2 * eps);
                 }
-                for (int j = 0; j < cols; j++) mask[row + j] = r.nextDouble() < mask[row + j] ? 1f : 0f;
             }
+            Draws.belowEach(c.randomSeed(m), mask, mask, c.n); // one draw per element, in order
         };
     }
 }
