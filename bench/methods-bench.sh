@@ -3,9 +3,11 @@
 # (generated there, reused here) merged by each method into tmpfs (/dev/shm), so the disk's write is
 # out of the time; the inputs are read once untimed first, so they come from the page cache. Prints one
 # row per method: wall seconds, GB of input per second, and per core (divided by THREADS).
-# Usage: bench/methods-bench.sh [THREADS=2]   (after bench/merge-bench.sh has generated the models)
+# Usage: bench/methods-bench.sh [THREADS=2] [METHOD...]   (after bench/merge-bench.sh has generated the models;
+# with METHODs, only those rows run, so that each run stays short)
 set -euo pipefail
 THREADS=${1:-2}
+ONLY=" ${*:2} "
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=${MERGE_WORK:-$ROOT/bench/work/merge}
 M0=$WORK/model-0; M1=$WORK/model-1; M2=$WORK/model-2
@@ -27,6 +29,7 @@ recipe() { # METHOD GLOBAL PER_MODEL KIND: base2 (base + one), base3 (base + two
 }
 printf '| method | inputs | wall (s) | input GB/s | per core |\n|---|---:|---:|---:|---:|\n'
 while read -r method global per inputs; do  # inputs: the recipe's kind
+  [[ $ONLY == "  " || $ONLY == *" $method "* ]] || continue
   [[ $global == - ]] && global=
   [[ $per == - ]] && per=
   recipe "$method" "$global" "$per" "$inputs" > "$WORK/method.yml"

@@ -24,8 +24,12 @@ final class ArceeFusion {
         long n = job.elements();
         long[] rank = new long[QUANTILES.length];
         for (int q = 0; q < rank.length; q++) rank[q] = (long) (QUANTILES[q] * (float) (n - 1));
+        // each row's KL divergence, found by the first pass and read by the others: it is most of
+        // an importance's cost (three exponentials and a logarithm per element)
+        float[] kl = new float[Math.toIntExact(n / cols)];
         long[] high = job.count(BUCKETS, (c, acc) -> {
-            float[] imp = importance(c, cols);
+            klOfRows(c, cols, kl);
+            float[] imp = importance(c, cols, kl);
             for (int i = 0; i < c.n; i++) acc[key(imp[i]) >>> 16]++;
         });
         int[] bucket = new int[rank.length];
@@ -38,7 +42,7 @@ final class ArceeFusion {
             within[q] = rank[q] - seen;
         }
         long[] low = job.count(rank.length * BUCKETS, (c, acc) -> {
-            float[] imp = importance(c, cols);
+            float[] imp = importance(c, cols, kl);
             for (int i = 0; i < c.n; i++) {
                 int key = key(imp[i]);
                 for (int q = 0; q < rank.length; q++) if (key >>> 16 == bucket[q]) acc[q * BUCKETS + (key & 0xFFFF)]++;
@@ -53,7 +57,7 @@ final class ArceeFusion {
         }
         float threshold = value[1] + 1.5f * (value[2] - value[0]);
         return c -> {
-            float[] imp = importance(c, cols);
+            float[] imp = importance(c, cols, kl);
             for (int i = 0; i < c.n; i++) {
                 float b = c.in[0][i];
                 c.out[i] = b + (c.in[1][i] - b) * (imp[i] >= threshold ? 1f : 0f);
@@ -61,31 +65,43 @@ final class ArceeFusion {
         };
     }
 
-    /** The chunk's importances (its chunks hold whole rows), in the chunk's first scratch array. */
-    private static float[] importance(Chunk c, int cols) {
+    /** kl[r] for the chunk's rows r (its chunks hold whole rows): the KL divergence of its softmaxes, as a float. */
+    private static void klOfRows(Chunk c, int cols, float[] kl) {
+        double[] exps = c.doubles(2 * cols);
+        for (int row = 0; row < c.n; row += cols) kl[(int) ((c.from + row) / cols)] = (float) klOfSoftmaxes(c.in[1], c.in[0], row, cols, exps);
+    }
+
+    /** The chunk's importances |x - b| kl of its row, in the chunk's first scratch array. */
+    private static float[] importance(Chunk c, int cols, float[] kl) {
         float[] imp = c.tmp(0), x = c.in[1], b = c.in[0];
         for (int row = 0; row < c.n; row += cols) {
-            double kl = klOfSoftmaxes(x, b, row, cols);
-            for (int i = row; i < row + cols; i++) imp[i] = Math.abs(x[i] - b[i]) * (float) kl;
+            float k = kl[(int) ((c.from + row) / cols)];
+            for (int i = row; i < row + cols; i++) imp[i] = Math.abs(x[i] - b[i]) * k;
         }
         return imp;
     }
 
-    /** sum p log(p / q) with p = softmax(x) + 1e-8 and q = softmax(b) + 1e-8 over [from, from + n). */
-    private static double klOfSoftmaxes(float[] x, float[] b, int from, int n) {
+    /**
+     * sum p log(p / q) with p = softmax(x) + 1e-8 and q = softmax(b) + 1e-8 over [from, from + n);
+     * exps holds each exponential (at least 2n long) between the sum and the divergence.
+     */
+    private static double klOfSoftmaxes(float[] x, float[] b, int from, int n, double[] exps) {
         double mx = Double.NEGATIVE_INFINITY, mb = Double.NEGATIVE_INFINITY;
         for (int i = from; i < from + n; i++) {
             mx = Math.max(mx, x[i]);
             mb = Math.max(mb, b[i]);
         }
         double sx = 0, sb = 0;
-        for (int i = from; i < from + n; i++) {
-            sx += Math.exp(x[i] - mx);
-            sb += Math.exp(b[i] - mb);
+        for (int i = 0; i < n; i++) {
+            double ex = Math.exp(x[from + i] - mx), eb = Math.exp(b[from + i] - mb);
+            exps[2 * i] = ex;
+            exps[2 * i + 1] = eb;
+            sx += ex;
+            sb += eb;
         }
         double kl = 0;
-        for (int i = from; i < from + n; i++) {
-            double p = Math.exp(x[i] - mx) / sx + 1e-8, q = Math.exp(b[i] - mb) / sb + 1e-8;
+        for (int i = 0; i < n; i++) {
+            double p = exps[2 * i] / sx + 1e-8, q = exps[2 * i + 1] / sb + 1e-8;
             kl += p * Math.log(p / q);
         }
         return kl;

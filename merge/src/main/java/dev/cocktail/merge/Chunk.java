@@ -2,7 +2,6 @@ package dev.cocktail.merge;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.SplittableRandom;
 
 /**
  * A run of consecutive elements of one output tensor, with every input widened to F32:
@@ -19,6 +18,7 @@ public final class Chunk {
     private int[][] ints = new int[0][];
     private MemorySegment[] raw = new MemorySegment[0];
     private float[] row = new float[0];
+    private double[] doubles = new double[0];
     private String tensor;
     private long seed;
 
@@ -57,6 +57,12 @@ public final class Chunk {
         return row;
     }
 
+    /** This worker's room for `length` doubles (a row's exponentials, say), kept from chunk to chunk. */
+    double[] doubles(int length) {
+        if (doubles.length < length) doubles = new double[length];
+        return doubles;
+    }
+
     /** This worker's buffer for the raw bytes of input i, at least `bytes` long. */
     MemorySegment raw(int i, long bytes) {
         if (i >= raw.length) raw = java.util.Arrays.copyOf(raw, i + 1);
@@ -65,14 +71,14 @@ public final class Chunk {
     }
 
     /**
-     * Random numbers for input `model` in this chunk, the same whatever the thread count: the stream
-     * is keyed by the merge seed, the tensor name, the input and the chunk index.
+     * The seed of the random numbers for input `model` in this chunk, the same whatever the thread
+     * count: keyed by the merge seed, the tensor name, the input and the chunk index. The numbers are
+     * those of a SplittableRandom with this seed (Draws makes them in bulk).
      */
-    public SplittableRandom random(int model) {
+    long randomSeed(int model) {
         long h = seed;
         h = mix(h ^ tensor.hashCode());
-        h = mix(h ^ ((long) model << 32 | index));
-        return new SplittableRandom(h);
+        return mix(h ^ ((long) model << 32 | index));
     }
 
     private static long mix(long z) { // SplitMix64's finalizer

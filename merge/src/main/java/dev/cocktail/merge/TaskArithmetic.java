@@ -2,7 +2,6 @@ package dev.cocktail.merge;
 
 import dev.cocktail.engine.CocktailException;
 import java.util.Arrays;
-import java.util.SplittableRandom;
 
 /**
  * mergekit's generalized task arithmetic: task_arithmetic, ties, dare_linear, dare_ties,
@@ -136,10 +135,7 @@ record TaskArithmetic(Sparsify sparsify, boolean consensus, boolean normalize, b
                     for (int i = 0; i < c.n; i++) mask[i] -= outliers[i];
                 };
             }
-            case RANDOM -> (c, d, mask) -> {
-                SplittableRandom r = c.random(m);
-                for (int i = 0; i < c.n; i++) mask[i] = r.nextDouble() < p ? 1f : 0f;
-            };
+            case RANDOM -> (c, d, mask) -> Draws.below(c.randomSeed(m), p, mask, c.n);
             case DELLA -> della(job, m, p, epsilon[m]);
             case NONE -> throw new IllegalStateException();
         };
@@ -156,19 +152,52 @@ record TaskArithmetic(Sparsify sparsify, boolean consensus, boolean normalize, b
                     + job.name() + "; choose epsilon below min(density, 1 - density).");
         }
         int cols = job.cols();
+        float[] keep = new float[cols]; // by rank, the same in every row
+        for (int rank = 0; rank < cols; rank++) {
+            double norm = cols == 1 ? 0 : (double) rank / (cols - 1);
+            keep[rank] = (float) (p - eps + norm * 2 * eps);
+        }
         return (c, d, mask) -> {
-            SplittableRandom r = c.random(m);
-            long[] order = new long[cols];
+            int[] order = new int[cols], keys = new int[cols], spareOrder = new int[cols], spareKeys = new int[cols];
+            int[] count = new int[1 << DIGIT];
             for (int row = 0; row < c.n; row += cols) {
-                for (int j = 0; j < cols; j++) order[j] = (long) Float.floatToRawIntBits(Math.abs(d[row + j])) << 32 | j;
-                Arrays.sort(order);
-                for (int rank = 0; rank < cols; rank++) {
-                    int j = (int) order[rank];
-                    double norm = cols == 1 ? 0 : (double) rank / (cols - 1);
-                    mask[row + j] = (float) (p - eps + norm * 2 * eps);
-                }
-                for (int j = 0; j < cols; j++) mask[row + j] = r.nextDouble() < mask[row + j] ? 1f : 0f;
+                byMagnitude(d, row, cols, order, keys, spareOrder, spareKeys, count);
+                for (int rank = 0; rank < cols; rank++) mask[row + order[rank]] = keep[rank];
             }
+            Draws.belowEach(c.randomSeed(m), mask, mask, c.n); // one draw per element, in order
         };
+    }
+
+    /** Bits of the magnitude sorted on per pass of byMagnitude. */
+    private static final int DIGIT = 11;
+
+    /**
+     * order[0, n) = the positions j of d[row + j] by ascending |d|, equal magnitudes by position: a
+     * least-significant-digit radix sort of the magnitudes' bits, 11 bits a pass, each pass stable
+     * (a pass whose digit is the same for all is skipped). keys, the spares and count are scratch.
+     */
+    private static void byMagnitude(float[] d, int row, int n, int[] order, int[] keys, int[] spareOrder, int[] spareKeys,
+                                    int[] count) {
+        for (int j = 0; j < n; j++) {
+            order[j] = j;
+            keys[j] = Float.floatToRawIntBits(Math.abs(d[row + j]));
+        }
+        for (int shift = 0; shift < 31; shift += DIGIT) {
+            Arrays.fill(count, 0);
+            for (int j = 0; j < n; j++) count[keys[j] >>> shift & (1 << DIGIT) - 1]++;
+            if (count[keys[0] >>> shift & (1 << DIGIT) - 1] == n) continue;
+            for (int b = 0, sum = 0; b < count.length; b++) {
+                int c = count[b];
+                count[b] = sum;
+                sum += c;
+            }
+            for (int j = 0; j < n; j++) {
+                int at = count[keys[j] >>> shift & (1 << DIGIT) - 1]++;
+                spareOrder[at] = order[j];
+                spareKeys[at] = keys[j];
+            }
+            System.arraycopy(spareOrder, 0, order, 0, n);
+            System.arraycopy(spareKeys, 0, keys, 0, n);
+        }
     }
 }
