@@ -13,19 +13,21 @@ import java.util.stream.IntStream;
  * Every example's hidden states are kept between stages (few-shot data is small), so a stage's
  * weights are needed once and can be dropped before the next one's exist.
  *
- * Scoring's batches are run stacked: consecutive batches, up to GROUP_ROWS rows, go through each
- * product as one, so each weight is widened and packed once per group rather than once per batch.
- * A stacked group pads its sequences to its longest. That changes no bit of a real row: the batched
- * product gives a row the same bits whatever rows are beside it, and with padding on the right a
- * causal row never sees the padding. Only the head's products of batches with fewer than
- * Kernels.BATCHED_ROWS target rows run alone, through matvec, as Scoring runs them. The losses, and
- * the order of every sum in them, are DecoderScoring's, so each is the bits Scoring.score gives on
- * the same weights written to a checkpoint (as long as every one of Scoring's batches has at least
- * Kernels.BATCHED_ROWS padded rows, which two sequences of three tokens have).
+ * Scoring's batches run stacked and packed: consecutive batches, up to GROUP_ROWS tokens, go through
+ * each product as one, with a row for each real token and none for padding, so each weight is
+ * widened and packed once per group rather than once per batch, and no product works on padding.
+ * That changes no bit of a real row: the batched product gives a row the same bits whatever rows
+ * are beside it; attention gives a query the same sums over the same keys, packed or padded; and
+ * each row's RoPE angles are those of its position in its own batch's tables. Only the head's
+ * products of batches with fewer than Kernels.BATCHED_ROWS target rows run alone, through matvec, as
+ * Scoring runs them. The losses, and the order of every sum in them, are DecoderScoring's, so each is
+ * the bits Scoring.score gives on the same weights written to a checkpoint (as long as every one of
+ * Scoring's batches has at least Kernels.BATCHED_ROWS padded rows, which two sequences of three
+ * tokens have).
  */
 public final class LayerwiseDecoder {
 
-    /** Padded rows of a stacked group at most: its activations stay a few tens of megabytes. */
+    /** Tokens of a stacked group at most: its activations stay a few tens of megabytes. */
     static final int GROUP_ROWS = 1024;
     /** Target rows whose logits the head computes in one product at most: their logits are HEAD_ROWS x vocab floats. */
     static final int HEAD_ROWS = 256;
@@ -34,19 +36,16 @@ public final class LayerwiseDecoder {
     private record Batch(int file, DecoderScoring.Targets targets, int firstSequence) {}
 
     /**
-     * Consecutive batches stacked: their sequences padded together, with the RoPE tables of that
-     * length, and the rows of the stacked hidden states that Scoring's batch-wise target rows are.
+     * Consecutive batches stacked: their sequences (tokens.lengths(); tokens.ids() is unused) as
+     * packed rows `ids`, each row's RoPE tables, and where each sequence's rows start.
      */
-    private record Group(List<Batch> batches, TokenBatch tokens, Rope global, Rope local) {
+    private record Group(List<Batch> batches, TokenBatch tokens, int[] ids, int[] starts, Rope global, Rope local) {
 
         /** Batch b's target rows, as rows of this group's hidden states. */
         int[] rows(Batch b) {
-            TokenBatch own = b.targets().tokens();
+            int seqLen = b.targets().tokens().seqLen();
             int[] rows = b.targets().rows().clone();
-            for (int i = 0; i < rows.length; i++) {
-                int sequence = rows[i] / own.seqLen(), position = rows[i] % own.seqLen();
-                rows[i] = (b.firstSequence() + sequence) * tokens.seqLen() + position;
-            }
+            for (int i = 0; i < rows.length; i++) rows[i] = starts[b.firstSequence() + rows[i] / seqLen] + rows[i] % seqLen;
             return rows;
         }
     }
@@ -68,33 +67,53 @@ public final class LayerwiseDecoder {
         this.pass = new Llama(config, kernels, where);
         this.files = files.size();
         List<Batch> open = new ArrayList<>();
-        List<int[]> sequences = new ArrayList<>();
-        int longest = 0;
+        int tokens = 0;
         for (int f = 0; f < files.size(); f++) {
             List<DecoderScoring.Prepared> examples = files.get(f);
             for (int from = 0; from < examples.size(); from += batchSize) {
                 List<DecoderScoring.Prepared> batch = examples.subList(from, Math.min(examples.size(), from + batchSize));
-                int seqLen = batch.stream().mapToInt(p -> p.ids().length).max().orElseThrow();
-                int wider = Math.max(longest, seqLen);
-                if (!open.isEmpty() && (long) wider * (sequences.size() + batch.size()) > GROUP_ROWS) {
-                    groups.add(group(open, sequences));
+                int length = batch.stream().mapToInt(p -> p.ids().length).sum();
+                if (!open.isEmpty() && tokens + length > GROUP_ROWS) {
+                    groups.add(group(open));
                     open = new ArrayList<>();
-                    sequences = new ArrayList<>();
-                    wider = seqLen;
+                    tokens = 0;
                 }
-                longest = wider;
-                open.add(new Batch(f, DecoderScoring.targets(batch, from), sequences.size()));
-                for (DecoderScoring.Prepared p : batch) sequences.add(p.ids());
+                int sequences = open.stream().mapToInt(b -> b.targets().tokens().batch()).sum();
+                open.add(new Batch(f, DecoderScoring.targets(batch, from), sequences));
+                tokens += length;
             }
         }
-        if (!open.isEmpty()) groups.add(group(open, sequences));
-        maxRows = groups.stream().mapToInt(g -> g.tokens().rows()).max().orElse(0);
+        if (!open.isEmpty()) groups.add(group(open));
+        maxRows = groups.stream().mapToInt(g -> g.ids().length).max().orElse(0);
     }
 
-    private Group group(List<Batch> batches, List<int[]> sequences) {
-        TokenBatch tokens = TokenBatch.of(sequences, 0);
-        return new Group(List.copyOf(batches), tokens, Rope.tables(config.rope(), 0, tokens.seqLen()),
-                config.localRope() == null ? null : Rope.tables(config.localRope(), 0, tokens.seqLen()));
+    private Group group(List<Batch> batches) {
+        List<int[]> sequences = new ArrayList<>();
+        for (Batch b : batches) {
+            TokenBatch t = b.targets().tokens();
+            for (int s = 0; s < t.batch(); s++) sequences.add(Arrays.copyOfRange(t.ids(), s * t.seqLen(), s * t.seqLen() + t.lengths()[s]));
+        }
+        int[] starts = new int[sequences.size()];
+        for (int s = 1; s < starts.length; s++) starts[s] = starts[s - 1] + sequences.get(s - 1).length;
+        int[] ids = sequences.stream().flatMapToInt(Arrays::stream).toArray();
+        return new Group(List.copyOf(batches), TokenBatch.of(sequences, 0), ids, starts, rowTables(config.rope(), batches, ids.length),
+                config.localRope() == null ? null : rowTables(config.localRope(), batches, ids.length));
+    }
+
+    /** RoPE tables whose row r is that of r's position in the tables Scoring builds for r's batch. */
+    private static Rope rowTables(LlamaConfig.Rotary rotary, List<Batch> batches, int rows) {
+        int half = rotary.dims() / 2, r = 0;
+        float[] cos = new float[rows * half], sin = new float[rows * half];
+        for (Batch b : batches) {
+            TokenBatch t = b.targets().tokens();
+            Rope own = Rope.tables(rotary, 0, t.seqLen());
+            for (int s = 0; s < t.batch(); s++) {
+                System.arraycopy(own.cos(), 0, cos, r * half, t.lengths()[s] * half);
+                System.arraycopy(own.sin(), 0, sin, r * half, t.lengths()[s] * half);
+                r += t.lengths()[s];
+            }
+        }
+        return new Rope(cos, sin, rotary.dims());
     }
 
     public LlamaConfig config() {
@@ -111,9 +130,9 @@ public final class LayerwiseDecoder {
         try (WeightStages.Stage s = stages.open()) {
             Tensor embeddings = new TensorLookup(s, "").require("model.embed_tokens.weight", config.vocabSize(), h);
             for (int g = 0; g < x.length; g++) {
-                TokenBatch tokens = groups.get(g).tokens();
-                x[g] = new float[tokens.rows() * h];
-                pass.embed(embeddings, tokens.ids(), tokens.rows(), x[g]);
+                int[] ids = groups.get(g).ids();
+                x[g] = new float[ids.length * h];
+                pass.embed(embeddings, ids, ids.length, x[g]);
             }
         }
         StepBuffers scratch = new StepBuffers(config, maxRows, false);
@@ -122,8 +141,8 @@ public final class LayerwiseDecoder {
                 List<Llama.Layer> layer = List.of(Llama.layer(config, new TensorLookup(s, ""), i));
                 for (int g = 0; g < x.length; g++) {
                     Group group = groups.get(g);
-                    TokenBatch tokens = group.tokens();
-                    pass.layers(layer, i, x[g], scratch, tokens.rows(), group.global(), group.local(), tokens.seqLen(), tokens, null, null, null);
+                    int rows = group.ids().length;
+                    pass.layers(layer, i, x[g], scratch, rows, group.global(), group.local(), rows, group.tokens(), null, null, null);
                 }
             }
         }
@@ -135,7 +154,7 @@ public final class LayerwiseDecoder {
             Tensor head = w.require(config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight", config.vocabSize(), h);
             for (int g = 0; g < x.length; g++) {
                 Group group = groups.get(g);
-                pass.norm(finalNorm, x[g], group.tokens().rows());
+                pass.norm(finalNorm, x[g], group.ids().length);
                 List<float[]> logits = logits(head, x[g], group);
                 for (int b = 0; b < logits.size(); b++) { // in batch order, as Losses.meanOverBatches
                     Batch batch = group.batches().get(b);
