@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -102,6 +103,9 @@ final class SearchCommand implements Runnable {
     @Spec
     CommandSpec spec;
 
+    @ParentCommand
+    Cocktail parent;
+
     @Override
     public void run() {
         BatchOptions b = batch.checked();
@@ -121,8 +125,16 @@ final class SearchCommand implements Runnable {
         try (Space s = Search.open(request); CandidateEvaluator evaluator = Search.evaluator(objective, s)) {
             Search.Result result;
             progress.start("search", Search.candidates(request, s), "candidates");
+            PrintWriter err = spec.commandLine().getErr();
+            long[] last = {System.nanoTime()};
             try {
                 result = Search.run(request, s, evaluator, (done, total, best) -> {
+                    long now = System.nanoTime();
+                    if (parent != null && parent.verbose) { // how long each candidate took, for benchmarks
+                        err.printf(java.util.Locale.ROOT, "candidate %d of %d: %.3f s%n", done, total, (now - last[0]) / 1e9);
+                        err.flush();
+                    }
+                    last[0] = now;
                     progress.advance(1);
                     if (progress instanceof TerminalProgress t) t.note("best " + String.format(java.util.Locale.ROOT, "%.6f", best.objective()) + " (#" + best.index() + ")");
                 });

@@ -6,6 +6,8 @@ import dev.cocktail.engine.ModelDir;
 import dev.cocktail.engine.Progress;
 import java.util.ArrayList;
 import java.util.List;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * ExPO (arXiv 2404.16792): theta = theta_m + alpha * (theta_m - theta_base), in F32. With several
@@ -75,9 +77,35 @@ public final class Extrapolation {
 
     /** Input 0 is the base: each other input i becomes x_i + alpha_i (x_i - base), then acc = w_1 e_1 + w_2 e_2 + ... */
     static TensorMerge extrapolated(float[] w, float[] alphas) {
-        return job -> c -> {
-            for (int i = 1; i < c.in.length; i++) MergeKernels.extrapolate(c.in[i], c.in[0], alphas[i - 1], c.n);
-            LinearMerge.sum(c.in, 1, w, c.out, c.n);
-        };
+        return job -> c -> extrapolatedSum(c.in, w, alphas, c.out, c.n);
+    }
+
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+
+    /**
+     * out = sum_i w_i (x_i + alpha_i (x_i - b)) with b = in[0] and x_i = in[i], in one pass: the
+     * operations and their order of MergeKernels.extrapolate, then scale and addScaled (no fused
+     * multiply-add), so the bits are those of those three passes.
+     */
+    static void extrapolatedSum(float[][] in, float[] w, float[] alphas, float[] out, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            FloatVector b = FloatVector.fromArray(F, in[0], i);
+            FloatVector x = FloatVector.fromArray(F, in[1], i);
+            FloatVector acc = x.add(x.sub(b).mul(alphas[0])).mul(w[0]);
+            for (int m = 2; m < in.length; m++) {
+                x = FloatVector.fromArray(F, in[m], i);
+                acc = acc.add(x.add(x.sub(b).mul(alphas[m - 1])).mul(w[m - 1]));
+            }
+            acc.intoArray(out, i);
+        }
+        for (; i < n; i++) {
+            float b = in[0][i], x = in[1][i], acc = w[0] * (x + alphas[0] * (x - b));
+            for (int m = 2; m < in.length; m++) {
+                x = in[m][i];
+                acc = acc + w[m - 1] * (x + alphas[m - 1] * (x - b));
+            }
+            out[i] = acc;
+        }
     }
 }

@@ -252,7 +252,9 @@ public final class Llama implements AutoCloseable {
 
     /**
      * The layers `run`, which are layers first, first + 1, ... of the model, over the hidden states
-     * x; the other activations live in b. The rest as above.
+     * x; the other activations live in b. The rest as above, except that a prefill's rows may also be
+     * packed: fewer rows than batch.rows() are the sequences' real tokens one after another, with no
+     * padding (LayerwiseDecoder's stacked batches).
      */
     void layers(List<Layer> run, int first, float[] x, StepBuffers b, int rows, Rope global, Rope local, int ropeRows,
                 TokenBatch batch, KvCache prefill, KvCache[] caches, float[][] inputs) {
@@ -278,7 +280,8 @@ public final class Llama implements AutoCloseable {
                     ? new AttentionShape(b.ones.length, 1, b.ones, config.heads(), config.kvHeads(), hd, config.attentionScale(),
                             true, config.window(i), 0, AttentionShape.Rows.PADDED, config.attentionSoftcap())
                     : new AttentionShape(batch.batch(), batch.seqLen(), batch.lengths(), config.heads(), config.kvHeads(), hd,
-                            config.attentionScale(), true, config.window(i), 0, AttentionShape.Rows.PADDED, config.attentionSoftcap());
+                            config.attentionScale(), true, config.window(i), 0,
+                            rows == batch.rows() ? AttentionShape.Rows.PADDED : AttentionShape.Rows.PACKED, config.attentionSoftcap());
             if (decoding) {
                 for (int r = 0; r < rows; r++) {
                     caches[r].put(i, k, r * kvDim, v, r * kvDim, 1);

@@ -31,7 +31,7 @@ final class CpuKernels implements Kernels {
 
     @Override
     public void matmul(float[] x, int rows, Tensor w, float[] bias, float[] out) {
-        if (rows < Gemm.ROWS) {
+        if (rows < BATCHED_ROWS) {
             matvec(x, rows, w, bias, out);
             return;
         }

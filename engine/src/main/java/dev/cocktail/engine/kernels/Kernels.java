@@ -22,6 +22,12 @@ public interface Kernels {
     void matmul(float[] x, int rows, Tensor w, float[] bias, float[] out);
 
     /**
+     * From this many rows on, the CPU matmul runs the batched product, whose row of output has the
+     * same bits whatever the rows beside it; fewer rows go through matvec, whose bits differ.
+     */
+    int BATCHED_ROWS = Gemm.ROWS;
+
+    /**
      * matmul for a few rows (decoding's tokens), each output row computed alone in an order that
      * depends neither on `rows` nor on the threads, so that a token decoded beside others gets the
      * bits it gets alone; every weight is read from memory once per call.
