@@ -68,6 +68,7 @@ final class MatVec {
      * own accumulator, added together in a fixed order at the end, then the scalar tail.
      */
     private static float dot(float[] x, int x0, MemorySegment seg, DType dtype, long at, int k) {
+        if (dtype == DType.F32) return dotF32(x, x0, seg, at, k);
         int lanes = F.length(), step = UNROLL * lanes;
         long size = dtype.byteSize(), b1 = lanes * size, b2 = 2 * b1, b3 = 3 * b1;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
@@ -85,6 +86,28 @@ final class MatVec {
         float s = LaneSum.of(a0.add(a1).add(a2.add(a3)));
         for (; i < k; i++) s += x[x0 + i] * scalar(seg, dtype, at + i * size);
         return s;
+    }
+
+    /** dot for F32 weights: the same sums, in a loop without the per-vector dtype switch, which one core streams faster. */
+    private static float dotF32(float[] x, int x0, MemorySegment seg, long at, int k) {
+        int lanes = F.length(), step = UNROLL * lanes;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int i = 0;
+        for (int bound = k - k % step; i < bound; i += step) {
+            long b = at + 4L * i;
+            a0 = f32(seg, b).fma(FloatVector.fromArray(F, x, x0 + i), a0);
+            a1 = f32(seg, b + 4L * lanes).fma(FloatVector.fromArray(F, x, x0 + i + lanes), a1);
+            a2 = f32(seg, b + 8L * lanes).fma(FloatVector.fromArray(F, x, x0 + i + 2 * lanes), a2);
+            a3 = f32(seg, b + 12L * lanes).fma(FloatVector.fromArray(F, x, x0 + i + 3 * lanes), a3);
+        }
+        for (int bound = F.loopBound(k); i < bound; i += lanes) a0 = f32(seg, at + 4L * i).fma(FloatVector.fromArray(F, x, x0 + i), a0);
+        float s = LaneSum.of(a0.add(a1).add(a2.add(a3)));
+        for (; i < k; i++) s += x[x0 + i] * seg.get(FLOAT, at + 4L * i);
+        return s;
+    }
+
+    private static FloatVector f32(MemorySegment seg, long at) {
+        return FloatVector.fromMemorySegment(F, seg, at, ByteOrder.LITTLE_ENDIAN);
     }
 
     /** A vector of weights from byte `at`, widened to F32. */
