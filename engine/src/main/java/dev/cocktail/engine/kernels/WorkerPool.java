@@ -7,20 +7,26 @@ import java.util.concurrent.locks.ReentrantLock;
  * A fixed set of threads, one per core, that share out the tasks of one job at a time.
  * The calling thread is worker 0 and works too; workers wait between jobs. Each worker has a
  * number, so callers can give it its own scratch memory.
+ * Decoding sends a job every few tens of microseconds (a token is about a hundred of them), and
+ * waking a sleeping thread takes about as long, so a thread that waits (a worker for the next job,
+ * the caller for the workers) first polls for SPIN_NANOS and only then sleeps on the monitor.
  */
 final class WorkerPool {
     interface Body {
         void run(int task, int worker);
     }
 
+    private static final long SPIN_NANOS = 50_000;
+
     private final int size;
     private final ReentrantLock oneJobAtATime = new ReentrantLock();
     private final AtomicInteger nextTask = new AtomicInteger();
-    // guarded by this
+    private final AtomicInteger busyWorkers = new AtomicInteger();
+    // written before generation is raised, read after it is seen
     private Body body;
     private int tasks;
-    private long generation;
-    private int busyWorkers;
+    private volatile long generation;
+    // guarded by this
     private Throwable failure;
 
     WorkerPool(int size) {
@@ -45,19 +51,21 @@ final class WorkerPool {
         }
         oneJobAtATime.lock();
         try {
+            this.body = body;
+            this.tasks = tasks;
+            nextTask.set(0);
+            busyWorkers.set(size - 1);
             synchronized (this) {
-                this.body = body;
-                this.tasks = tasks;
-                this.failure = null;
-                nextTask.set(0);
-                busyWorkers = size - 1;
+                failure = null;
                 generation++;
                 notifyAll();
             }
             Throwable mine = drain(body, tasks, 0);
+            long deadline = System.nanoTime() + SPIN_NANOS;
+            while (busyWorkers.get() > 0 && System.nanoTime() < deadline) Thread.onSpinWait();
             synchronized (this) {
                 boolean interrupted = false;
-                while (busyWorkers > 0) interrupted |= await();
+                while (busyWorkers.get() > 0) interrupted |= await();
                 if (interrupted) Thread.currentThread().interrupt();
                 this.body = null;
                 Throwable first = mine != null ? mine : failure;
@@ -82,18 +90,24 @@ final class WorkerPool {
     private void workerLoop(int worker) {
         long seen = 0;
         while (true) {
-            Body b;
-            int n;
-            synchronized (this) {
-                while (generation == seen) await(); // nobody interrupts these threads
-                seen = generation;
-                b = body;
-                n = tasks;
+            long deadline = System.nanoTime() + SPIN_NANOS;
+            while (generation == seen && System.nanoTime() < deadline) Thread.onSpinWait();
+            if (generation == seen) {
+                synchronized (this) {
+                    while (generation == seen) await(); // nobody interrupts these threads
+                }
             }
-            Throwable e = drain(b, n, worker);
-            synchronized (this) {
-                if (e != null && failure == null) failure = e;
-                if (--busyWorkers == 0) notifyAll();
+            seen = generation;
+            Throwable e = drain(body, tasks, worker);
+            if (e != null) {
+                synchronized (this) {
+                    if (failure == null) failure = e;
+                }
+            }
+            if (busyWorkers.decrementAndGet() == 0) {
+                synchronized (this) {
+                    notifyAll();
+                }
             }
         }
     }
