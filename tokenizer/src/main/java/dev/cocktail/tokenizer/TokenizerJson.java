@@ -16,7 +16,7 @@ import java.util.Map;
  * would cost several objects per entry and most of the load time. Everything else becomes a tree,
  * the model without those two fields. Merges become ids as they are read when the vocab came first (as
  * Hugging Face writes the file), else once the model is read: half a million pairs of strings kept alive
- * through the parse made the garbage collector copy them again and again, almost half of a cold load.
+ * through the parse were copied by every young collection on the way.
  *
  * @param vocab  the model's token to id, or null when it has none
  * @param merges the BPE merges' token ids, left and right of merge r at 2r and 2r + 1, in rank order
