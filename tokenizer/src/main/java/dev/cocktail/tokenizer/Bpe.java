@@ -3,7 +3,6 @@ package dev.cocktail.tokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -31,9 +30,9 @@ final class Bpe implements Model {
     private final int[] byteIds;
     private final Map<String, int[]> cache = new ConcurrentHashMap<>();
 
-    private Bpe(Map<String, Integer> vocab, PairMap merges, String unkToken, boolean fuseUnk, boolean byteFallback,
+    private Bpe(Vocab vocab, PairMap merges, String unkToken, boolean fuseUnk, boolean byteFallback,
                 boolean ignoreMerges, String prefix, String suffix) {
-        this.vocab = Vocab.of(vocab);
+        this.vocab = vocab;
         this.merges = merges;
         this.unkToken = unkToken;
         this.fuseUnk = fuseUnk;
@@ -43,36 +42,36 @@ final class Bpe implements Model {
         this.suffix = suffix;
         charIds = new int[0x10000];
         Arrays.fill(charIds, -1);
-        vocab.forEach((token, id) -> {
+        vocab.ids().forEach((token, id) -> {
             if (token.length() == 1 && !Character.isSurrogate(token.charAt(0))) charIds[token.charAt(0)] = id;
         });
         byteIds = new int[256];
-        for (int b = 0; b < 256; b++) byteIds[b] = vocab.getOrDefault(String.format("<0x%02X>", b), -1);
+        for (int b = 0; b < 256; b++) byteIds[b] = vocab.id(String.format("<0x%02X>", b));
     }
 
-    /** The model's fields, with its vocab and merges (in rank order) read apart from the tree. */
-    static Bpe fromJson(JsonNode node, Map<String, Integer> vocab, List<String[]> list) {
+    /** The model's fields, with its vocab and merges (token id pairs in rank order) read apart from the tree. */
+    static Bpe fromJson(JsonNode node, Map<String, Integer> ids, int[] pairs) {
         JsonNode dropout = node.get("dropout");
         if (!Json.isNull(dropout) && dropout.asDouble() != 0.0) {
             throw Json.invalid("BPE dropout " + dropout + " is not supported (it makes tokenization random)");
         }
         String prefix = Json.optionalText(node, "continuing_subword_prefix");
-        if (list == null) throw Json.invalid("the BPE model's \"merges\" must be a list");
-        PairMap merges = new PairMap(list.size());
-        for (int rank = 0; rank < list.size(); rank++) {
-            String left = list.get(rank)[0], right = list.get(rank)[1];
-            String joined = left + (prefix != null && right.startsWith(prefix) ? right.substring(prefix.length()) : right);
-            merges.put(idOf(vocab, left), idOf(vocab, right), rank, idOf(vocab, joined));
+        if (pairs == null) throw Json.invalid("the BPE model's \"merges\" must be a list");
+        Vocab vocab = Vocab.of(ids);
+        PairMap merges = new PairMap(pairs.length / 2);
+        // a merge's tokens are those its ids name: the same strings, as ids come from one token each
+        // (a vocabulary that gives one id to two tokens has its merges joined from the one Vocab.token keeps)
+        for (int rank = 0; rank < pairs.length / 2; rank++) {
+            int left = pairs[2 * rank], right = pairs[2 * rank + 1];
+            String r = vocab.token(right);
+            String joined = vocab.token(left) + (prefix != null && r.startsWith(prefix) ? r.substring(prefix.length()) : r);
+            int merged = vocab.id(joined);
+            if (merged < 0) throw Json.invalid("merge token '" + joined + "' is not in the vocabulary");
+            merges.put(left, right, rank, merged);
         }
         return new Bpe(vocab, merges, Json.optionalText(node, "unk_token"), Json.bool(node, "fuse_unk", false),
                 Json.bool(node, "byte_fallback", false), Json.bool(node, "ignore_merges", false),
                 prefix, Json.optionalText(node, "end_of_word_suffix"));
-    }
-
-    private static int idOf(Map<String, Integer> vocab, String token) {
-        Integer id = vocab.get(token);
-        if (id == null) throw Json.invalid("merge token '" + token + "' is not in the vocabulary");
-        return id;
     }
 
     @Override

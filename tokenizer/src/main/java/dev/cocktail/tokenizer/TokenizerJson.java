@@ -12,22 +12,25 @@ import java.util.Map;
 
 /**
  * A tokenizer.json read in one streaming pass. The model's "vocab" and "merges" (a quarter and half a
- * million entries in Gemma 3's file) go straight into a map and a list of pairs: as a JSON tree they
+ * million entries in Gemma 3's file) go straight into a map and an array of id pairs: as a JSON tree they
  * would cost several objects per entry and most of the load time. Everything else becomes a tree,
- * the model without those two fields.
+ * the model without those two fields. Merges become ids as they are read when the vocab came first (as
+ * Hugging Face writes the file), else once the model is read: half a million pairs of strings kept alive
+ * through the parse were copied by every young collection on the way.
  *
  * @param vocab  the model's token to id, or null when it has none
- * @param merges the BPE merges as [left, right] pairs in rank order ("#version" comment lines dropped),
- *               or null when the model has none
+ * @param merges the BPE merges' token ids, left and right of merge r at 2r and 2r + 1, in rank order
+ *               ("#version" comment lines dropped), or null when the model has none
  */
-record TokenizerJson(ObjectNode root, Map<String, Integer> vocab, List<String[]> merges) {
+record TokenizerJson(ObjectNode root, Map<String, Integer> vocab, int[] merges) {
 
     /** The root object, or a Json.Invalid when the file holds another JSON value. */
     static TokenizerJson read(ObjectMapper mapper, JsonParser p) throws IOException {
         if (p.nextToken() != JsonToken.START_OBJECT) throw Json.invalid("not a JSON object");
         ObjectNode root = mapper.createObjectNode();
         Map<String, Integer> vocab = null;
-        List<String[]> merges = null;
+        IntList merges = null;
+        List<String> pending = null;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String name = p.currentName();
             if (p.nextToken() != JsonToken.START_OBJECT || !name.equals("model")) {
@@ -38,12 +41,21 @@ record TokenizerJson(ObjectNode root, Map<String, Integer> vocab, List<String[]>
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String key = p.currentName();
                 JsonToken value = p.nextToken();
-                if (key.equals("vocab") && value == JsonToken.START_OBJECT) vocab = vocab(p);
-                else if (key.equals("merges") && value == JsonToken.START_ARRAY) merges = merges(p);
-                else model.set(key, p.readValueAsTree());
+                if (key.equals("vocab") && value == JsonToken.START_OBJECT) {
+                    vocab = vocab(p);
+                } else if (key.equals("merges") && value == JsonToken.START_ARRAY) {
+                    merges = new IntList(1 << 16);
+                    pending = merges(p, vocab, merges);
+                } else {
+                    model.set(key, p.readValueAsTree());
+                }
             }
         }
-        return new TokenizerJson(root, vocab, merges);
+        // without a vocab there is nothing to look the merges up in: requireVocab says so
+        if (pending != null && vocab != null) {
+            for (String token : pending) merges.add(id(vocab, token));
+        }
+        return new TokenizerJson(root, vocab, merges == null ? null : merges.toArray());
     }
 
     /** The model's vocab, which every model has. */
@@ -65,31 +77,52 @@ record TokenizerJson(ObjectNode root, Map<String, Integer> vocab, List<String[]>
         return out;
     }
 
-    /** Merges as "a b" strings (the older form) or [a, b] pairs. */
-    private static List<String[]> merges(JsonParser p) throws IOException {
-        List<String[]> out = new ArrayList<>(1 << 16);
+    /**
+     * Merges as "a b" strings (the older form) or [a, b] pairs, into out as ids when the vocab is
+     * known; else the tokens, in order, for the caller to look up once it is.
+     */
+    private static List<String> merges(JsonParser p, Map<String, Integer> vocab, IntList out) throws IOException {
+        List<String> pending = vocab == null ? new ArrayList<>() : null;
+        int rank = 0;
         for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
-            int rank = out.size() + 1;
+            rank++;
+            String left, right;
             if (t == JsonToken.VALUE_STRING) {
                 String merge = p.getText();
                 // "#version" lines are comments carried over from merges.txt
-                if (merge.startsWith("#version")) continue;
+                if (merge.startsWith("#version")) {
+                    rank--;
+                    continue;
+                }
                 int space = merge.indexOf(' ');
                 if (space < 0 || merge.indexOf(' ', space + 1) >= 0) {
                     throw Json.invalid("merge " + rank + " '" + merge + "' is not two tokens separated by a space");
                 }
-                out.add(new String[] {merge.substring(0, space), merge.substring(space + 1)});
+                left = merge.substring(0, space);
+                right = merge.substring(space + 1);
             } else if (t == JsonToken.START_ARRAY && p.nextToken() == JsonToken.VALUE_STRING) {
-                String left = p.getText();
+                left = p.getText();
                 if (p.nextToken() != JsonToken.VALUE_STRING) throw notAPair(rank);
-                String right = p.getText();
+                right = p.getText();
                 if (p.nextToken() != JsonToken.END_ARRAY) throw notAPair(rank);
-                out.add(new String[] {left, right});
             } else {
                 throw notAPair(rank);
             }
+            if (pending != null) {
+                pending.add(left);
+                pending.add(right);
+            } else {
+                out.add(id(vocab, left));
+                out.add(id(vocab, right));
+            }
         }
-        return out;
+        return pending;
+    }
+
+    private static int id(Map<String, Integer> vocab, String token) {
+        Integer id = vocab.get(token);
+        if (id == null) throw Json.invalid("merge token '" + token + "' is not in the vocabulary");
+        return id;
     }
 
     private static Json.Invalid notAPair(int rank) {

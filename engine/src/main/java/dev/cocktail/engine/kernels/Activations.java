@@ -33,19 +33,20 @@ final class Activations {
 
     /**
      * gate = gelu_tanh(gate) * up with PyTorch's tanh approximation (gelu_pytorch_tanh):
-     * 0.5 g (1 + tanh(sqrt(2 / pi) (g + 0.044715 g^3))).
+     * 0.5 g (1 + tanh(u)), u = sqrt(2 / pi) (g + 0.044715 g^3), computed as its equal g / (1 + exp(-2u)),
+     * through Exp rather than the Vector API's TANH, whose bits differ between compiled and not (see Exp).
      */
     static void gegluTanh(float[] gate, float[] up, int from, int to) {
         float c = (float) Math.sqrt(2 / Math.PI);
         int i = from;
         for (int bound = from + F.loopBound(to - from); i < bound; i += F.length()) {
             FloatVector g = FloatVector.fromArray(F, gate, i);
-            FloatVector inner = g.mul(g).mul(g).mul(0.044715f).add(g).mul(c);
-            g.mul(0.5f).mul(inner.lanewise(VectorOperators.TANH).add(1f)).mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
+            FloatVector u = g.mul(g).mul(g).mul(0.044715f).add(g).mul(c);
+            g.div(Exp.of(u.mul(-2f)).add(1f)).mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
         }
         for (; i < to; i++) {
             float g = gate[i];
-            gate[i] = 0.5f * g * (1 + (float) Math.tanh(c * (g + 0.044715f * g * g * g))) * up[i];
+            gate[i] = (float) (g / (1 + Math.exp(-2 * c * (g + 0.044715f * g * g * g)))) * up[i];
         }
     }
 
@@ -54,9 +55,19 @@ final class Activations {
         float s = scale / cap;
         int i = from;
         for (int bound = from + F.loopBound(to - from); i < bound; i += F.length()) {
-            FloatVector.fromArray(F, x, i).mul(s).lanewise(VectorOperators.TANH).mul(cap).intoArray(x, i);
+            tanh(FloatVector.fromArray(F, x, i).mul(s)).mul(cap).intoArray(x, i);
         }
         for (; i < to; i++) x[i] = cap * (float) Math.tanh(x[i] * s);
+    }
+
+    /**
+     * tanh(x) = -m / (2 + m) with m = expm1(-2|x|), the sign of x put back: from Exp alone, for the same
+     * bits compiled or not, and without the cancellation of (1 - e) / (1 + e) near 0.
+     */
+    private static FloatVector tanh(FloatVector x) {
+        FloatVector m = Exp.expm1(x.abs().mul(-2f));
+        FloatVector t = m.neg().div(m.add(2f));
+        return t.reinterpretAsInts().or(x.reinterpretAsInts().and(0x80000000)).reinterpretAsFloats();
     }
 
     /**

@@ -37,6 +37,17 @@ final class Exp {
     }
 
     /**
+     * exp(y) - 1 for y <= 0 within a few ulps: above -ln 2 / 2 from the Taylor series itself (y + y^2 / 2 + ...),
+     * where exp(y) - 1 would lose the digits of a small result to cancellation.
+     */
+    static FloatVector expm1(FloatVector y) {
+        FloatVector q = FloatVector.broadcast(F, EXP[EXP.length - 1]);
+        for (int i = EXP.length - 2; i >= 0; i--) q = q.fma(y, FloatVector.broadcast(F, EXP[i]));
+        FloatVector series = q.fma(y.mul(y), y);
+        return series.blend(of(y).sub(1f), y.compare(VectorOperators.LT, -LN2_HI / 2));
+    }
+
+    /**
      * m exp(y + dy) for y in [LOW, HIGH] and dy within an ulp of y (outside that range, garbage):
      * exp(y + dy) = 2^k (1 + s), s = exp(r) - 1 and r = y - k ln 2 + dy, where dy keeps its digits;
      * then m + m s in one rounding, doubled (exact), and 2^(k-1) put straight into the exponent

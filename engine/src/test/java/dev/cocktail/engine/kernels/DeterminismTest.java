@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The kernels give the same bits for the same input however often they run: the first calls run
  * interpreted, later ones compiled, and a lane sum whose order the JIT chose (reduceLanes) changed
- * the decoding matmul (dot products) and the norms after a few hundred calls.
+ * the decoding matmul (dot products) and the norms after a few hundred calls; the Vector API's TANH
+ * (compiled: a vector math library, else Math.tanh per lane) could change GeGLU and softcapping.
  */
 class DeterminismTest {
 
@@ -33,6 +34,16 @@ class DeterminismTest {
                 float[] out = new float[rows * 96];
                 Kernels.cpu().matmul(x, rows, w, null, out);
                 return out;
+            });
+            sameEveryTime("geglu (tanh) of " + rows + " rows", () -> {
+                float[] gate = x.clone();
+                Kernels.cpu().gegluTanh(gate, x, gate.length);
+                return gate;
+            });
+            sameEveryTime("softcap of " + rows + " rows", () -> {
+                float[] scores = x.clone();
+                Activations.softcap(scores, 0, scores.length, 7f, 1.5f);
+                return scores;
             });
             sameEveryTime("rmsnorm of " + rows + " rows", () -> {
                 float[] out = new float[rows * 48];

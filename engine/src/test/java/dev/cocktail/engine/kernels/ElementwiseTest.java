@@ -63,6 +63,21 @@ class ElementwiseTest {
         }
     }
 
+    /** Near 0 tanh is x itself: the softcap keeps its relative accuracy there, and its sign, down to -0. */
+    @Test
+    void softcapKeepsSmallScoresAccurate() {
+        float[] x = new float[dim];
+        for (int i = 0; i < dim; i++) x[i] = (float) ((i % 2 == 0 ? 1 : -1) * Math.pow(10, -8 + 8.0 * i / dim));
+        x[0] = -0f;
+        float[] capped = x.clone();
+        Activations.softcap(capped, 0, dim, 1f, 50f);
+        assertTrue(Float.floatToRawIntBits(capped[0]) == Float.floatToRawIntBits(-0f), "tanh(-0) is -0");
+        for (int i = 1; i < dim; i++) {
+            double want = 50 * Math.tanh(x[i] / 50.0);
+            assertTrue(Math.abs(want - capped[i]) <= 6e-7 * Math.abs(want), "softcap of " + x[i] + ": " + capped[i] + ", not " + want);
+        }
+    }
+
     @Test
     void ropeRotatesHalvesByPosition() {
         rope(22, 22);
