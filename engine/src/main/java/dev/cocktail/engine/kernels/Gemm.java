@@ -139,22 +139,34 @@ final class Gemm {
 
     /**
      * a[d0 + c * ld + r] = a[s0 + r * ls + c] for a square of lanes x lanes: log2(lanes) stages, each
-     * swapping the off-diagonal blocks of row pairs (halves, then quarters, down to single lanes), each
-     * stage from memory to memory: the first reads the source, the last writes the destination, the
-     * others pass through the two squares at a[b0..b0 + 2 lanes^2), which stay in L1 (vectors held in an
-     * array, to stay in registers, would be boxed).
+     * swapping the off-diagonal blocks of row pairs (halves, then quarters, down to single lanes). Two
+     * stages at a time run in registers on four rows, from memory to memory: the first round reads the
+     * source, the last writes the destination, the others pass through the two squares at
+     * a[b0..b0 + 2 lanes^2), which stay in L1 (vectors held in an array, to stay in registers, would be boxed).
      */
     private static void transpose(float[] a, int s0, int ls, int d0, int ld, int b0) {
         int lanes = F.length(), at = s0, stride = ls;
-        for (int stage = 0, d = lanes / 2; d >= 1; stage++, d /= 2) {
-            boolean last = d == 1;
-            int to = last ? d0 : b0 + (stage & 1) * lanes * lanes, toStride = last ? ld : lanes;
-            FloatVector first = FloatVector.fromArray(F, SWAP[stage], 0), second = FloatVector.fromArray(F, SWAP[stage], lanes);
+        for (int stage = 0, round = 0; stage < SWAP.length; stage += 2, round++) {
+            boolean last = stage + 2 >= SWAP.length;
+            int to = last ? d0 : b0 + (round & 1) * lanes * lanes, toStride = last ? ld : lanes;
+            int d = lanes >> (stage + 1), e = d / 2, next = Math.min(stage + 1, SWAP.length - 1);
+            FloatVector f1 = FloatVector.fromArray(F, SWAP[stage], 0), s1 = FloatVector.fromArray(F, SWAP[stage], lanes);
+            FloatVector f2 = FloatVector.fromArray(F, SWAP[next], 0), s2 = FloatVector.fromArray(F, SWAP[next], lanes);
             for (int r = 0; r < lanes; r++) {
-                if ((r & d) != 0) continue;
-                FloatVector u = FloatVector.fromArray(F, a, at + r * stride), v = FloatVector.fromArray(F, a, at + (r + d) * stride);
-                first.selectFrom(u, v).intoArray(a, to + r * toStride);
-                second.selectFrom(u, v).intoArray(a, to + (r + d) * toStride);
+                if ((r & (d | e)) != 0) continue;
+                FloatVector u0 = FloatVector.fromArray(F, a, at + r * stride), u2 = FloatVector.fromArray(F, a, at + (r + d) * stride);
+                FloatVector v0 = f1.selectFrom(u0, u2), v2 = s1.selectFrom(u0, u2);
+                if (e == 0) { // an odd number of stages ends with a single one
+                    v0.intoArray(a, to + r * toStride);
+                    v2.intoArray(a, to + (r + d) * toStride);
+                    continue;
+                }
+                FloatVector u1 = FloatVector.fromArray(F, a, at + (r + e) * stride), u3 = FloatVector.fromArray(F, a, at + (r + d + e) * stride);
+                FloatVector v1 = f1.selectFrom(u1, u3), v3 = s1.selectFrom(u1, u3);
+                f2.selectFrom(v0, v1).intoArray(a, to + r * toStride);
+                s2.selectFrom(v0, v1).intoArray(a, to + (r + e) * toStride);
+                f2.selectFrom(v2, v3).intoArray(a, to + (r + d) * toStride);
+                s2.selectFrom(v2, v3).intoArray(a, to + (r + d + e) * toStride);
             }
             at = to;
             stride = toStride;
