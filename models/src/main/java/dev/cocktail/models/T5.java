@@ -268,14 +268,7 @@ public final class T5 implements AutoCloseable {
                 for (int i = 0; i < n; i++) h[i] = Math.max(h[i], 0f);
             }
             case GELU -> kernels.gelu(h, n);
-            case GELU_NEW -> {
-                // transformers' NewGELUActivation: 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))
-                double c = Math.sqrt(2 / Math.PI);
-                for (int i = 0; i < n; i++) {
-                    double v = h[i];
-                    h[i] = (float) (0.5 * v * (1 + Math.tanh(c * (v + 0.044715 * v * v * v))));
-                }
-            }
+            case GELU_NEW -> kernels.geluTanh(h, n); // transformers' NewGELUActivation
             case SILU -> {
                 for (int i = 0; i < n; i++) h[i] = (float) (h[i] / (1 + Math.exp(-h[i])));
             }

@@ -31,23 +31,42 @@ final class Activations {
         for (; i < to; i++) gate[i] = (float) (gate[i] / (1 + Math.exp(-gate[i]))) * up[i];
     }
 
-    /**
-     * gate = gelu_tanh(gate) * up with PyTorch's tanh approximation (gelu_pytorch_tanh):
-     * 0.5 g (1 + tanh(u)), u = sqrt(2 / pi) (g + 0.044715 g^3), computed as its equal g / (1 + exp(-2u)),
-     * through Exp rather than the Vector API's TANH, whose bits differ between compiled and not (see Exp).
-     */
+    /** gate = gelu_tanh(gate) * up (Gemma's GeGLU); the last partial vector under a mask. */
     static void gegluTanh(float[] gate, float[] up, int from, int to) {
-        float c = (float) Math.sqrt(2 / Math.PI);
         int i = from;
         for (int bound = from + F.loopBound(to - from); i < bound; i += F.length()) {
-            FloatVector g = FloatVector.fromArray(F, gate, i);
-            FloatVector u = g.mul(g).mul(g).mul(0.044715f).add(g).mul(c);
-            g.div(Exp.of(u.mul(-2f)).add(1f)).mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
+            geluTanh(FloatVector.fromArray(F, gate, i)).mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
         }
-        for (; i < to; i++) {
-            float g = gate[i];
-            gate[i] = (float) (g / (1 + Math.exp(-2 * c * (g + 0.044715f * g * g * g)))) * up[i];
+        if (i < to) {
+            VectorMask<Float> m = F.indexInRange(i, to);
+            geluTanh(FloatVector.fromArray(F, gate, i, m)).mul(FloatVector.fromArray(F, up, i, m)).intoArray(gate, i, m);
         }
+    }
+
+    /** x = gelu_tanh(x) (T5's gelu_new); the last partial vector under a mask. */
+    static void geluTanh(float[] x, int from, int to) {
+        int i = from;
+        for (int bound = from + F.loopBound(to - from); i < bound; i += F.length()) {
+            geluTanh(FloatVector.fromArray(F, x, i)).intoArray(x, i);
+        }
+        if (i < to) {
+            VectorMask<Float> m = F.indexInRange(i, to);
+            geluTanh(FloatVector.fromArray(F, x, i, m)).intoArray(x, i, m);
+        }
+    }
+
+    /** sqrt(2 / pi), doubled: the sigmoid form below takes 2u. */
+    private static final float GELU_TANH_2C = (float) (2 * Math.sqrt(2 / Math.PI));
+
+    /**
+     * PyTorch's tanh approximation of GELU, 0.5 x (1 + tanh(u)) with u = sqrt(2 / pi) (x + 0.044715 x^3),
+     * written as x / (1 + exp(-2u)) (the same function: 0.5 (1 + tanh u) is the logistic function of 2u):
+     * no cancellation in either tail, and exp through Exp, which gives the same bits on every code path
+     * where the Vector API's TANH does not.
+     */
+    private static FloatVector geluTanh(FloatVector x) {
+        FloatVector minus2u = x.mul(x).fma(0.044715f, 1f).mul(x).mul(-GELU_TANH_2C);
+        return x.div(Exp.of(minus2u).add(1f));
     }
 
     /** x = cap * tanh(x * scale / cap): scores squashed into (-cap, cap), as Gemma 2's logit softcapping. */

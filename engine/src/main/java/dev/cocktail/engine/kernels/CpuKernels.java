@@ -111,6 +111,11 @@ final class CpuKernels implements Kernels {
     }
 
     @Override
+    public void geluTanh(float[] x, int n) {
+        byRows(n, 1, (from, to) -> Activations.geluTanh(x, from, to));
+    }
+
+    @Override
     public void gelu(float[] x, int n) {
         byRows(n, 1, (from, to) -> Activations.gelu(x, from, to));
     }

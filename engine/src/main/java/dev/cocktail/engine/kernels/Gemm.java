@@ -51,9 +51,9 @@ final class Gemm {
         return (k + slices - 1) / slices;
     }
 
-    /** Floats of scratch a block of `cols` columns needs: its packed slice, one widened row and a tile. */
+    /** Floats of scratch a block of `cols` columns needs: its packed slice, the rows being packed and a tile. */
     static int scratchFloats(int cols, int k) {
-        return packedFloats(cols, k) + KC + ROWS * PANEL;
+        return packedFloats(cols, k) + F.length() * KC + 2 * F.length() * F.length() + ROWS * PANEL;
     }
 
     /** A packed slice of `cols` columns: whole panels, the last one padded. */
@@ -63,19 +63,20 @@ final class Gemm {
 
     /**
      * Computes out[t, n0..n1) (+ bias) for every t < rows (at least ROWS), with scratch of scratchFloats(n1 - n0, k)
-     * floats. The first K slice stores (with the bias), the others add.
+     * floats. The first K slice stores (with the bias), the others add. Each panel is packed just before
+     * its first use, so that it is still in L1 when the tokens pass over it.
      */
     static void block(float[] x, int rows, Tensor w, int n0, int n1, float[] bias, float[] out, float[] scratch) {
-        int n = w.dim(0), k = w.dim(1), cols = n1 - n0, slice = sliceK(k);
-        int row = packedFloats(cols, k), spill = row + KC;
+        int n = w.dim(0), k = w.dim(1), slice = sliceK(k);
+        int widened = packedFloats(n1 - n0, k), spill = widened + F.length() * KC + 2 * F.length() * F.length();
         for (int c0 = 0; c0 < k; c0 += slice) {
             int kc = Math.min(slice, k - c0);
             float[] b = c0 == 0 ? bias : null;
-            pack(w, n0, n1, c0, kc, scratch, row);
             for (int m0 = 0; m0 < rows; m0 += MC) {
                 int m1 = Math.min(rows, m0 + MC);
                 for (int j = n0; j < n1; j += PANEL) {
                     int width = Math.min(PANEL, n1 - j), p = (j - n0) * kc;
+                    if (m0 == 0) pack(w, j, width, c0, kc, scratch, p, widened);
                     for (int t = m0; t < m1; t += ROWS) {
                         int valid = Math.min(ROWS, m1 - t);
                         if (width == PANEL) {
@@ -98,20 +99,77 @@ final class Gemm {
     }
 
     /**
-     * Widens w[n0..n1, c0..c0+kc) into panels of PANEL columns, each kc x PANEL and k-major, from
-     * dst[0]; a last, narrower panel is padded with zeros. The row buffer is dst[row..row+kc).
+     * Widens w[j..j+width, c0..c0+kc) into one k-major panel of PANEL columns at dst[p..p+kc*PANEL),
+     * zeros past `width`: a vector's worth of weight rows at a time is widened into dst[widened..),
+     * KC floats apart, and transposed a square of lanes x lanes at a time into the panel (the last
+     * kc % lanes columns one by one). The squares pass through the two squares of scratch after the rows.
      */
-    private static void pack(Tensor w, int n0, int n1, int c0, int kc, float[] dst, int row) {
-        int k = w.dim(1);
-        for (int j = n0; j < n1; j++) {
-            w.toF32((long) j * k + c0, dst, row, kc);
-            int at = (j - n0) / PANEL * PANEL * kc + (j - n0) % PANEL;
-            for (int i = 0; i < kc; i++) dst[at + i * PANEL] = dst[row + i];
+    private static void pack(Tensor w, int j, int width, int c0, int kc, float[] dst, int p, int widened) {
+        int k = w.dim(1), lanes = F.length(), squares = widened + lanes * KC;
+        for (int h = 0; h < PANEL; h += lanes) {
+            int valid = Math.max(0, Math.min(lanes, width - h));
+            for (int r = 0; r < valid; r++) w.toF32((long) (j + h + r) * k + c0, dst, widened + r * KC, kc);
+            for (int r = valid; r < lanes; r++) java.util.Arrays.fill(dst, widened + r * KC, widened + r * KC + kc, 0f);
+            int i = 0;
+            for (; i + lanes <= kc; i += lanes) transpose(dst, widened + i, KC, p + i * PANEL + h, PANEL, squares);
+            for (; i < kc; i++) {
+                for (int r = 0; r < lanes; r++) dst[p + i * PANEL + h + r] = dst[widened + r * KC + i];
+            }
         }
-        int pad = (n1 - n0) % PANEL;
-        if (pad != 0) {
-            int at = (n1 - n0) / PANEL * PANEL * kc;
-            for (int i = 0; i < kc; i++) java.util.Arrays.fill(dst, at + i * PANEL + pad, at + (i + 1) * PANEL, 0f);
+    }
+
+    /**
+     * SWAP[s] (first half) and SWAP[s] + lanes (second half): the lane indices, into a pair of rows d =
+     * lanes / 2^(s+1) apart, that swap the pair's off-diagonal d x d blocks (selectFrom's indices: below
+     * lanes the first row, from lanes on the second).
+     */
+    private static final float[][] SWAP = swaps();
+
+    private static float[][] swaps() {
+        int lanes = F.length(), stages = Integer.numberOfTrailingZeros(lanes);
+        float[][] s = new float[stages][2 * lanes];
+        for (int stage = 0, d = lanes / 2; stage < stages; stage++, d /= 2) {
+            for (int l = 0; l < lanes; l++) {
+                s[stage][l] = (l & d) == 0 ? l : lanes + l - d;
+                s[stage][lanes + l] = (l & d) == 0 ? l + d : lanes + l;
+            }
+        }
+        return s;
+    }
+
+    /**
+     * a[d0 + c * ld + r] = a[s0 + r * ls + c] for a square of lanes x lanes: log2(lanes) stages, each
+     * swapping the off-diagonal blocks of row pairs (halves, then quarters, down to single lanes). Two
+     * stages at a time run in registers on four rows, from memory to memory: the first round reads the
+     * source, the last writes the destination, the others pass through the two squares at
+     * a[b0..b0 + 2 lanes^2), which stay in L1 (vectors held in an array, to stay in registers, would be boxed).
+     */
+    private static void transpose(float[] a, int s0, int ls, int d0, int ld, int b0) {
+        int lanes = F.length(), at = s0, stride = ls;
+        for (int stage = 0, round = 0; stage < SWAP.length; stage += 2, round++) {
+            boolean last = stage + 2 >= SWAP.length;
+            int to = last ? d0 : b0 + (round & 1) * lanes * lanes, toStride = last ? ld : lanes;
+            int d = lanes >> (stage + 1), e = d / 2, next = Math.min(stage + 1, SWAP.length - 1);
+            FloatVector f1 = FloatVector.fromArray(F, SWAP[stage], 0), s1 = FloatVector.fromArray(F, SWAP[stage], lanes);
+            FloatVector f2 = FloatVector.fromArray(F, SWAP[next], 0), s2 = FloatVector.fromArray(F, SWAP[next], lanes);
+            for (int r = 0; r < lanes; r++) {
+                if ((r & (d | e)) != 0) continue;
+                FloatVector u0 = FloatVector.fromArray(F, a, at + r * stride), u2 = FloatVector.fromArray(F, a, at + (r + d) * stride);
+                FloatVector v0 = f1.selectFrom(u0, u2), v2 = s1.selectFrom(u0, u2);
+                if (e == 0) { // an odd number of stages ends with a single one
+                    v0.intoArray(a, to + r * toStride);
+                    v2.intoArray(a, to + (r + d) * toStride);
+                    continue;
+                }
+                FloatVector u1 = FloatVector.fromArray(F, a, at + (r + e) * stride), u3 = FloatVector.fromArray(F, a, at + (r + d + e) * stride);
+                FloatVector v1 = f1.selectFrom(u1, u3), v3 = s1.selectFrom(u1, u3);
+                f2.selectFrom(v0, v1).intoArray(a, to + r * toStride);
+                s2.selectFrom(v0, v1).intoArray(a, to + (r + e) * toStride);
+                f2.selectFrom(v2, v3).intoArray(a, to + (r + d) * toStride);
+                s2.selectFrom(v2, v3).intoArray(a, to + (r + d + e) * toStride);
+            }
+            at = to;
+            stride = toStride;
         }
     }
 

@@ -52,6 +52,9 @@ public interface Kernels {
     /** gate[i] = gelu_tanh(gate[i]) * up[i] for i < n, with PyTorch's tanh approximation of GELU (Gemma). */
     void gegluTanh(float[] gate, float[] up, int n);
 
+    /** x[i] = gelu_tanh(x[i]) for i < n: PyTorch's tanh approximation of GELU (T5's gelu_new). */
+    void geluTanh(float[] x, int n);
+
     /** x[i] = 0.5 x (1 + erf(x / sqrt 2)) for i < n: the exact GELU. */
     void gelu(float[] x, int n);
 

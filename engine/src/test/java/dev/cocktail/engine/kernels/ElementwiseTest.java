@@ -78,6 +78,25 @@ class ElementwiseTest {
         }
     }
 
+    /** T5's gelu_new, within rounding of its float exponent of a double reference, over both tails and near zero, with a masked last vector. */
+    @Test
+    void geluTanhMatchesTheTanhFormula() {
+        float[] x = new float[1001];
+        for (int i = 0; i < x.length; i++) x[i] = (i - 500) / 25f; // -20 to 20 in steps of 0.04
+        x[500] = 1e-30f;
+        float[] y = x.clone();
+        Kernels.cpu().geluTanh(y, y.length);
+        for (int i = 0; i < x.length; i++) {
+            double v = x[i], u = Math.sqrt(2 / Math.PI) * (v + 0.044715 * v * v * v);
+            double tanhForm = 0.5 * v * (1 + Math.tanh(u)), ref = v / (1 + Math.exp(-2 * u)); // equal; the second keeps the negative tail's digits
+            assertTrue(Math.abs(tanhForm - ref) < 1e-12, "the reference at " + v);
+            // a float exponent 2u is off by up to half an ulp of 2u, which exp turns into a relative error of about
+            // |2u| 2^-24: the negative tail (exp(-2u) large) is exactly as accurate as its exponent
+            double ulps = 8 + 2 * Math.abs(2 * u);
+            assertTrue(Math.abs(y[i] - ref) <= ulps * Math.ulp((float) ref) + 1e-30, "gelu_new(" + v + "): " + y[i] + " vs " + ref);
+        }
+    }
+
     @Test
     void ropeRotatesHalvesByPosition() {
         rope(22, 22);
