@@ -83,9 +83,9 @@ public final class Extrapolation {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
     /**
-     * out = sum_i w_i (x_i + alpha_i (x_i - b)) with b = in[0] and x_i = in[i], in one pass: the
-     * operations and their order of MergeKernels.extrapolate, then scale and addScaled (no fused
-     * multiply-add), so the bits are those of those three passes.
+     * out = sum_i w_i (x_i + alpha_i (x_i - b)) with b = in[0] and x_i = in[i], in one pass over the
+     * inputs: each x_i extrapolated as x + (x - b) alpha, then weighted and summed in input order, with
+     * no fused multiply-add, the bits the earlier three passes (extrapolate, scale, add) gave.
      */
     static void extrapolatedSum(float[][] in, float[] w, float[] alphas, float[] out, int n) {
         int i = 0;

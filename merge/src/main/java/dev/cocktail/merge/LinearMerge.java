@@ -21,18 +21,18 @@ final class LinearMerge {
         }
         float divisor = sum;
         return job -> c -> {
-            sum(c.in, 0, w, c.out, c.n);
+            sum(c.in, w, c.out, c.n);
             if (normalize) MergeKernels.divide(c.out, divisor, c.out, c.n);
         };
     }
 
     /**
-     * The weighted sum of in[first], in[first + 1], ... in that order, in F32, as LM-Cocktail
-     * accumulates it: acc = w0 * x0; acc = acc + w_i * x_i.
+     * The weighted sum of in[0], in[1], ... in that order, in F32, as LM-Cocktail accumulates it:
+     * acc = w0 * x0; acc = acc + w_i * x_i.
      */
-    static void sum(float[][] in, int first, float[] w, float[] acc, int n) {
-        MergeKernels.scale(in[first], w[0], acc, n);
-        for (int i = 1; i < w.length; i++) MergeKernels.addScaled(acc, w[i], in[first + i], n);
+    static void sum(float[][] in, float[] w, float[] acc, int n) {
+        MergeKernels.scale(in[0], w[0], acc, n);
+        for (int i = 1; i < w.length; i++) MergeKernels.addScaled(acc, w[i], in[i], n);
     }
 
     static TensorMerge passthrough(Double scale) {

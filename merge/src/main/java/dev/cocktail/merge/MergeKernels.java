@@ -61,16 +61,6 @@ public final class MergeKernels {
         for (; i < n; i++) acc[i] = acc[i] + x[i];
     }
 
-    /** ExPO: m = m + alpha * (m - b), in place. */
-    static void extrapolate(float[] m, float[] b, float alpha, int n) {
-        int i = 0;
-        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
-            FloatVector vm = FloatVector.fromArray(F, m, i);
-            vm.add(vm.sub(FloatVector.fromArray(F, b, i)).mul(alpha)).intoArray(m, i);
-        }
-        for (; i < n; i++) m[i] = m[i] + alpha * (m[i] - b[i]);
-    }
-
     /** d = (d * mask) * s, in place: a sparsified, rescaled, weighted task vector. */
     static void maskScale(float[] d, float[] mask, float s, int n) {
         int i = 0;

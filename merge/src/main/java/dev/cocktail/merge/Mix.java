@@ -86,7 +86,7 @@ public final class Mix {
 
     /** acc = w0*x0; acc = acc + w_i*x_i, in model order. */
     static TensorMerge weightedSum(float[] w) {
-        return job -> c -> LinearMerge.sum(c.in, 0, w, c.out, c.n);
+        return job -> c -> LinearMerge.sum(c.in, w, c.out, c.n);
     }
 
     /** The cocktail of the first w.length inputs, then alpha * last input + (1 - alpha) * cocktail. */
@@ -94,7 +94,7 @@ public final class Mix {
         float rest = (float) (1.0 - alpha);
         return job -> c -> {
             float[] cocktail = c.tmp(0);
-            LinearMerge.sum(c.in, 0, w, cocktail, c.n);
+            LinearMerge.sum(c.in, w, cocktail, c.n);
             MergeKernels.scale(c.in[w.length], alpha, c.out, c.n);
             MergeKernels.addScaled(c.out, rest, cocktail, c.n);
         };
