@@ -69,14 +69,21 @@ final class Activations {
         return x.div(Exp.of(minus2u).add(1f));
     }
 
-    /** x = cap * tanh(x * scale / cap): scores squashed into (-cap, cap), as Gemma 2's logit softcapping. */
+    /**
+     * x = cap * tanh(x * scale / cap): scores squashed into (-cap, cap), as Gemma 2's logit softcapping;
+     * the last partial vector under a mask, so that every element goes through the same formula whatever
+     * its place in the row.
+     */
     static void softcap(float[] x, int from, int to, float scale, float cap) {
         float s = scale / cap;
         int i = from;
         for (int bound = from + F.loopBound(to - from); i < bound; i += F.length()) {
             tanh(FloatVector.fromArray(F, x, i).mul(s)).mul(cap).intoArray(x, i);
         }
-        for (; i < to; i++) x[i] = cap * (float) Math.tanh(x[i] * s);
+        if (i < to) {
+            VectorMask<Float> m = F.indexInRange(i, to);
+            tanh(FloatVector.fromArray(F, x, i, m).mul(s)).mul(cap).intoArray(x, i, m);
+        }
     }
 
     /**

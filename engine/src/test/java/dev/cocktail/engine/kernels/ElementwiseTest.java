@@ -78,6 +78,21 @@ class ElementwiseTest {
         }
     }
 
+    /** A score's bits do not depend on where it sits in the row: the tail goes through the vectors' formula. */
+    @Test
+    void softcapGivesATailElementTheBitsItGetsInAFullVector() {
+        int lanes = Activations.F.length();
+        for (int t = 0; t < 200; t++) {
+            float v = (float) (rnd.nextGaussian() * 40);
+            float[] inVector = new float[lanes], inTail = new float[lanes + 1];
+            inVector[0] = v;
+            inTail[lanes] = v;
+            Activations.softcap(inVector, 0, lanes, 0.125f, 30f);
+            Activations.softcap(inTail, 0, lanes + 1, 0.125f, 30f);
+            assertTrue(Float.floatToRawIntBits(inVector[0]) == Float.floatToRawIntBits(inTail[lanes]), "softcap of " + v);
+        }
+    }
+
     /** T5's gelu_new, within rounding of its float exponent of a double reference, over both tails and near zero, with a masked last vector. */
     @Test
     void geluTanhMatchesTheTanhFormula() {
