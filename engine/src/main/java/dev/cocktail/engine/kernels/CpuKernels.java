@@ -37,11 +37,16 @@ final class CpuKernels implements Kernels {
         }
         requireMatrix(w);
         int n = w.dim(0), k = w.dim(1);
-        int blockCols = Gemm.blockCols(n, k, pool.size());
+        boolean few = rows <= Gemm.FEW_ROWS;
+        int blockCols = few ? Gemm.fewCols(n, pool.size()) : Gemm.blockCols(n, k, pool.size());
         int blocks = (n + blockCols - 1) / blockCols;
         WorkerPool.Body body = (task, worker) -> {
             int n0 = task * blockCols, n1 = Math.min(n, n0 + blockCols);
-            Gemm.block(x, rows, w, n0, n1, bias, out, scratch(weightScratch, worker, Gemm.scratchFloats(blockCols, k)));
+            if (few) {
+                Gemm.fewRows(x, rows, w, n0, n1, bias, out, scratch(weightScratch, worker, Gemm.fewScratchFloats(blockCols, rows, k)));
+            } else {
+                Gemm.block(x, rows, w, n0, n1, bias, out, scratch(weightScratch, worker, Gemm.scratchFloats(blockCols, k)));
+            }
         };
         if ((long) rows * n * k < PARALLEL_WORK) {
             for (int t = 0; t < blocks; t++) body.run(t, 0);
