@@ -50,7 +50,11 @@ final class Gemm {
 
     /** K per slice: K cut into equal slices of at most KC, so no slice is a short remainder. */
     static int sliceK(int k) {
-        int slices = (k + KC - 1) / KC;
+        return sliceK(k, KC);
+    }
+
+    private static int sliceK(int k, int most) {
+        int slices = (k + most - 1) / most;
         return (k + slices - 1) / slices;
     }
 
@@ -108,12 +112,12 @@ final class Gemm {
      * transpose) would be paid for few rows: the tokens are packed into panels instead (PANEL tokens
      * a panel, once per K slice), and ROWS weight rows at a time, widened as they lie, pass through the
      * tile's broadcast side. The tile's output is then transposed, out^T [n1 - n0 x tokens] in scratch
-     * (fewSlots floats), copied into out at the end. Each output is still one chain of fused
+     * (fewScratchFloats floats), copied into out at the end. Each output is still one chain of fused
      * multiply-adds over k in order, from the bias (or zero): the bits of block, whatever path runs.
      */
     static void fewRows(float[] x, int rows, Tensor w, int n0, int n1, float[] bias, float[] out, float[] scratch) {
-        int n = w.dim(0), k = w.dim(1), slice = sliceK(k), tokens = paddedTokens(rows);
-        int weights = tokens * slice, acc = weights + ROWS * KC, spare = acc + (n1 - n0) * tokens;
+        int n = w.dim(0), k = w.dim(1), slice = sliceK(k, FEW_KC), tokens = paddedTokens(rows);
+        int weights = tokens * slice, acc = weights + ROWS * slice, spare = acc + (n1 - n0) * tokens;
         for (int c = n0; c < n1; c++) {
             int a = acc + (c - n0) * tokens;
             java.util.Arrays.fill(scratch, a, a + tokens, bias == null ? 0f : bias[c]);
@@ -123,9 +127,9 @@ final class Gemm {
             for (int t = 0; t < tokens; t += PANEL) pack(x, k, t, Math.min(PANEL, rows - t), c0, kc, scratch, t * kc, spare);
             for (int j = n0; j < n1; j += ROWS) {
                 int valid = Math.min(ROWS, n1 - j);
-                for (int r = 0; r < valid; r++) w.toF32((long) (j + r) * k + c0, scratch, weights + r * KC, kc);
+                for (int r = 0; r < valid; r++) w.toF32((long) (j + r) * k + c0, scratch, weights + r * kc, kc);
                 for (int t = 0; t < tokens; t += PANEL) {
-                    tile(scratch, weights, KC, valid, kc, scratch, t * kc, scratch, acc + (j - n0) * tokens + t, tokens, false, null, 0);
+                    tile(scratch, weights, kc, valid, kc, scratch, t * kc, scratch, acc + (j - n0) * tokens + t, tokens, false, null, 0);
                 }
             }
         }
@@ -134,8 +138,13 @@ final class Gemm {
         }
     }
 
-    /** Most token rows that fewRows takes. */
-    static final int FEW_ROWS = 128;
+    /** Most token rows that fewRows takes: beyond, block's pack of the weights is spread over enough rows. */
+    static final int FEW_ROWS = 96;
+    /**
+     * Most K per fewRows slice: d_model-sized rows whole, so that the ROWS weight rows widened at a time
+     * are one stretch of memory, which the hardware prefetcher follows from one group to the next.
+     */
+    private static final int FEW_KC = 768;
 
     /** Token rows rounded up to whole panels. */
     private static int paddedTokens(int rows) {
@@ -150,8 +159,8 @@ final class Gemm {
 
     /** Floats of scratch a fewRows block of `cols` columns needs: the token panels, ROWS widened weight rows, out^T and pack's rows. */
     static int fewScratchFloats(int cols, int rows, int k) {
-        int tokens = paddedTokens(rows);
-        return tokens * sliceK(k) + ROWS * KC + cols * tokens + F.length() * KC + 2 * F.length() * F.length();
+        int tokens = paddedTokens(rows), slice = sliceK(k, FEW_KC);
+        return tokens * slice + ROWS * slice + cols * tokens + F.length() * slice + 2 * F.length() * F.length();
     }
 
     /**
@@ -164,7 +173,7 @@ final class Gemm {
         for (int h = 0; h < PANEL; h += lanes) {
             int valid = Math.max(0, Math.min(lanes, width - h));
             for (int r = 0; r < valid; r++) w.toF32((long) (j + h + r) * k + c0, dst, widened + r * KC, kc);
-            toPanel(dst, valid, kc, p + h, widened);
+            toPanel(dst, valid, kc, p + h, widened, KC);
         }
     }
 
@@ -172,23 +181,23 @@ final class Gemm {
     private static void pack(float[] x, int k, int t, int width, int c0, int kc, float[] dst, int p, int widened) {
         for (int h = 0; h < PANEL; h += F.length()) {
             int valid = Math.max(0, Math.min(F.length(), width - h));
-            for (int r = 0; r < valid; r++) System.arraycopy(x, (t + h + r) * k + c0, dst, widened + r * KC, kc);
-            toPanel(dst, valid, kc, p + h, widened);
+            for (int r = 0; r < valid; r++) System.arraycopy(x, (t + h + r) * k + c0, dst, widened + r * kc, kc);
+            toPanel(dst, valid, kc, p + h, widened, kc);
         }
     }
 
     /**
-     * Transposes the `valid` rows of kc floats at dst[widened..), KC apart, zeros for the lanes - valid
+     * Transposes the `valid` rows of kc floats at dst[widened..), `stride` apart, zeros for the lanes - valid
      * rows after them, into lanes columns of the panel at dst[p..): a square of lanes x lanes at a time
      * (the last kc % lanes columns one by one), through the two squares of scratch after the rows.
      */
-    private static void toPanel(float[] dst, int valid, int kc, int p, int widened) {
-        int lanes = F.length(), squares = widened + lanes * KC;
-        for (int r = valid; r < lanes; r++) java.util.Arrays.fill(dst, widened + r * KC, widened + r * KC + kc, 0f);
+    private static void toPanel(float[] dst, int valid, int kc, int p, int widened, int stride) {
+        int lanes = F.length(), squares = widened + lanes * stride;
+        for (int r = valid; r < lanes; r++) java.util.Arrays.fill(dst, widened + r * stride, widened + r * stride + kc, 0f);
         int i = 0;
-        for (; i + lanes <= kc; i += lanes) transpose(dst, widened + i, KC, p + i * PANEL, PANEL, squares);
+        for (; i + lanes <= kc; i += lanes) transpose(dst, widened + i, stride, p + i * PANEL, PANEL, squares);
         for (; i < kc; i++) {
-            for (int r = 0; r < lanes; r++) dst[p + i * PANEL + r] = dst[widened + r * KC + i];
+            for (int r = 0; r < lanes; r++) dst[p + i * PANEL + r] = dst[widened + r * stride + i];
         }
     }
 
