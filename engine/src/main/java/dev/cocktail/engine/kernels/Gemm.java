@@ -109,32 +109,44 @@ final class Gemm {
     /**
      * Computes out[t, n0..n1) (+ bias) for every t < rows (at most FEW_ROWS) with the roles of the tile
      * swapped, for products with few token rows, where block's pack of every weight panel (a
-     * transpose) would be paid for few rows: the tokens are packed into panels instead (PANEL tokens
-     * a panel, once per K slice), and ROWS weight rows at a time, widened as they lie, pass through the
-     * tile's broadcast side. The tile's output is then transposed, out^T [n1 - n0 x tokens] in scratch
+     * transpose) would be paid for few rows: the tokens come packed into panels instead (packTokens,
+     * once per call), and ROWS weight rows at a time, widened as they lie, pass through the tile's
+     * broadcast side. The tile's output is then transposed, out^T [n1 - n0 x tokens] in scratch
      * (fewScratchFloats floats), copied into out at the end. Each output is still one chain of fused
      * multiply-adds over k in order, from the bias (or zero): the bits of block, whatever path runs.
      */
-    static void fewRows(float[] x, int rows, Tensor w, int n0, int n1, float[] bias, float[] out, float[] scratch) {
-        int n = w.dim(0), k = w.dim(1), slice = sliceK(k, FEW_KC), tokens = paddedTokens(rows);
-        int weights = tokens * slice, acc = weights + ROWS * slice, spare = acc + (n1 - n0) * tokens;
+    static void fewRows(float[] panels, int rows, Tensor w, int n0, int n1, float[] bias, float[] out, float[] scratch) {
+        int n = w.dim(0), k = w.dim(1), slice = sliceK(k, FEW_KC), tokens = paddedTokens(rows), acc = ROWS * slice;
         for (int c = n0; c < n1; c++) {
             int a = acc + (c - n0) * tokens;
             java.util.Arrays.fill(scratch, a, a + tokens, bias == null ? 0f : bias[c]);
         }
         for (int c0 = 0; c0 < k; c0 += slice) {
             int kc = Math.min(slice, k - c0);
-            for (int t = 0; t < tokens; t += PANEL) pack(x, k, t, Math.min(PANEL, rows - t), c0, kc, scratch, t * kc, spare);
             for (int j = n0; j < n1; j += ROWS) {
                 int valid = Math.min(ROWS, n1 - j);
-                for (int r = 0; r < valid; r++) w.toF32((long) (j + r) * k + c0, scratch, weights + r * kc, kc);
+                for (int r = 0; r < valid; r++) w.toF32((long) (j + r) * k + c0, scratch, r * kc, kc);
                 for (int t = 0; t < tokens; t += PANEL) {
-                    tile(scratch, weights, kc, valid, kc, scratch, t * kc, scratch, acc + (j - n0) * tokens + t, tokens, false, null, 0);
+                    tile(scratch, 0, kc, valid, kc, panels, tokens * c0 + t * kc, scratch, acc + (j - n0) * tokens + t, tokens, false, null, 0);
                 }
             }
         }
         for (int t = 0; t < rows; t++) {
             for (int c = n0; c < n1; c++) out[t * n + c] = scratch[acc + (c - n0) * tokens + t];
+        }
+    }
+
+    /**
+     * Packs tokens [panel * PANEL, + PANEL) of x (rows x k) into dst for fewRows, every K slice: the
+     * panels of slice c0 at tokens * c0, this one kc * PANEL floats per panel further, through a spare
+     * region of its own after all the panels (tokenFloats floats in all), so that panels pack side by side.
+     */
+    static void packTokens(float[] x, int rows, int k, int panel, float[] dst) {
+        int tokens = paddedTokens(rows), slice = sliceK(k, FEW_KC), t = panel * PANEL;
+        int spare = tokens * k + panel * spareFloats(slice);
+        for (int c0 = 0; c0 < k; c0 += slice) {
+            int kc = Math.min(slice, k - c0);
+            pack(x, k, t, Math.min(PANEL, rows - t), c0, kc, dst, tokens * c0 + t * kc, spare);
         }
     }
 
@@ -151,16 +163,30 @@ final class Gemm {
         return (rows + PANEL - 1) / PANEL * PANEL;
     }
 
+    /** Token panels of `rows` rows, the tasks of packTokens. */
+    static int tokenPanels(int rows) {
+        return paddedTokens(rows) / PANEL;
+    }
+
+    /** Floats packTokens fills: the panels of every K slice and a spare region per panel. */
+    static int tokenFloats(int rows, int k) {
+        return paddedTokens(rows) * k + tokenPanels(rows) * spareFloats(sliceK(k, FEW_KC));
+    }
+
+    /** pack's rows of a slice and its two squares. */
+    private static int spareFloats(int slice) {
+        return F.length() * slice + 2 * F.length() * F.length();
+    }
+
     /** Output columns per fewRows block: a multiple of ROWS, four blocks per worker (see blockCols). */
     static int fewCols(int n, int workers) {
         int share = (n + 4 * workers - 1) / (4 * workers);
         return (share + ROWS - 1) / ROWS * ROWS;
     }
 
-    /** Floats of scratch a fewRows block of `cols` columns needs: the token panels, ROWS widened weight rows, out^T and pack's rows. */
+    /** Floats of scratch a fewRows block of `cols` columns needs: ROWS widened weight rows and out^T. */
     static int fewScratchFloats(int cols, int rows, int k) {
-        int tokens = paddedTokens(rows), slice = sliceK(k, FEW_KC);
-        return tokens * slice + ROWS * slice + cols * tokens + F.length() * slice + 2 * F.length() * F.length();
+        return ROWS * sliceK(k, FEW_KC) + cols * paddedTokens(rows);
     }
 
     /**
