@@ -20,6 +20,7 @@ final class CpuKernels implements Kernels {
     private final float[][] keyScratch;
     private final float[][] scoreScratch;
     private final byte[][] byteScratch;
+    private float[] tokenPanels = new float[0];
 
     CpuKernels(int threads) {
         pool = new WorkerPool(threads);
@@ -36,17 +37,36 @@ final class CpuKernels implements Kernels {
             return;
         }
         requireMatrix(w);
+        if (rows <= Gemm.FEW_ROWS) {
+            fewRows(x, rows, w, bias, out);
+            return;
+        }
         int n = w.dim(0), k = w.dim(1);
         int blockCols = Gemm.blockCols(n, k, pool.size());
-        int blocks = (n + blockCols - 1) / blockCols;
-        WorkerPool.Body body = (task, worker) -> {
+        run((long) rows * n * k, (n + blockCols - 1) / blockCols, (task, worker) -> {
             int n0 = task * blockCols, n1 = Math.min(n, n0 + blockCols);
             Gemm.block(x, rows, w, n0, n1, bias, out, scratch(weightScratch, worker, Gemm.scratchFloats(blockCols, k)));
-        };
-        if ((long) rows * n * k < PARALLEL_WORK) {
-            for (int t = 0; t < blocks; t++) body.run(t, 0);
+        });
+    }
+
+    /** The tokens packed once (a task per panel), then the weight rows in blocks; one call at a time, for the shared panels. */
+    private synchronized void fewRows(float[] x, int rows, Tensor w, float[] bias, float[] out) {
+        int n = w.dim(0), k = w.dim(1), blockCols = Gemm.fewCols(n, pool.size());
+        long work = (long) rows * n * k;
+        float[] panels = tokenPanels = grown(tokenPanels, Gemm.tokenFloats(rows, k));
+        run(work, Gemm.tokenPanels(rows), (task, worker) -> Gemm.packTokens(x, rows, k, task, panels));
+        run(work, (n + blockCols - 1) / blockCols, (task, worker) -> {
+            int n0 = task * blockCols, n1 = Math.min(n, n0 + blockCols);
+            Gemm.fewRows(panels, rows, w, n0, n1, bias, out, scratch(weightScratch, worker, Gemm.fewScratchFloats(blockCols, rows, k)));
+        });
+    }
+
+    /** The tasks on the pool, or on this thread when the work is too small to wake the workers for. */
+    private void run(long work, int tasks, WorkerPool.Body body) {
+        if (work < PARALLEL_WORK) {
+            for (int t = 0; t < tasks; t++) body.run(t, 0);
         } else {
-            pool.run(blocks, body);
+            pool.run(tasks, body);
         }
     }
 
@@ -176,8 +196,11 @@ final class CpuKernels implements Kernels {
 
     /** The worker's scratch array of that kind, at least `size` long. */
     private static float[] scratch(float[][] kind, int worker, int size) {
-        float[] a = kind[worker];
-        if (a == null || a.length < size) kind[worker] = a = new float[size];
-        return a;
+        return kind[worker] = grown(kind[worker], size);
+    }
+
+    /** a, or a new array when a is missing or shorter than size. */
+    private static float[] grown(float[] a, int size) {
+        return a == null || a.length < size ? new float[size] : a;
     }
 }

@@ -14,7 +14,10 @@ import jdk.incubator.vector.VectorSpecies;
  * in L2), over each panel (kept in L1) in register tiles of ROWS tokens x PANEL columns: the tile's
  * 12 accumulators take, per k, two vector loads of the panel and six broadcasts of x, and are
  * stored as whole vectors: the outer-product form of BLIS and MLAS, with no horizontal sums.
- * Fewer than ROWS tokens (decoding) go to MatVec instead, which reads each weight once too.
+ * Up to FEW_ROWS tokens, fewRows packs the tokens instead of the weights, and fewer than ROWS
+ * tokens (decoding) go to MatVec, which reads each weight once too.
+ * Every output of block and fewRows is one chain of fused multiply-adds over k in order, from the
+ * bias (or zero), so its bits depend neither on the path nor on the rows beside it.
  */
 final class Gemm {
     private Gemm() {}
@@ -47,7 +50,11 @@ final class Gemm {
 
     /** K per slice: K cut into equal slices of at most KC, so no slice is a short remainder. */
     static int sliceK(int k) {
-        int slices = (k + KC - 1) / KC;
+        return sliceK(k, KC);
+    }
+
+    private static int sliceK(int k, int most) {
+        int slices = (k + most - 1) / most;
         return (k + slices - 1) / slices;
     }
 
@@ -83,15 +90,16 @@ final class Gemm {
                             tile(x, t * k + c0, k, valid, kc, scratch, p, out, t * n + j, n, c0 == 0, b, j);
                             continue;
                         }
-                        // a last, narrower panel: the tile goes to scratch and its valid columns to out
-                        tile(x, t * k + c0, k, valid, kc, scratch, p, scratch, spill, PANEL, true, null, 0);
+                        // a last, narrower panel: its columns pass through a tile in scratch, from
+                        // the bias or what earlier slices left in out, and back to out
                         for (int r = 0; r < valid; r++) {
-                            for (int c = 0; c < width; c++) {
+                            for (int c = 0; c < PANEL; c++) {
                                 int o = (t + r) * n + j + c;
-                                float v = scratch[spill + r * PANEL + c];
-                                out[o] = c0 == 0 ? (b == null ? v : v + b[j + c]) : out[o] + v;
+                                scratch[spill + r * PANEL + c] = c >= width ? 0f : c0 > 0 ? out[o] : b == null ? 0f : b[j + c];
                             }
                         }
+                        tile(x, t * k + c0, k, valid, kc, scratch, p, scratch, spill, PANEL, false, null, 0);
+                        for (int r = 0; r < valid; r++) System.arraycopy(scratch, spill + r * PANEL, out, (t + r) * n + j, width);
                     }
                 }
             }
@@ -99,22 +107,123 @@ final class Gemm {
     }
 
     /**
+     * Computes out[t, n0..n1) (+ bias) for every t < rows (at most FEW_ROWS) with the roles of the tile
+     * swapped, for products with few token rows, where block's pack of every weight panel (a
+     * transpose) would be paid for few rows: the tokens come packed into panels instead (packTokens,
+     * once per call), and ROWS weight rows at a time, widened as they lie, pass through the tile's
+     * broadcast side. The tile's output is then transposed, out^T [n1 - n0 x tokens] in scratch
+     * (fewScratchFloats floats), copied into out at the end. Each output is still one chain of fused
+     * multiply-adds over k in order, from the bias (or zero): the bits of block, whatever path runs.
+     */
+    static void fewRows(float[] panels, int rows, Tensor w, int n0, int n1, float[] bias, float[] out, float[] scratch) {
+        int n = w.dim(0), k = w.dim(1), slice = sliceK(k, FEW_KC), tokens = paddedTokens(rows), acc = ROWS * slice;
+        for (int c = n0; c < n1; c++) {
+            int a = acc + (c - n0) * tokens;
+            java.util.Arrays.fill(scratch, a, a + tokens, bias == null ? 0f : bias[c]);
+        }
+        for (int c0 = 0; c0 < k; c0 += slice) {
+            int kc = Math.min(slice, k - c0);
+            for (int j = n0; j < n1; j += ROWS) {
+                int valid = Math.min(ROWS, n1 - j);
+                for (int r = 0; r < valid; r++) w.toF32((long) (j + r) * k + c0, scratch, r * kc, kc);
+                for (int t = 0; t < tokens; t += PANEL) {
+                    tile(scratch, 0, kc, valid, kc, panels, tokens * c0 + t * kc, scratch, acc + (j - n0) * tokens + t, tokens, false, null, 0);
+                }
+            }
+        }
+        for (int t = 0; t < rows; t++) {
+            for (int c = n0; c < n1; c++) out[t * n + c] = scratch[acc + (c - n0) * tokens + t];
+        }
+    }
+
+    /**
+     * Packs tokens [panel * PANEL, + PANEL) of x (rows x k) into dst for fewRows, every K slice: the
+     * panels of slice c0 at tokens * c0, this one kc * PANEL floats per panel further, through a spare
+     * region of its own after all the panels (tokenFloats floats in all), so that panels pack side by side.
+     */
+    static void packTokens(float[] x, int rows, int k, int panel, float[] dst) {
+        int tokens = paddedTokens(rows), slice = sliceK(k, FEW_KC), t = panel * PANEL;
+        int spare = tokens * k + panel * spareFloats(slice);
+        for (int c0 = 0; c0 < k; c0 += slice) {
+            int kc = Math.min(slice, k - c0);
+            pack(x, k, t, Math.min(PANEL, rows - t), c0, kc, dst, tokens * c0 + t * kc, spare);
+        }
+    }
+
+    /** Most token rows that fewRows takes: beyond, block's pack of the weights is spread over enough rows. */
+    static final int FEW_ROWS = 96;
+    /**
+     * Most K per fewRows slice: d_model-sized rows whole, so that the ROWS weight rows widened at a time
+     * are one stretch of memory, which the hardware prefetcher follows from one group to the next.
+     */
+    private static final int FEW_KC = 768;
+
+    /** Token rows rounded up to whole panels. */
+    private static int paddedTokens(int rows) {
+        return (rows + PANEL - 1) / PANEL * PANEL;
+    }
+
+    /** Token panels of `rows` rows, the tasks of packTokens. */
+    static int tokenPanels(int rows) {
+        return paddedTokens(rows) / PANEL;
+    }
+
+    /** Floats packTokens fills: the panels of every K slice and a spare region per panel. */
+    static int tokenFloats(int rows, int k) {
+        return paddedTokens(rows) * k + tokenPanels(rows) * spareFloats(sliceK(k, FEW_KC));
+    }
+
+    /** pack's rows of a slice and its two squares. */
+    private static int spareFloats(int slice) {
+        return F.length() * slice + 2 * F.length() * F.length();
+    }
+
+    /** Output columns per fewRows block: a multiple of ROWS, four blocks per worker (see blockCols). */
+    static int fewCols(int n, int workers) {
+        int share = (n + 4 * workers - 1) / (4 * workers);
+        return (share + ROWS - 1) / ROWS * ROWS;
+    }
+
+    /** Floats of scratch a fewRows block of `cols` columns needs: ROWS widened weight rows and out^T. */
+    static int fewScratchFloats(int cols, int rows, int k) {
+        return ROWS * sliceK(k, FEW_KC) + cols * paddedTokens(rows);
+    }
+
+    /**
      * Widens w[j..j+width, c0..c0+kc) into one k-major panel of PANEL columns at dst[p..p+kc*PANEL),
      * zeros past `width`: a vector's worth of weight rows at a time is widened into dst[widened..),
-     * KC floats apart, and transposed a square of lanes x lanes at a time into the panel (the last
-     * kc % lanes columns one by one). The squares pass through the two squares of scratch after the rows.
+     * KC floats apart, and transposed into the panel by toPanel.
      */
     private static void pack(Tensor w, int j, int width, int c0, int kc, float[] dst, int p, int widened) {
-        int k = w.dim(1), lanes = F.length(), squares = widened + lanes * KC;
+        int k = w.dim(1), lanes = F.length();
         for (int h = 0; h < PANEL; h += lanes) {
             int valid = Math.max(0, Math.min(lanes, width - h));
             for (int r = 0; r < valid; r++) w.toF32((long) (j + h + r) * k + c0, dst, widened + r * KC, kc);
-            for (int r = valid; r < lanes; r++) java.util.Arrays.fill(dst, widened + r * KC, widened + r * KC + kc, 0f);
-            int i = 0;
-            for (; i + lanes <= kc; i += lanes) transpose(dst, widened + i, KC, p + i * PANEL + h, PANEL, squares);
-            for (; i < kc; i++) {
-                for (int r = 0; r < lanes; r++) dst[p + i * PANEL + h + r] = dst[widened + r * KC + i];
-            }
+            toPanel(dst, valid, kc, p + h, widened, KC);
+        }
+    }
+
+    /** pack for rows of a float array: x[t..t+width, c0..c0+kc) of rows k long into the panel at dst[p..). */
+    private static void pack(float[] x, int k, int t, int width, int c0, int kc, float[] dst, int p, int widened) {
+        for (int h = 0; h < PANEL; h += F.length()) {
+            int valid = Math.max(0, Math.min(F.length(), width - h));
+            for (int r = 0; r < valid; r++) System.arraycopy(x, (t + h + r) * k + c0, dst, widened + r * kc, kc);
+            toPanel(dst, valid, kc, p + h, widened, kc);
+        }
+    }
+
+    /**
+     * Transposes the `valid` rows of kc floats at dst[widened..), `stride` apart, zeros for the lanes - valid
+     * rows after them, into lanes columns of the panel at dst[p..): a square of lanes x lanes at a time
+     * (the last kc % lanes columns one by one), through the two squares of scratch after the rows.
+     */
+    private static void toPanel(float[] dst, int valid, int kc, int p, int widened, int stride) {
+        int lanes = F.length(), squares = widened + lanes * stride;
+        for (int r = valid; r < lanes; r++) java.util.Arrays.fill(dst, widened + r * stride, widened + r * stride + kc, 0f);
+        int i = 0;
+        for (; i + lanes <= kc; i += lanes) transpose(dst, widened + i, stride, p + i * PANEL, PANEL, squares);
+        for (; i < kc; i++) {
+            for (int r = 0; r < lanes; r++) dst[p + i * PANEL + r] = dst[widened + r * stride + i];
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.cocktail.engine.kernels;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cocktail.engine.Convert;
@@ -76,5 +77,25 @@ class GemmTest {
                 assertTrue(out[t * 8 + j] == widened[j * 16 + t], "identity product at " + t + "," + j);
             }
         }
+    }
+
+    /**
+     * Products of few rows (the tokens packed, weights broadcast) and of many (the weights packed)
+     * chain the same fused multiply-adds, so a row's bits do not depend on how many rows came with it.
+     */
+    @ParameterizedTest
+    @CsvSource({"F32, 40, 6, 37, 1100", "BF16, 6, 96, 50, 67", "F16, 33, 1, 100, 130", "F32, 96, 3, 13, 768", "F32, 7, 40, 50, 2048"})
+    void aRowHasTheSameBitsAmongFewRowsOrMany(DType dtype, int few, int more, int n, int k) {
+        Random rnd = new Random(few * 7 + n + k);
+        Tensor w = weight(dtype, n, k, rnd);
+        int many = Gemm.FEW_ROWS + more;
+        float[] x = new float[many * k];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+        float[] bias = new float[n];
+        for (int i = 0; i < n; i++) bias[i] = (float) rnd.nextGaussian();
+        float[] all = new float[many * n], some = new float[few * n];
+        Kernels.cpu().matmul(x, many, w, bias, all);
+        Kernels.cpu().matmul(x, few, w, bias, some);
+        assertArrayEquals(java.util.Arrays.copyOf(all, few * n), some, few + " rows among " + many);
     }
 }
