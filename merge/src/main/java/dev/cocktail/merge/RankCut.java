@@ -103,7 +103,13 @@ final class RankCut {
      * equal to the cut one by one in tensor order: `equalBefore` of them came before s.
      */
     boolean keeps(float s, long equalBefore) {
-        return Math.abs(s) > threshold() || equalsCut(s) && equalBefore < take;
+        float a = Math.abs(s);
+        return inclusive ? a >= value : a > value || a == value && equalBefore < take;
+    }
+
+    /** How many scores equal to the cut come before chunk `chunk` (0 where none is kept by position). */
+    long equalBefore(int chunk) {
+        return equalBefore == null ? 0 : equalBefore[chunk];
     }
 
     /** Whether s is one of the scores equal to the cut that are kept by position (see keeps). */
