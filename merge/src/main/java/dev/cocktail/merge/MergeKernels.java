@@ -159,20 +159,31 @@ public final class MergeKernels {
         int k = wd.length;
         int i = k == 2 ? consensusOfTwo(vote, wd, w, b, normalize, minDivisor, lambda, out, n)
                 : consensusOfAny(vote, wd, w, b, normalize, minDivisor, lambda, out, n);
+        float[] v = new float[k], x = new float[k];
         for (; i < n; i++) {
-            float sum = 0;
-            for (int m = 0; m < k; m++) sum += vote[m][i];
-            float mixed = 0, div = 0;
             for (int m = 0; m < k; m++) {
-                float v = vote[m][i];
-                if (sum >= 0 ? v > 0 : v < 0) {
-                    mixed += wd[m][i];
-                    div += w[m];
-                }
+                v[m] = vote[m][i];
+                x[m] = wd[m][i];
             }
-            if (normalize) mixed /= div == 0 ? 1 : Math.max(div, minDivisor);
-            out[i] = b[i] + mixed * lambda;
+            out[i] = consensusOf(v, x, w, b[i], normalize, minDivisor, lambda);
         }
+    }
+
+    /** consensus for one element: its votes, its weighted task vectors and its base b. */
+    static float consensusOf(float[] vote, float[] wd, float[] w, float b, boolean normalize, float minDivisor, float lambda) {
+        int k = wd.length;
+        float sum = 0;
+        for (int m = 0; m < k; m++) sum += vote[m];
+        float mixed = 0, div = 0;
+        for (int m = 0; m < k; m++) {
+            float v = vote[m];
+            if (sum >= 0 ? v > 0 : v < 0) {
+                mixed += wd[m];
+                div += w[m];
+            }
+        }
+        if (normalize) mixed /= div == 0 ? 1 : Math.max(div, minDivisor);
+        return b + mixed * lambda;
     }
 
     /**

@@ -4,15 +4,11 @@ import dev.cocktail.engine.CocktailException;
 import dev.cocktail.engine.Convert;
 import dev.cocktail.engine.DType;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.List;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * mergekit's generalized task arithmetic: task_arithmetic, ties, dare_linear, dare_ties,
@@ -101,10 +97,14 @@ record TaskArithmetic(Sparsify sparsify, boolean consensus, boolean normalize, b
         };
     }
 
-    /** How the weighted, sparsified task vectors wd and the base b make the output out[0, n). */
-    @FunctionalInterface
+    /**
+     * How the weighted, sparsified task vectors wd and the base b make the output, both for a whole
+     * chunk and for one element i (the same operations, so the same result).
+     */
     private interface Combine {
         void chunk(float[][] wd, float[] b, float[] out, int n);
+
+        float element(float[] wd, float b);
     }
 
     private Combine combine(int k) {
@@ -116,13 +116,37 @@ record TaskArithmetic(Sparsify sparsify, boolean consensus, boolean normalize, b
         }
         float divisor = Math.abs(wsum) < 1e-8 ? 1 : wsum;
         float lam = (float) lambda;
-        if (consensus) return (wd, b, out, n) -> MergeKernels.consensus(wd, wd, w, b, normalize, Float.NEGATIVE_INFINITY, lam, out, n);
-        return (wd, b, out, n) -> {
-            System.arraycopy(wd[0], 0, out, 0, n);
-            for (int m = 1; m < k; m++) MergeKernels.add(out, wd[m], n);
-            if (normalize) MergeKernels.divide(out, divisor, out, n);
-            if (lam != 1f) MergeKernels.scale(out, lam, out, n);
-            MergeKernels.add(out, b, n);
+        if (consensus) {
+            return new Combine() {
+                @Override
+                public void chunk(float[][] wd, float[] b, float[] out, int n) {
+                    MergeKernels.consensus(wd, wd, w, b, normalize, Float.NEGATIVE_INFINITY, lam, out, n);
+                }
+
+                @Override
+                public float element(float[] wd, float b) {
+                    return MergeKernels.consensusOf(wd, wd, w, b, normalize, Float.NEGATIVE_INFINITY, lam);
+                }
+            };
+        }
+        return new Combine() {
+            @Override
+            public void chunk(float[][] wd, float[] b, float[] out, int n) {
+                System.arraycopy(wd[0], 0, out, 0, n);
+                for (int m = 1; m < k; m++) MergeKernels.add(out, wd[m], n);
+                if (normalize) MergeKernels.divide(out, divisor, out, n);
+                if (lam != 1f) MergeKernels.scale(out, lam, out, n);
+                MergeKernels.add(out, b, n);
+            }
+
+            @Override
+            public float element(float[] wd, float b) {
+                float mixed = wd[0];
+                for (int m = 1; m < k; m++) mixed = mixed + wd[m];
+                if (normalize) mixed = mixed / divisor;
+                if (lam != 1f) mixed = lam * mixed;
+                return mixed + b;
+            }
         };
     }
 
@@ -194,47 +218,38 @@ record TaskArithmetic(Sparsify sparsify, boolean consensus, boolean normalize, b
 
     /**
      * One block's elements that lie inside some task vector's band, in tensor order: at[e] is the
-     * element's position, in[0][e] its base and in[m + 1][e] its task vector m.
+     * element's position, values[(k + 1) e] its base and then its k task vectors.
      */
     private static final class Aside {
-        private static final VectorSpecies<Integer> I = MergeKernels.F.withLanes(int.class);
-        private static final ValueLayout.OfShort BF16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-        private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        private static final java.lang.foreign.ValueLayout.OfShort BF16 =
+                java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+        private static final java.lang.foreign.ValueLayout.OfFloat F32 =
+                java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
         final RankCut.Tally[] tallies;
         final int k;
         boolean finite = true;
         int firstChunk = -1;
         int size;
-        int[] at = new int[1 << 12];
-        float[][] in;
+        int[] at = new int[64];
+        float[] values;
 
         Aside(RankCut.Tally[] tallies, int k) {
             this.tallies = tallies;
             this.k = k;
-            this.in = new float[k + 1][1 << 12];
+            this.values = new float[64 * (k + 1)];
         }
 
-        /**
-         * Sets aside the chunk's elements whose task vector m (in c.in[m + 1]) has rank bits in
-         * [lo[m], hi[m]]: each vector's lanes inside packed to the front and stored whole at the end
-         * (the lanes past them are overwritten next), no branch on data.
-         */
+        /** Sets aside the chunk's elements whose task vector m (in c.in[m + 1]) has rank bits in [lo[m], hi[m]]. */
         void collect(Chunk c, int[] lo, int[] hi) {
             if (firstChunk < 0) firstChunk = c.index;
-            int lanes = MergeKernels.F.length(), i = 0;
-            IntVector iota = IntVector.zero(I).addIndex(1);
-            for (int bound = MergeKernels.F.loopBound(c.n); i < bound; i += lanes) {
+            int i = 0;
+            for (int bound = MergeKernels.F.loopBound(c.n); i < bound; i += MergeKernels.F.length()) {
                 long inside = 0;
                 for (int m = 0; m < k; m++) {
                     IntVector bits = FloatVector.fromArray(MergeKernels.F, c.in[m + 1], i).reinterpretAsInts().and(0x7FFFFFFF);
                     inside |= bits.compare(VectorOperators.GE, lo[m]).and(bits.compare(VectorOperators.LE, hi[m])).toLong();
                 }
-                if (inside == 0) continue;
-                reserve(lanes);
-                VectorMask<Float> keep = VectorMask.fromLong(MergeKernels.F, inside);
-                for (int m = 0; m <= k; m++) FloatVector.fromArray(MergeKernels.F, c.in[m], i).compress(keep).intoArray(in[m], size);
-                iota.add(Math.toIntExact(c.from + i)).compress(VectorMask.fromLong(I, inside)).intoArray(at, size);
-                size += Long.bitCount(inside);
+                for (; inside != 0; inside &= inside - 1) add(c, i + Long.numberOfTrailingZeros(inside));
             }
             for (; i < c.n; i++) {
                 boolean inside = false;
@@ -242,54 +257,53 @@ record TaskArithmetic(Sparsify sparsify, boolean consensus, boolean normalize, b
                     int bits = Float.floatToRawIntBits(c.in[m + 1][i]) & 0x7FFFFFFF;
                     inside |= bits >= lo[m] & bits <= hi[m];
                 }
-                if (!inside) continue;
-                reserve(1);
-                for (int m = 0; m <= k; m++) in[m][size] = c.in[m][i];
-                at[size++] = Math.toIntExact(c.from + i);
+                if (inside) add(c, i);
             }
         }
 
-        /** Room for n more elements. */
-        private void reserve(int n) {
-            if (size + n <= at.length) return;
-            int room = Math.max(2 * at.length, size + n);
-            at = Arrays.copyOf(at, room);
-            for (int m = 0; m <= k; m++) in[m] = Arrays.copyOf(in[m], room);
+        private void add(Chunk c, int i) {
+            if (size == at.length) {
+                at = Arrays.copyOf(at, 2 * size);
+                values = Arrays.copyOf(values, 2 * size * (k + 1));
+            }
+            at[size] = Math.toIntExact(c.from + i);
+            int v = size * (k + 1);
+            values[v] = c.in[0][i];
+            for (int m = 0; m < k; m++) values[v + 1 + m] = c.in[m + 1][i];
+            size++;
         }
 
         /**
-         * Computes the block's set-aside elements again, with the chunk step's kernels and the cuts'
-         * verdicts, and writes them into dst; false (dst half rewritten) when one of them is not
-         * finite. Blocks are independent: the cuts say how many scores equal to them come before
-         * the block's first chunk.
+         * Computes the block's set-aside elements again with the cuts' verdicts and writes them into
+         * dst; false (dst half rewritten) when one of them is not finite. Blocks are independent:
+         * the cuts say how many scores equal to them come before the block's first chunk.
          */
         boolean redo(RankCut[] cut, float[] scale, Combine combine, DType dtype, MemorySegment dst) {
             if (size == 0) return true;
-            float[][] wd = new float[k][];
-            for (int m = 0; m < k; m++) {
-                float[] d = in[m + 1];
-                wd[m] = new float[size];
-                if (cut[m] == null) {
-                    MergeKernels.scale(d, scale[m], wd[m], size);
-                    continue;
-                }
-                MergeKernels.keepScaled(d, cut[m].threshold(), scale[m], wd[m], size);
-                long equalBefore = cut[m].equalBefore(firstChunk);
-                for (int e = 0; e < size; e++) { // those equal to the cut, kept by position, as keepScaled keeps
-                    if (!cut[m].equalsCut(d[e])) continue;
-                    if (cut[m].keeps(d[e], equalBefore)) wd[m][e] = d[e] * 1f * scale[m];
-                    equalBefore++;
-                }
-            }
-            float[] out = new float[size];
-            combine.chunk(wd, in[0], out, size);
-            if (!MergeKernels.allFinite(out, size)) return false;
+            long[] equalBefore = new long[k];
+            for (int m = 0; m < k; m++) if (cut[m] != null) equalBefore[m] = cut[m].equalBefore(firstChunk);
+            float[] wd = new float[k];
             long bytes = dtype.byteSize();
             for (int e = 0; e < size; e++) {
+                int v = e * (k + 1);
+                for (int m = 0; m < k; m++) {
+                    float d = values[v + 1 + m];
+                    if (cut[m] == null) {
+                        wd[m] = scale[m] * d; // as MergeKernels.scale
+                        continue;
+                    }
+                    wd[m] = d * (cut[m].keeps(d, equalBefore[m]) ? 1f : 0f) * scale[m]; // as keepScaled
+                    if (cut[m].equalsCut(d)) equalBefore[m]++;
+                }
+                float out = combine.element(wd, values[v]);
+                if (!Float.isFinite(out)) return false;
                 switch (dtype) { // as Convert.fromF32
-                    case BF16 -> dst.set(BF16, at[e] * bytes, Convert.f32ToBf16(out[e]));
-                    case F32 -> dst.set(F32, at[e] * bytes, out[e]);
-                    default -> Convert.fromF32(out, e, 1, dtype, dst, at[e] * bytes);
+                    case BF16 -> dst.set(BF16, at[e] * bytes, Convert.f32ToBf16(out));
+                    case F32 -> dst.set(F32, at[e] * bytes, out);
+                    default -> {
+                        wd[0] = out;
+                        Convert.fromF32(wd, 0, 1, dtype, dst, at[e] * bytes);
+                    }
                 }
             }
             return true;
