@@ -103,13 +103,7 @@ final class RankCut {
      * equal to the cut one by one in tensor order: `equalBefore` of them came before s.
      */
     boolean keeps(float s, long equalBefore) {
-        float a = Math.abs(s);
-        return inclusive ? a >= value : a > value || a == value && equalBefore < take;
-    }
-
-    /** How many scores equal to the cut come before chunk `chunk` (0 where none is kept by position). */
-    long equalBefore(int chunk) {
-        return equalBefore == null ? 0 : equalBefore[chunk];
+        return Math.abs(s) > threshold() || equalsCut(s) && equalBefore < take;
     }
 
     /** Whether s is one of the scores equal to the cut that are kept by position (see keeps). */

@@ -207,11 +207,7 @@ record TaskArithmetic(Sparsify sparsify, boolean consensus, boolean normalize, b
             Convert.fromF32(c.out, 0, c.n, dtype, dst, c.from * size);
         });
         boolean settled = pass.finish(parts.stream().map(a -> a.tallies).toList());
-        if (settled && parts.stream().allMatch(a -> a.finite)
-                && !job.parallel(parts.stream().map(a -> (java.util.concurrent.Callable<Boolean>) () ->
-                        a.redo(cut, scale, combine, dtype, dst)).toList()).contains(false)) {
-            return true;
-        }
+        if (settled && parts.stream().allMatch(a -> a.finite) && Aside.redo(parts, cut, scale, combine, dtype, dst)) return true;
         job.write(apply(k, masks, scale), dtype, dst, 0, job.chunks());
         return false;
     }
@@ -221,14 +217,9 @@ record TaskArithmetic(Sparsify sparsify, boolean consensus, boolean normalize, b
      * element's position, values[(k + 1) e] its base and then its k task vectors.
      */
     private static final class Aside {
-        private static final java.lang.foreign.ValueLayout.OfShort BF16 =
-                java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
-        private static final java.lang.foreign.ValueLayout.OfFloat F32 =
-                java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
         final RankCut.Tally[] tallies;
         final int k;
         boolean finite = true;
-        int firstChunk = -1;
         int size;
         int[] at = new int[64];
         float[] values;
@@ -241,7 +232,6 @@ record TaskArithmetic(Sparsify sparsify, boolean consensus, boolean normalize, b
 
         /** Sets aside the chunk's elements whose task vector m (in c.in[m + 1]) has rank bits in [lo[m], hi[m]]. */
         void collect(Chunk c, int[] lo, int[] hi) {
-            if (firstChunk < 0) firstChunk = c.index;
             int i = 0;
             for (int bound = MergeKernels.F.loopBound(c.n); i < bound; i += MergeKernels.F.length()) {
                 long inside = 0;
@@ -274,36 +264,28 @@ record TaskArithmetic(Sparsify sparsify, boolean consensus, boolean normalize, b
         }
 
         /**
-         * Computes the block's set-aside elements again with the cuts' verdicts and writes them into
-         * dst; false (dst half rewritten) when one of them is not finite. Blocks are independent:
-         * the cuts say how many scores equal to them come before the block's first chunk.
+         * Computes the set-aside elements again with the cuts' verdicts and writes them into dst;
+         * false (dst half rewritten) when one of them is not finite.
          */
-        boolean redo(RankCut[] cut, float[] scale, Combine combine, DType dtype, MemorySegment dst) {
-            if (size == 0) return true;
+        static boolean redo(List<Aside> parts, RankCut[] cut, float[] scale, Combine combine, DType dtype, MemorySegment dst) {
+            int k = cut.length;
             long[] equalBefore = new long[k];
-            for (int m = 0; m < k; m++) if (cut[m] != null) equalBefore[m] = cut[m].equalBefore(firstChunk);
-            float[] wd = new float[k];
-            long bytes = dtype.byteSize();
-            for (int e = 0; e < size; e++) {
-                int v = e * (k + 1);
-                for (int m = 0; m < k; m++) {
-                    float d = values[v + 1 + m];
-                    if (cut[m] == null) {
-                        wd[m] = scale[m] * d; // as MergeKernels.scale
-                        continue;
+            float[] wd = new float[k], one = new float[1];
+            for (Aside a : parts) {
+                for (int e = 0; e < a.size; e++) {
+                    int v = e * (k + 1);
+                    for (int m = 0; m < k; m++) {
+                        float d = a.values[v + 1 + m];
+                        if (cut[m] == null) {
+                            wd[m] = scale[m] * d; // as MergeKernels.scale
+                            continue;
+                        }
+                        wd[m] = d * (cut[m].keeps(d, equalBefore[m]) ? 1f : 0f) * scale[m]; // as keepScaled
+                        if (cut[m].equalsCut(d)) equalBefore[m]++;
                     }
-                    wd[m] = d * (cut[m].keeps(d, equalBefore[m]) ? 1f : 0f) * scale[m]; // as keepScaled
-                    if (cut[m].equalsCut(d)) equalBefore[m]++;
-                }
-                float out = combine.element(wd, values[v]);
-                if (!Float.isFinite(out)) return false;
-                switch (dtype) { // as Convert.fromF32
-                    case BF16 -> dst.set(BF16, at[e] * bytes, Convert.f32ToBf16(out));
-                    case F32 -> dst.set(F32, at[e] * bytes, out);
-                    default -> {
-                        wd[0] = out;
-                        Convert.fromF32(wd, 0, 1, dtype, dst, at[e] * bytes);
-                    }
+                    one[0] = combine.element(wd, a.values[v]);
+                    if (!Float.isFinite(one[0])) return false;
+                    Convert.fromF32(one, 0, 1, dtype, dst, a.at[e] * dtype.byteSize());
                 }
             }
             return true;
