@@ -33,8 +33,6 @@ public final class MergeDriver {
     private static final int BUFFERS = 2;
     /** Output bytes computed and handed to the writer at a time (at least one chunk). */
     private static final long SLICE = 16 << 20;
-    /** The largest output tensor computed whole, in one buffer, by a merge that reads its inputs once that way. */
-    private static final long WHOLE = 64 << 20;
 
     public static void run(MergeJob job, Progress progress) {
         run(job, progress, UnaryOperator.identity());
@@ -57,7 +55,6 @@ public final class MergeDriver {
                     r -> Thread.ofPlatform().name("cocktail-hash").daemon().start(r));
             long total = job.plan().stream().mapToLong(p -> p.spec().byteSize()).sum();
             long largest = job.plan().stream().filter(p -> !p.rawCopy()).mapToLong(MergeDriver::sliceBytes).max().orElse(0);
-            long largestWhole = job.plan().stream().filter(MergeDriver::whole).mapToLong(p -> p.spec().byteSize()).max().orElse(0);
             progress.start("merging", total, "B");
             // every write goes through the output's guard, so that a signal's cleanup never races one
             Writer w = new Writer(wrapSink.apply((name, bytes) -> out.write(() -> writer.write(name, bytes))), progress);
@@ -68,25 +65,11 @@ public final class MergeDriver {
                     if (p.rawCopy() && lora.getFirst() == null) {
                         w.permits.acquire();
                         w.check();
-                        w.queue.put(new Item(p, p.sources().getFirst().data(), null, null));
+                        w.queue.put(new Item(p, p.sources().getFirst().data(), null));
                         continue;
                     }
                     TensorJob tj = new TensorJob(p.name(), p.sources(), lora, p.shape(), p.merge().rowWise(), job.seed(),
                             pool, scratch);
-                    if (whole(p)) {
-                        w.permits.acquire();
-                        w.check();
-                        MemorySegment buf = w.whole(largestWhole);
-                        try {
-                            p.merge().writeWhole(tj, p.dtype(), buf);
-                            w.queue.put(new Item(p, buf.asSlice(0, p.spec().byteSize()), buf, w.wholeFree));
-                        } catch (RuntimeException | InterruptedException e) {
-                            w.wholeFree.add(buf);
-                            throw e;
-                        }
-                        warnNonFinite(tj, p, progress);
-                        continue;
-                    }
                     TensorOp op = p.merge().prepare(tj);
                     int step = sliceChunks(p), first = 0;
                     do { // once at least: a tensor of no elements is still written (empty)
@@ -95,14 +78,17 @@ public final class MergeDriver {
                         w.check();
                         MemorySegment buf = w.buffer(largest);
                         try {
-                            w.queue.put(new Item(p, tj.write(op, p.dtype(), buf, first, last), buf, w.free));
+                            w.queue.put(new Item(p, tj.write(op, p.dtype(), buf, first, last), buf));
                         } catch (RuntimeException | InterruptedException e) {
                             w.free.add(buf);
                             throw e;
                         }
                         first = last;
                     } while (first < tj.chunks());
-                    warnNonFinite(tj, p, progress);
+                    if (tj.nonFiniteInput()) {
+                        progress.warn("an input's " + p.name() + " holds NaN or infinity, and so does the merged one"
+                                + " (cocktail inspect --check MODEL lists them).");
+                    }
                 }
                 w.queue.put(Item.END);
                 wt.join();
@@ -129,18 +115,6 @@ public final class MergeDriver {
         }
     }
 
-    private static void warnNonFinite(TensorJob tj, PlannedTensor p, Progress progress) {
-        if (tj.nonFiniteInput()) {
-            progress.warn("an input's " + p.name() + " holds NaN or infinity, and so does the merged one"
-                    + " (cocktail inspect --check MODEL lists them).");
-        }
-    }
-
-    /** Whether p is computed whole (TensorMerge.wholeTensor), its output held in one buffer of at most WHOLE bytes. */
-    private static boolean whole(PlannedTensor p) {
-        return !p.rawCopy() && p.merge().wholeTensor() && p.spec().byteSize() <= WHOLE;
-    }
-
     /** How many chunks of p make a slice. */
     private static int sliceChunks(PlannedTensor p) {
         return (int) Math.max(1, SLICE / chunkBytes(p));
@@ -160,12 +134,9 @@ public final class MergeDriver {
         for (Tensor t : p.sources()) if (t.data().isMapped()) t.data().unload();
     }
 
-    /**
-     * A tensor or a slice of one to write: a view of a buffer pooled in `home`, or (raw copies, pool
-     * null) the input's own bytes.
-     */
-    private record Item(PlannedTensor tensor, MemorySegment bytes, MemorySegment pool, java.util.Queue<MemorySegment> home) {
-        static final Item END = new Item(null, null, null, null);
+    /** A tensor or a slice of one to write: a view of a pooled buffer, or (raw copies, pool null) the input's own bytes. */
+    private record Item(PlannedTensor tensor, MemorySegment bytes, MemorySegment pool) {
+        static final Item END = new Item(null, null, null);
     }
 
     /**
@@ -182,7 +153,6 @@ public final class MergeDriver {
         final BlockingQueue<Item> queue = new LinkedBlockingQueue<>();
         final Semaphore permits = new Semaphore(BUFFERS);
         final java.util.concurrent.ConcurrentLinkedQueue<MemorySegment> free = new java.util.concurrent.ConcurrentLinkedQueue<>();
-        final java.util.concurrent.ConcurrentLinkedQueue<MemorySegment> wholeFree = new java.util.concurrent.ConcurrentLinkedQueue<>();
         private final Arena arena = Arena.ofShared();
         final AtomicReference<Throwable> failure = new AtomicReference<>();
         private final TensorSink sink;
@@ -204,7 +174,7 @@ public final class MergeDriver {
                         if (it.pool() == null) release(it.tensor());
                         progress.advance(it.bytes().byteSize());
                     } finally {
-                        if (it.pool() != null) it.home().add(it.pool());
+                        if (it.pool() != null) free.add(it.pool());
                         permits.release();
                     }
                 }
@@ -231,17 +201,10 @@ public final class MergeDriver {
             return b != null ? b : arena.allocate(Math.max(size, 1), 64);
         }
 
-        /** A pooled buffer of `size` bytes for a whole tensor, the largest computed whole (the caller holds a permit). */
-        MemorySegment whole(long size) {
-            MemorySegment b = wholeFree.poll();
-            return b != null ? b : arena.allocate(Math.max(size, 1), 64);
-        }
-
         /** Frees every buffer, once the writer thread is gone. */
         void drain() {
             queue.clear();
             free.clear();
-            wholeFree.clear();
             arena.close();
         }
     }

@@ -87,17 +87,6 @@ public final class MergeKernels {
         }
     }
 
-    /** out = (d * keep) * s with keep = |d| > t ? 1 : 0: keepScaled on a task vector already subtracted. */
-    static void keepScaled(float[] d, float t, float s, float[] out, int n) {
-        FloatVector one = FloatVector.broadcast(F, 1f), zero = FloatVector.zero(F);
-        int i = 0;
-        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
-            FloatVector v = FloatVector.fromArray(F, d, i);
-            v.mul(zero.blend(one, v.abs().compare(VectorOperators.GT, t))).mul(s).intoArray(out, i);
-        }
-        for (; i < n; i++) out[i] = d[i] * (Math.abs(d[i]) > t ? 1f : 0f) * s;
-    }
-
     /** sum a[i] * b[i], lanes in F32 and the chunk total in F64. */
     static double dot(float[] a, float[] b, int n) {
         FloatVector acc = FloatVector.zero(F);
@@ -159,31 +148,20 @@ public final class MergeKernels {
         int k = wd.length;
         int i = k == 2 ? consensusOfTwo(vote, wd, w, b, normalize, minDivisor, lambda, out, n)
                 : consensusOfAny(vote, wd, w, b, normalize, minDivisor, lambda, out, n);
-        float[] v = new float[k], x = new float[k];
         for (; i < n; i++) {
+            float sum = 0;
+            for (int m = 0; m < k; m++) sum += vote[m][i];
+            float mixed = 0, div = 0;
             for (int m = 0; m < k; m++) {
-                v[m] = vote[m][i];
-                x[m] = wd[m][i];
+                float v = vote[m][i];
+                if (sum >= 0 ? v > 0 : v < 0) {
+                    mixed += wd[m][i];
+                    div += w[m];
+                }
             }
-            out[i] = consensusOf(v, x, w, b[i], normalize, minDivisor, lambda);
+            if (normalize) mixed /= div == 0 ? 1 : Math.max(div, minDivisor);
+            out[i] = b[i] + mixed * lambda;
         }
-    }
-
-    /** consensus for one element: its votes, its weighted task vectors and its base b. */
-    static float consensusOf(float[] vote, float[] wd, float[] w, float b, boolean normalize, float minDivisor, float lambda) {
-        int k = wd.length;
-        float sum = 0;
-        for (int m = 0; m < k; m++) sum += vote[m];
-        float mixed = 0, div = 0;
-        for (int m = 0; m < k; m++) {
-            float v = vote[m];
-            if (sum >= 0 ? v > 0 : v < 0) {
-                mixed += wd[m];
-                div += w[m];
-            }
-        }
-        if (normalize) mixed /= div == 0 ? 1 : Math.max(div, minDivisor);
-        return b + mixed * lambda;
     }
 
     /**

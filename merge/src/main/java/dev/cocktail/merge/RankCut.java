@@ -98,19 +98,6 @@ final class RankCut {
         }
     }
 
-    /**
-     * Whether score s is among the k highest, as mask() decides, for a caller that visits the scores
-     * equal to the cut one by one in tensor order: `equalBefore` of them came before s.
-     */
-    boolean keeps(float s, long equalBefore) {
-        return Math.abs(s) > threshold() || equalsCut(s) && equalBefore < take;
-    }
-
-    /** Whether s is one of the scores equal to the cut that are kept by position (see keeps). */
-    boolean equalsCut(float s) {
-        return !inclusive && Math.abs(s) == value;
-    }
-
     /** What a score ranks by: the bits of |s|. */
     private static int rankBits(float s) {
         return Float.floatToRawIntBits(s) & 0x7FFFFFFF;
@@ -166,16 +153,6 @@ final class RankCut {
 
         /** Finds every cut asked for: one pass over the tensor, then a radix select for each band that failed. */
         void find() {
-            BandPass pass = bandPass();
-            if (pass != null) pass.finish(pass.run());
-        }
-
-        /**
-         * The sample's bands for the cuts, before their pass over the tensor: null when no cut needs
-         * a pass (each keeps all or none). A caller may run that pass itself (BandPass.add on each
-         * chunk's scores), alongside work of its own on the same chunks, so that the inputs are read once.
-         */
-        BandPass bandPass() {
             long n = job.elements();
             List<RankCut> open = new ArrayList<>();
             for (RankCut cut : cuts) {
@@ -183,7 +160,7 @@ final class RankCut {
                 else if (cut.k >= n) cut.set(0f, true, 0, null);
                 else open.add(cut);
             }
-            if (open.isEmpty()) return null;
+            if (open.isEmpty()) return;
             // the cuts' bands, and later their picks, are found in parallel: alone they would leave
             // all but one core idle for a tenth of a large tensor's time
             Chunk sample = job.sample(RUNS, Math.clamp(n / 128, MIN_SAMPLE, MAX_SAMPLE) / RUNS);
@@ -192,102 +169,42 @@ final class RankCut {
                 cut.score.fill(sample, s);
                 return Band.around(cut, s, job.ints(0, sample.n), n);
             }).toList());
-            Band[] byCut = new Band[cuts.size()];
+            List<Band> bands = new ArrayList<>();
             List<RankCut> exact = new ArrayList<>();
             long blockLength = job.blockLength(), blocks = job.blockCount();
             for (int j = 0; j < open.size(); j++) {
                 Band b = around.get(j);
                 // each block collects into its own region of the band's store, which this thread keeps
                 // for the next tensor's bands; a band too wide to store goes to the radix select
-                if (b != null && b.region(blockLength) * blocks <= MAX_STORE) byCut[cuts.indexOf(open.get(j))] = b;
+                if (b != null && b.region(blockLength) * blocks <= MAX_STORE) bands.add(b);
                 else exact.add(open.get(j));
             }
-            return new BandPass(byCut, exact);
-        }
-
-        /**
-         * The pass that counts the scores above each cut's band and collects those inside it, block
-         * by block (Tally[] per block, indexed like the cuts, null where a cut has no band).
-         */
-        final class BandPass {
-            private final Band[] bands;
-            private final List<RankCut> exact;
-            private final int[][] stores;
-            private final AtomicInteger regions = new AtomicInteger();
-
-            private BandPass(Band[] bands, List<RankCut> exact) {
-                this.bands = bands;
-                this.exact = exact;
-                this.stores = new int[bands.length][];
-                long blockLength = job.blockLength(), blocks = job.blockCount();
-                for (int j = 0, s = 0; j < bands.length; j++) {
-                    if (bands[j] != null) stores[j] = job.ints(s++, (int) (bands[j].region(blockLength) * blocks));
+            if (!bands.isEmpty()) {
+                int[][] stores = new int[bands.size()][];
+                for (int j = 0; j < stores.length; j++) {
+                    stores[j] = job.ints(j, (int) (bands.get(j).region(blockLength) * blocks));
                 }
-            }
-
-            /** Whether each cut that needs a pass has a band, so that this pass alone (and the picks) finds it. */
-            boolean alone() {
-                return exact.isEmpty();
-            }
-
-            /** Scores of cut j whose rank bits are in [lo(j), hi(j)] are in its band (none when lo > hi). */
-            int lo(int j) {
-                return bands[j] == null ? 1 : bands[j].lo;
-            }
-
-            int hi(int j) {
-                return bands[j] == null ? 0 : bands[j].hi;
-            }
-
-            /** Whether a band has collected more scores than it may: its pick will fail. */
-            boolean overflowed() {
-                for (Band b : bands) if (b != null && b.overflow.get()) return true;
-                return false;
-            }
-
-            /** A block's tallies (one block at a time per call). */
-            Tally[] newBlock() {
-                int r = regions.getAndIncrement();
-                long blockLength = job.blockLength();
-                Tally[] t = new Tally[bands.length];
-                for (int j = 0; j < t.length; j++) {
-                    if (bands[j] == null) continue;
-                    int room = (int) bands[j].region(blockLength);
-                    t[j] = new Tally(bands[j], stores[j], r * room, room);
-                }
-                return t;
-            }
-
-            /** Counts and collects the chunk's scores s of cut j into its block's tallies. */
-            void add(Tally[] block, int j, Chunk c, float[] s) {
-                if (block[j] != null) block[j].add(c, s);
-            }
-
-            /** The pass on its own: each chunk's scores computed into scratch and tallied. */
-            List<Tally[]> run() {
-                return job.blocks(this::newBlock, (c, tallies) -> {
+                AtomicInteger regions = new AtomicInteger();
+                List<Tally[]> parts = job.blocks(() -> {
+                    int r = regions.getAndIncrement();
+                    Tally[] t = new Tally[bands.size()];
+                    for (int j = 0; j < t.length; j++) {
+                        int room = (int) bands.get(j).region(blockLength);
+                        t[j] = new Tally(bands.get(j), stores[j], r * room, room);
+                    }
+                    return t;
+                }, (c, tallies) -> {
                     float[] scores = c.tmp(scratch);
-                    for (int j = 0; j < bands.length; j++) {
-                        if (bands[j] == null) continue;
-                        cuts.get(j).score.fill(c, scores);
-                        tallies[j].add(c, scores);
+                    for (Tally t : tallies) {
+                        t.band.cut.score.fill(c, scores);
+                        t.add(c, scores);
                     }
                 });
+                List<Boolean> picked = job.parallel(IntStream.range(0, bands.size()).mapToObj(j -> (Callable<Boolean>) () ->
+                        bands.get(j).pick(job, scratch, parts.stream().map(p -> p[j]).toList())).toList());
+                for (int j = 0; j < bands.size(); j++) if (!picked.get(j)) exact.add(bands.get(j).cut);
             }
-
-            /**
-             * Sets every cut from the blocks' tallies (in block order), by a radix select where a
-             * band failed or was never formed; whether the bands alone set every cut.
-             */
-            boolean finish(List<Tally[]> parts) {
-                List<Integer> withBand = IntStream.range(0, bands.length).filter(j -> bands[j] != null).boxed().toList();
-                List<Boolean> picked = job.parallel(withBand.stream().map(j -> (Callable<Boolean>) () ->
-                        bands[j].pick(job, scratch, parts.stream().map(p -> p[j]).toList())).toList());
-                List<RankCut> radix = new ArrayList<>(exact);
-                for (int i = 0; i < withBand.size(); i++) if (!picked.get(i)) radix.add(bands[withBand.get(i)].cut);
-                for (RankCut cut : radix) radix(cut);
-                return radix.isEmpty();
-            }
+            for (RankCut cut : exact) radix(cut);
         }
 
         /** Radix select over the scores' bits: the top 16 bits first, then the low 16 bits of the chosen bucket. */
@@ -319,7 +236,7 @@ final class RankCut {
      * Score bits [lo, hi] that hold a cut's k-th highest score with near certainty, with about the
      * share `fraction` of the tensor's scores, and a limit on how many of those the pass may collect.
      */
-    record Band(RankCut cut, int lo, int hi, double fraction, long limit, AtomicLong collected,
+    private record Band(RankCut cut, int lo, int hi, double fraction, long limit, AtomicLong collected,
                         AtomicBoolean overflow) {
 
         /**
@@ -398,7 +315,7 @@ final class RankCut {
      * found[base + end[r]]. found is the block's region of `room` ints in the band's store, or the
      * block's own array once the region is full.
      */
-    static final class Tally {
+    private static final class Tally {
         final Band band;
         long above;
         int[] found;

@@ -13,23 +13,6 @@ public interface TensorMerge {
         return false;
     }
 
-    /**
-     * Whether writeWhole can compute a tensor in one go, with the whole output in memory (MergeDriver
-     * asks it for tensors within its budget for that): for merges that would otherwise read their
-     * inputs in more than one pass.
-     */
-    default boolean wholeTensor() {
-        return false;
-    }
-
-    /**
-     * The whole output tensor, narrowed to dtype, into dst from its start (only where wholeTensor());
-     * whether the inputs were read once, as that is meant to.
-     */
-    default boolean writeWhole(TensorJob job, dev.cocktail.engine.DType dtype, java.lang.foreign.MemorySegment dst) {
-        throw new UnsupportedOperationException("writeWhole");
-    }
-
     /** A merge whose chunks hold whole rows, each chunk's step built by `prepare`. */
     static TensorMerge byRows(java.util.function.Function<TensorJob, TensorOp> prepare) {
         return new TensorMerge() {
