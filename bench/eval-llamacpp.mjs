@@ -19,12 +19,13 @@ for (let e = 0; e < examples; e++) {
   while (p.length < length) p.push(3 + Math.floor(random() * 31997));
   prompts.push(p);
 }
+// the sequences live through every run: one disposed at the end of a run is not yet free for the next
+const sequences = Array.from({ length: parallel }, () => context.getSequence());
 const seconds = [];
 for (let r = -1; r < runs; r++) {
   let next = 0;
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: parallel }, async () => {
-    const sequence = context.getSequence();
+  await Promise.all(sequences.map(async (sequence) => {
     while (next < prompts.length) {
       const p = prompts[next++];
       await sequence.clearHistory();
@@ -33,7 +34,6 @@ for (let r = -1; r < runs; r++) {
         if (++n >= steps) break;
       }
     }
-    sequence.dispose();
   }));
   const s = (performance.now() - t0) / 1000;
   console.error(`llama.cpp ${file} eval run ${r}: ${s.toFixed(2)} s, ${(examples / s).toFixed(2)} examples/s`);
@@ -43,6 +43,7 @@ const sorted = [...seconds].sort((a, b) => a - b);
 const median = runs % 2 ? sorted[(runs - 1) / 2] : (sorted[runs / 2 - 1] + sorted[runs / 2]) / 2;
 console.log(JSON.stringify({ engine: "llama.cpp", model: file.split("/").pop(), examples, prompt_max: prompt, new: steps, parallel,
   threads, seconds, median_s: median, examples_per_s: examples / median }));
+for (const sequence of sequences) sequence.dispose();
 await context.dispose();
 await model.dispose();
 await llama.dispose();

@@ -82,7 +82,15 @@ public final class SafetensorsWriter implements AutoCloseable {
         }
     }
 
-    /** The 8-byte length, then the JSON header padded with spaces so that the data starts 8-aligned. */
+    /**
+     * Where the data section starts in the file: a multiple of a cache line. The mapping starts on a page,
+     * so every tensor whose offset in the data is a multiple of 64 (all of them in the usual models, whose
+     * rows are whole lines) then starts on a line, and no vector load of its weights spans two lines.
+     * The format's own writer pads to 8 only, but a reader takes any trailing spaces in the header.
+     */
+    static final int DATA_ALIGN = 64;
+
+    /** The 8-byte length, then the JSON header padded with spaces so that the data starts DATA_ALIGN-aligned. */
     static byte[] header(List<TensorSpec> plan, Map<String, String> metadata) {
         ObjectNode root = Json.MAPPER.createObjectNode();
         ObjectNode meta = root.putObject("__metadata__");
@@ -98,7 +106,7 @@ public final class SafetensorsWriter implements AutoCloseable {
             offset = end;
         }
         byte[] json = root.toString().getBytes(StandardCharsets.UTF_8);
-        int padded = (json.length + 7) / 8 * 8;
+        int padded = (8 + json.length + DATA_ALIGN - 1) / DATA_ALIGN * DATA_ALIGN - 8;
         ByteBuffer b = ByteBuffer.allocate(8 + padded).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         b.putLong(padded).put(json);
         while (b.hasRemaining()) b.put((byte) ' ');
