@@ -33,14 +33,7 @@ final class AttentionKernel {
                       float[] kv, float[] scores) {
         int hd = s.headDim(), len = s.past() + s.lengths()[b], base = s.firstKeyRow(b), qBase = s.firstQueryRow(b);
         int qStride = s.heads() * hd, kvStride = s.kvHeads() * hd, kvOff = g * hd, ld = stride(len), vals = ld * hd;
-        // keys and values packed into k-major panels of PANEL columns, as the tile reads them: keys
-        // P at a time (a panel row per dimension), values P dimensions at a time (a row per key)
-        int P = Gemm.PANEL, fullDims = hd / P * P;
-        for (int j = 0; j < len; j++) {
-            int ko = (base + j) * kvStride + kvOff, keys = j / P * hd * P + j % P;
-            for (int d = 0; d < hd; d++) kv[keys + d * P] = k[ko + d];
-            for (int d = 0; d < fullDims; d += P) System.arraycopy(v, ko + d, kv, vals + d * ld + j * P, P);
-        }
+        pack(k, v, base * kvStride + kvOff, kvStride, len, hd, kv, ld);
         int perKv = s.heads() / s.kvHeads();
         int[] start = new int[QROWS], end = new int[QROWS];
         for (int h = g * perKv; h < (g + 1) * perKv; h++) {
@@ -73,11 +66,26 @@ final class AttentionKernel {
     }
 
     /**
+     * Keys and values (key j's at k0 + j * kStride, hd floats) packed into the tile's k-major panels
+     * of PANEL columns: keys P at a time from kv[0] (a panel row per dimension), values P dimensions
+     * at a time from kv[ld * hd] (panel d at ld * hd + d * ld, a row per key); the dimensions past
+     * the last whole panel are not packed (weightedValues reads them from v).
+     */
+    static void pack(float[] k, float[] v, int k0, int kStride, int len, int hd, float[] kv, int ld) {
+        int P = Gemm.PANEL, fullDims = hd / P * P, vals = ld * hd;
+        for (int j = 0; j < len; j++) {
+            int ko = k0 + j * kStride, keys = j / P * hd * P + j % P;
+            for (int d = 0; d < hd; d++) kv[keys + d * P] = k[ko + d];
+            for (int d = 0; d < fullDims; d += P) System.arraycopy(v, ko + d, kv, vals + d * ld + j * P, P);
+        }
+    }
+
+    /**
      * scores[r * ld + j] = q_r . k_j for the query rows r < rows (at qo + r * qStride) and keys j in
      * [lo, hi), a panel of keys at a time; whole panels, so also a few places before lo and past hi
      * (within the padded row, never read) from whatever the panels hold there.
      */
-    private static void scores(float[] q, int qo, int qStride, int rows, float[] keys, int hd, int lo, int hi,
+    static void scores(float[] q, int qo, int qStride, int rows, float[] keys, int hd, int lo, int hi,
                                float[] scores, int ld) {
         for (int j = lo / Gemm.PANEL * Gemm.PANEL; j < hi; j += Gemm.PANEL) {
             Gemm.tile(q, qo, qStride, rows, hd, keys, j * hd, scores, j, ld, true, null, 0);
@@ -89,7 +97,7 @@ final class AttentionKernel {
      * panel of dimensions at a time from the packed values (panel d at vals + d * ld), the dimensions
      * past the last whole panel one by one from v itself (key j at v0 + j * kvStride).
      */
-    private static void weightedValues(float[] p, int ld, int rows, int lo, int hi, float[] packed, int vals,
+    static void weightedValues(float[] p, int ld, int rows, int lo, int hi, float[] packed, int vals,
                                        float[] v, int v0, int kvStride, int hd, float[] out, int qo, int qStride) {
         int d = 0;
         for (; d + Gemm.PANEL <= hd; d += Gemm.PANEL) {

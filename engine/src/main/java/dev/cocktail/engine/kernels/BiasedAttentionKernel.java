@@ -5,44 +5,49 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * BiasedAttention for one sequence and one head: per query row, the scores over the keys it may
- * see (dot products over the head's dimensions, plus the bias), a softmax in F32 with the sum in
- * double, then the probability-weighted sum of the values.
+ * BiasedAttention for one sequence and one head, QROWS query rows at a time as AttentionKernel
+ * does: the rows' scores over the keys any of them may see through Gemm's register tile (keys and
+ * values packed once per task), plus the bias, a softmax per row in F32 over the keys that row may
+ * see (the others get probability 0), then the rows' weighted sums of values through the tile.
  */
 final class BiasedAttentionKernel {
     private BiasedAttentionKernel() {}
 
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
-    /** p holds at least keyRows floats. */
-    static void head(float[] q, float[] k, float[] v, float[] out, BiasedAttention s, int b, int h, float[] p) {
-        int hd = s.headDim(), width = s.heads() * hd, offset = s.past() + s.queries() - 1;
-        int span = BiasedAttention.biasSpan(s.past(), s.queries(), s.keyRows());
-        for (int i = 0; i < s.queries(); i++) {
-            int pos = s.past() + i, end = s.causal() ? Math.min(pos + 1, s.keyLengths()[b]) : s.keyLengths()[b];
-            int qo = (b * s.queries() + i) * width + h * hd;
-            float max = Float.NEGATIVE_INFINITY;
-            for (int j = 0; j < end; j++) {
-                float score = Gemm.dot(q, qo, k, (b * s.keyRows() + j) * width + h * hd, hd);
-                if (s.bias() != null) score += s.bias()[h * span + j - pos + offset];
-                p[j] = score;
-                max = Math.max(max, score);
+    /** kv holds at least 2 * AttentionKernel.stride(keyRows) * headDim floats, scores QROWS * stride(keyRows). */
+    static void head(float[] q, float[] k, float[] v, float[] out, BiasedAttention s, int b, int h,
+                     float[] kv, float[] scores) {
+        int hd = s.headDim(), width = s.heads() * hd, len = s.keyLengths()[b], ld = AttentionKernel.stride(len);
+        int k0 = b * s.keyRows() * width + h * hd, span = BiasedAttention.biasSpan(s.past(), s.queries(), s.keyRows());
+        AttentionKernel.pack(k, v, k0, width, len, hd, kv, ld);
+        int[] end = new int[AttentionKernel.QROWS];
+        for (int i0 = 0; i0 < s.queries(); i0 += AttentionKernel.QROWS) {
+            int rows = Math.min(AttentionKernel.QROWS, s.queries() - i0), hi = 0;
+            for (int r = 0; r < rows; r++) {
+                int pos = s.past() + i0 + r;
+                end[r] = s.causal() ? Math.min(pos + 1, len) : len;
+                hi = Math.max(hi, end[r]);
             }
-            double sum = 0;
-            for (int j = 0; j < end; j++) sum += p[j] = (float) Math.exp(p[j] - max);
-            float inv = (float) (1 / sum);
-            Arrays.fill(out, qo, qo + hd, 0f);
-            for (int j = 0; j < end; j++) axpy(p[j] * inv, v, (b * s.keyRows() + j) * width + h * hd, out, qo, hd);
+            int qo = (b * s.queries() + i0) * width + h * hd;
+            AttentionKernel.scores(q, qo, width, rows, kv, hd, 0, hi, scores, ld);
+            for (int r = 0; r < rows; r++) {
+                int row = r * ld;
+                Arrays.fill(scores, row + end[r], row + hi, 0f);
+                // key j, query position p: bias[h * span + j - p + past + queries - 1]
+                if (s.bias() != null) add(s.bias(), h * span + s.queries() - 1 - i0 - r, scores, row, end[r]);
+                Activations.softmax(scores, row, row + end[r], 1f);
+            }
+            AttentionKernel.weightedValues(scores, ld, rows, 0, hi, kv, ld * hd, v, k0, width, hd, out, qo, width);
         }
     }
 
-    /** y += alpha x. */
-    private static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
-        FloatVector a = FloatVector.broadcast(F, alpha);
+    /** y[yo..yo+n) += x[xo..xo+n). */
+    private static void add(float[] x, int xo, float[] y, int yo, int n) {
         int i = 0;
         for (int bound = F.loopBound(n); i < bound; i += F.length()) {
-            FloatVector.fromArray(F, x, xo + i).fma(a, FloatVector.fromArray(F, y, yo + i)).intoArray(y, yo + i);
+            FloatVector.fromArray(F, x, xo + i).add(FloatVector.fromArray(F, y, yo + i)).intoArray(y, yo + i);
         }
-        for (; i < n; i++) y[yo + i] += alpha * x[xo + i];
+        for (; i < n; i++) y[yo + i] += x[xo + i];
     }
 }

@@ -158,7 +158,8 @@ final class CpuKernels implements Kernels {
     @Override
     public void attention(float[] q, float[] k, float[] v, float[] out, BiasedAttention s) {
         pool.run(s.batch() * s.heads(), (task, worker) -> BiasedAttentionKernel.head(q, k, v, out, s, task / s.heads(),
-                task % s.heads(), scratch(scoreScratch, worker, s.keyRows())));
+                task % s.heads(), scratch(keyScratch, worker, 2 * AttentionKernel.stride(s.keyRows()) * s.headDim()),
+                scratch(scoreScratch, worker, AttentionKernel.QROWS * AttentionKernel.stride(s.keyRows()))));
     }
 
     @Override
