@@ -11,13 +11,13 @@ final class Activations {
 
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
-    /** acc += x. */
-    static void add(float[] acc, float[] x, int from, int to) {
-        int i = from;
-        for (int bound = from + F.loopBound(to - from); i < bound; i += F.length()) {
-            FloatVector.fromArray(F, acc, i).add(FloatVector.fromArray(F, x, i)).intoArray(acc, i);
+    /** acc[ao..ao+n) += x[xo..xo+n). */
+    static void add(float[] acc, int ao, float[] x, int xo, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            FloatVector.fromArray(F, acc, ao + i).add(FloatVector.fromArray(F, x, xo + i)).intoArray(acc, ao + i);
         }
-        for (; i < to; i++) acc[i] += x[i];
+        for (; i < n; i++) acc[ao + i] += x[xo + i];
     }
 
     /** gate = gate / (1 + exp(-gate)) * up. */

@@ -1,8 +1,6 @@
 package dev.cocktail.engine.kernels;
 
 import java.util.Arrays;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * BiasedAttention for one sequence and one head, QROWS query rows at a time as AttentionKernel
@@ -12,8 +10,6 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class BiasedAttentionKernel {
     private BiasedAttentionKernel() {}
-
-    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
     /** kv holds at least 2 * AttentionKernel.stride(keyRows) * headDim floats, scores QROWS * stride(keyRows). */
     static void head(float[] q, float[] k, float[] v, float[] out, BiasedAttention s, int b, int h,
@@ -35,19 +31,10 @@ final class BiasedAttentionKernel {
                 int row = r * ld;
                 Arrays.fill(scores, row + end[r], row + hi, 0f);
                 // key j, query position p: bias[h * span + j - p + past + queries - 1]
-                if (s.bias() != null) add(s.bias(), h * span + s.queries() - 1 - i0 - r, scores, row, end[r]);
+                if (s.bias() != null) Activations.add(scores, row, s.bias(), h * span + s.queries() - 1 - i0 - r, end[r]);
                 Activations.softmax(scores, row, row + end[r], 1f);
             }
             AttentionKernel.weightedValues(scores, ld, rows, 0, hi, kv, ld * hd, v, k0, width, hd, out, qo, width);
         }
-    }
-
-    /** y[yo..yo+n) += x[xo..xo+n). */
-    private static void add(float[] x, int xo, float[] y, int yo, int n) {
-        int i = 0;
-        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
-            FloatVector.fromArray(F, x, xo + i).add(FloatVector.fromArray(F, y, yo + i)).intoArray(y, yo + i);
-        }
-        for (; i < n; i++) y[yo + i] += x[xo + i];
     }
 }

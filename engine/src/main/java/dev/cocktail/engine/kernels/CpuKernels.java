@@ -117,7 +117,7 @@ final class CpuKernels implements Kernels {
 
     @Override
     public void add(float[] acc, float[] x, int n) {
-        byRows(n, 1, (from, to) -> Activations.add(acc, x, from, to));
+        byRows(n, 1, (from, to) -> Activations.add(acc, from, x, from, to - from));
     }
 
     @Override
