@@ -8,29 +8,32 @@
 # as many sequences of one context, on the BF16 model, to bench/work/eval.jsonl.
 # CACHE says in what state each engine finds its model's page cache when it loads, one table per word:
 #   cached: as it is (the default);
-#   cold:   both engines' files of the dtype evicted first, so each engine's own loader fills the cache and
-#           the page size it gets (4 KB or 2 MB folios) is its own doing;
-#   read:   evicted, then filled by reading the files (as after a copy or a download): folios the loader
+#   cold:   each engine's model file evicted right before it loads, so its own loader fills the cache and
+#           the page size it gets (4 KB or 2 MB folios) is its own doing (a later `cached` run then finds
+#           what its own loader left);
+#   read:   evicted, then filled by reading the file (as after a copy or a download): folios the loader
 #           did not choose.
 # While each engine runs, its mapping of its model file is sampled from /proc/PID/smaps: resident, 2 MB
 # (PMD)-mapped, and the process's anonymous huge pages, printed after the tables.
-# Usage: [DTYPES="bf16 f32"] [CACHE="cold cached"] [STREAM=0] [PARALLEL=...] bench/decode.sh [PROMPT=512] [NEW=128] [THREADS=2] [RUNS=3]
-# (JAVA_HOME: a JDK 25; STREAM=0 leaves StreamBench out; BENCH_JAR: another build's bench jar). Writes models and GGUFs under bench/work/ (git-ignored, ~13 GB), one JSON line per
-# engine and dtype to bench/work/decode-CACHE.jsonl, and prints Markdown tables for bench/RESULTS.md.
+# Usage: [DTYPES="bf16 f32"] [CACHE="cold cached"] [STREAM=0] [PARALLEL=...] bench/decode.sh [PROMPT=512]
+#   [NEW=128] [THREADS=2] [RUNS=3]   (JAVA_HOME: a JDK 25; STREAM=0 leaves StreamBench out, DTYPES= runs it
+#   alone; BENCH_JAR: another build's bench jar)
+# Writes models and GGUFs under bench/work/ (git-ignored, ~13 GB), one JSON line per engine and dtype to
+# bench/work/decode-CACHE.jsonl, and prints Markdown tables for bench/RESULTS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PROMPT=${1:-512}
 NEW=${2:-128}
 THREADS=${3:-2}
 RUNS=${4:-3}
-DTYPES=${DTYPES:-bf16 f32}
+DTYPES=${DTYPES-bf16 f32}
 source bench/setup.sh
-CACHE=${CACHE:-cached}
+CACHE=${CACHE-cached}
 JAVA=("${BENCH_JAVA[@]}")
 # drops a file's clean page-cache pages (posix_fadvise DONTNEED: no privilege needed; pages some process
 # still maps stay)
 evict() { for f; do dd if="$f" iflag=nocache count=0 status=none; done; }
-# CACHE-MODE FILES...: puts the files' page cache in that state, and says how much of them is cached
+# CACHE-MODE FILE: puts the file's page cache in that state, and says how much of it is cached
 prepare() {
   local mode=$1; shift
   case $mode in
@@ -70,10 +73,10 @@ for mode in $CACHE; do
   for dtype in $DTYPES; do
     model="$WORK/tinyllama-$dtype"
     bench_model tinyllama "$dtype"
-    prepare "$mode" "$model/model.safetensors" "$model.gguf"
+    prepare "$mode" "$model/model.safetensors"
     pages+=("$(paged "cocktail tinyllama-$dtype, $mode" "$model/model.safetensors" "$WORK/decode-$mode.jsonl" \
       "${JAVA[@]}" dev.cocktail.bench.DecodeBench run "$model" "$PROMPT" "$NEW" "$RUNS")")
-    prepare "$mode" "$model/model.safetensors" "$model.gguf"
+    prepare "$mode" "$model.gguf"
     pages+=("$(paged "llama.cpp tinyllama-$dtype.gguf, $mode" "$model.gguf" "$WORK/decode-$mode.jsonl" \
       node bench/decode-llamacpp.mjs "$model.gguf" "$PROMPT" "$NEW" "$THREADS" "$RUNS")")
   done
