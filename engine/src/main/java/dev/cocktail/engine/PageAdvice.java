@@ -44,6 +44,7 @@ final class PageAdvice {
      * libc's madvise, only on Linux and only when this module may call native code: asking for the
      * handle without that grant would print the JVM's restricted-method warning to the user.
      */
+    @SuppressWarnings("restricted")
     private static Optional<MethodHandle> madvise() {
         try {
             if (!System.getProperty("os.name", "").startsWith("Linux") || !PageAdvice.class.getModule().isNativeAccessEnabled())

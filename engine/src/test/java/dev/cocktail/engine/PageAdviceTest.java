@@ -75,6 +75,7 @@ class PageAdviceTest {
     }
 
     @Test
+    @SuppressWarnings("restricted")
     void whereTheAdviceCannotBeGivenNothingHappens() {
         // a heap segment, a segment that does not start on a page, an empty one: refused before any call
         assertFalse(PageAdvice.hugePages(MemorySegment.ofArray(new byte[8192])));
