@@ -6,7 +6,7 @@ WORK=bench/work
 mkdir -p "$WORK"
 [ -f bench/target/benchmarks.jar ] || mvn -B -q -ntp -Pbench -pl bench -am -DskipTests package
 [ -d "$WORK/node_modules/node-llama-cpp" ] || (cd "$WORK" && npm install --omit=optional node-llama-cpp@3.22.1 @node-llama-cpp/linux-x64@3.22.1)
-BENCH_JAVA=("$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector -XX:ActiveProcessorCount="$THREADS" -Xmx6g -cp bench/target/benchmarks.jar)
+BENCH_JAVA=("$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:ActiveProcessorCount="$THREADS" -Xmx6g -cp "${BENCH_JAR:-bench/target/benchmarks.jar}")
 bench_model() {
   local model="${3:-$WORK/$1-$2}"
   [ -f "$model/model.safetensors" ] || "${BENCH_JAVA[@]}" dev.cocktail.bench.PrefillBench model "$1" "$model" "$2"

@@ -67,6 +67,7 @@ public final class SafetensorsFile implements AutoCloseable {
             FileTime modified = Files.getLastModifiedTime(path);
             if (size < 8) throw SafetensorsHeader.bad(name, "the file is " + size + " bytes, shorter than the 8-byte header length");
             MemorySegment map = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            PageAdvice.hugePages(map);
             long n = map.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0);
             if (n < 0 || n > size - 8) throw SafetensorsHeader.bad(name, "the header length " + Long.toUnsignedString(n) + " exceeds the file size " + size);
             if (n > SafetensorsHeader.MAX_HEADER_BYTES) throw SafetensorsHeader.bad(name, "the header length " + n + " exceeds the 100 MB limit");
