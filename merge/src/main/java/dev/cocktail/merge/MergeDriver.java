@@ -19,8 +19,7 @@ import java.util.function.UnaryOperator;
 
 /**
  * Runs a merge plan as a stream: each output tensor is computed chunk by chunk on a fixed pool
- * (its inputs read with pread into per-worker buffers, never mapped in, or for a method of several
- * passes into a buffer that keeps them, within a budget, for the passes after the first), narrowed slice by slice
+ * (its inputs read with pread into per-worker buffers, never mapped in), narrowed slice by slice
  * (16 MB at a time) into off-heap buffers, and handed to a writer thread that writes them in plan
  * order while the next slice is computed. At most two buffers exist at a time, and a tensor copied
  * raw from an input's map releases its pages once written, so memory stays constant whatever the
@@ -47,10 +46,7 @@ public final class MergeDriver {
             return t;
         });
         ThreadLocal<Chunk> scratch = ThreadLocal.withInitial(Chunk::new);
-        long inputBytes = job.plan().stream().filter(p -> !p.rawCopy())
-                .mapToLong(p -> p.sources().stream().mapToLong(Tensor::byteSize).sum()).max().orElse(0);
-        try (KeptInputs kept = new KeptInputs(inputBytes);
-             OutputDir out = OutputDir.create(job.output().dir(), job.output().force(), job.inputs());
+        try (OutputDir out = OutputDir.create(job.output().dir(), job.output().force(), job.inputs());
              CheckpointWriter writer = out.open(() -> CheckpointWriter.create(out.staging(),
                      job.plan().stream().map(PlannedTensor::spec).toList(), job.output().shardSize()))) {
             // the model card's hashes, when asked for, are computed alongside the merge, from the same page cache
@@ -73,7 +69,7 @@ public final class MergeDriver {
                         continue;
                     }
                     TensorJob tj = new TensorJob(p.name(), p.sources(), lora, p.shape(), p.merge().rowWise(), job.seed(),
-                            pool, scratch, kept);
+                            pool, scratch);
                     TensorOp op = p.merge().prepare(tj);
                     int step = sliceChunks(p), first = 0;
                     do { // once at least: a tensor of no elements is still written (empty)

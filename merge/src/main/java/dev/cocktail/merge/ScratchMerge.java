@@ -31,7 +31,7 @@ public final class ScratchMerge implements AutoCloseable {
      */
     public Tensor compute(PlannedTensor p, long seed, LongFunction<MemorySegment> memory) {
         if (p.rawCopy()) return p.sources().getFirst();
-        TensorJob job = new TensorJob(p.name(), p.sources(), p.shape(), p.merge().rowWise(), seed, pool, scratch, null);
+        TensorJob job = new TensorJob(p.name(), p.sources(), p.shape(), p.merge().rowWise(), seed, pool, scratch);
         TensorOp op = p.merge().prepare(job);
         long bytes = p.spec().byteSize();
         MemorySegment out = memory.apply(bytes);

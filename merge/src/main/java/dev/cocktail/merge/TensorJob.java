@@ -38,24 +38,16 @@ public final class TensorJob {
     private final long seed;
     private final ExecutorService pool;
     private final ThreadLocal<Chunk> scratch;
-    /** Where the first pass keeps the inputs' bytes for the passes after it, or null. */
-    private final KeptInputs kept;
-    /** Input i's kept bytes start at keptAt[i] in kept; elements [0, keptEnd) are kept (whole blocks). */
-    private final long[] keptAt;
-    private final long keptEnd;
-    /** Whether a pass has filled kept. */
-    private boolean filled;
     /** Whether an input already held the NaN or infinity that the output got. */
     private volatile boolean nonFiniteInput;
 
     TensorJob(String name, List<Tensor> inputs, long[] shape, boolean rowWise, long seed, ExecutorService pool,
-              ThreadLocal<Chunk> scratch, KeptInputs kept) {
-        this(name, inputs, java.util.Collections.nCopies(inputs.size(), null), shape, rowWise, seed, pool, scratch, kept);
+              ThreadLocal<Chunk> scratch) {
+        this(name, inputs, java.util.Collections.nCopies(inputs.size(), null), shape, rowWise, seed, pool, scratch);
     }
 
-    /** kept: where a tensor's inputs are kept between passes, or null to read them for every pass. */
     TensorJob(String name, List<Tensor> inputs, List<LoraInput> lora, long[] shape, boolean rowWise, long seed,
-              ExecutorService pool, ThreadLocal<Chunk> scratch, KeptInputs kept) {
+              ExecutorService pool, ThreadLocal<Chunk> scratch) {
         this.name = name;
         this.lora = lora.toArray(LoraInput[]::new);
         this.factors = new LoraInput.Factors[inputs.size()];
@@ -75,13 +67,6 @@ public final class TensorJob {
         this.seed = seed;
         this.pool = pool;
         this.scratch = scratch;
-        this.kept = kept;
-        this.keptAt = new long[read.size()];
-        long perElement = 0;
-        for (int i = 0; i < read.size(); i++) perElement += read.get(i).dtype().byteSize();
-        long blocksKept = kept == null ? 0 : kept.capacity() / Math.max(1, perElement) / blockLength();
-        this.keptEnd = Math.min(elements, blocksKept * blockLength());
-        for (int i = 1; i < read.size(); i++) keptAt[i] = keptAt[i - 1] + keptEnd * read.get(i - 1).dtype().byteSize();
     }
 
     /** Elements per chunk: CHUNK, or as many whole rows as fit (at least one) for row-wise methods. */
@@ -218,7 +203,7 @@ public final class TensorJob {
      */
     MemorySegment write(TensorOp op, DType dtype, MemorySegment dst, int first, int last) {
         long size = dtype.byteSize(), start = (long) first * chunk;
-        blocks(first, last, false, () -> null, (c, unused) -> {
+        blocks(first, last, () -> null, (c, unused) -> {
             op.apply(c);
             if (!MergeKernels.allFinite(c.out, c.n)) nonFinite(c);
             Convert.fromF32(c.out, 0, c.n, dtype, dst, (c.from - start) * size);
@@ -270,21 +255,12 @@ public final class TensorJob {
 
     /** Runs step over every chunk, each block with a fresh accumulator; the accumulators in block order. */
     <A> List<A> blocks(java.util.function.Supplier<A> newAcc, BlockStep<A> step) {
-        boolean fill = keptEnd > 0 && !filled; // the first pass keeps the inputs for the passes after it
-        List<A> out = blocks(0, chunks, fill, newAcc, step);
-        filled |= fill;
-        return out;
+        return blocks(0, chunks, newAcc, step);
     }
 
-    /**
-     * The same over chunks [from, to), in blocks of the tensor's block length, reading the inputs
-     * into kept when fill (which a write pass never asks: a tensor with no pass before its write
-     * reads its inputs once, straight into the per-worker buffers).
-     */
-    private <A> List<A> blocks(int from, int to, boolean fill, java.util.function.Supplier<A> newAcc, BlockStep<A> step) {
+    /** The same over chunks [from, to), in blocks of the tensor's block length. */
+    private <A> List<A> blocks(int from, int to, java.util.function.Supplier<A> newAcc, BlockStep<A> step) {
         int blocks = (to - from + blockChunks - 1) / blockChunks;
-        boolean reuse = filled;
-        MemorySegment room = fill || reuse ? kept.bytes() : null;
         List<Callable<A>> tasks = new ArrayList<>(blocks);
         for (int b = 0; b < blocks; b++) {
             int first = from + b * blockChunks, last = Math.min(to, first + blockChunks);
@@ -292,15 +268,13 @@ public final class TensorJob {
                 A acc = newAcc.get();
                 Chunk c = scratch.get();
                 c.reset(sources.size(), chunk, name, seed);
-                // the block's bytes of each input, read in one go (see Tensor.read), or kept from the first pass
+                // the block's bytes of each input, read in one go (see Tensor.read)
                 long start = (long) first * chunk, end = Math.min(elements, (long) last * chunk);
-                boolean inKept = room != null && end <= keptEnd;
                 MemorySegment[] raw = new MemorySegment[sources.size()];
                 for (int i = 0; i < sources.size(); i++) {
                     Tensor t = sources.get(i);
-                    long size = t.dtype().byteSize();
-                    raw[i] = inKept ? room.asSlice(keptAt[i] + start * size, (end - start) * size) : c.raw(i, (end - start) * size);
-                    if (!inKept || !reuse) t.read(start, end - start, raw[i]);
+                    raw[i] = c.raw(i, (end - start) * t.dtype().byteSize());
+                    t.read(start, end - start, raw[i]);
                 }
                 for (int k = first; k < last; k++) {
                     c.index = k;

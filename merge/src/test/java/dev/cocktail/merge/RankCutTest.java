@@ -33,7 +33,7 @@ class RankCutTest {
         List<Tensor> sources = List.of(
                 new Tensor("base", DType.F32, new long[] {x.length}, MemorySegment.ofArray(new float[x.length])),
                 new Tensor("x", DType.F32, new long[] {x.length}, MemorySegment.ofArray(x)));
-        return new TensorJob("t", sources, new long[] {x.length}, false, 0, POOL, SCRATCH, null);
+        return new TensorJob("t", sources, new long[] {x.length}, false, 0, POOL, SCRATCH);
     }
 
     static final RankCut.Score MAGNITUDE = (c, s) -> {
