@@ -24,7 +24,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * The matrix product of the forward passes (Kernels.matmul on the shared pool, both cores) on the
  * shapes that dominate BERT encoding (bge-small, 1120 token rows) and TinyLlama prefill (512 rows):
  * `shape` is rows x n x k and the weights' dtype. Average time per call; GFLOP/s = 2 rows n k / time,
- * to set against FmaPeakBench -t 2.
+ * to set against FmaPeakBench -t 2. The T5 shapes (flan-t5-base's products at 32 decoder and 96
+ * encoder rows, Gemm.fewRows) run with `cold` true too: the call then takes the next of enough copies
+ * of the weights to fill COLD_BYTES, so that they come from memory as in a real pass (about 1 GB of
+ * weights per T5 pass), not from a cache that holds one matrix between calls.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -34,11 +37,18 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class GemmBench {
     @Param({"1120x384x384-F32", "1120x1536x384-F32", "1120x384x1536-F32",
-            "512x2048x2048-BF16", "512x5632x2048-BF16", "512x2048x5632-BF16"})
+            "512x2048x2048-BF16", "512x5632x2048-BF16", "512x2048x5632-BF16",
+            "32x768x768-F32", "32x2048x768-F32", "32x768x2048-F32", "96x768x768-F32", "96x2048x768-F32", "96x768x2048-F32"})
     public String shape;
 
-    int rows;
-    Tensor w;
+    @Param({"false"})
+    public boolean cold;
+
+    /** Weights a cold run cycles through: far more than any cache. */
+    static final long COLD_BYTES = 512L << 20;
+
+    int rows, next;
+    Tensor[] weights;
     float[] x, out;
 
     @Setup
@@ -50,9 +60,13 @@ public class GemmBench {
         Random rnd = new Random(1);
         float[] values = new float[n * k];
         for (int i = 0; i < values.length; i++) values[i] = (float) rnd.nextGaussian();
-        MemorySegment seg = Arena.ofAuto().allocate((long) values.length * dtype.byteSize(), 64);
-        Convert.fromF32(values, 0, values.length, dtype, seg, 0);
-        w = new Tensor("w", dtype, new long[] {n, k}, seg);
+        long bytes = (long) values.length * dtype.byteSize();
+        weights = new Tensor[cold ? (int) Math.max(1, COLD_BYTES / bytes) : 1];
+        for (int i = 0; i < weights.length; i++) {
+            MemorySegment seg = Arena.ofAuto().allocate(bytes, 64);
+            Convert.fromF32(values, 0, values.length, dtype, seg, 0);
+            weights[i] = new Tensor("w", dtype, new long[] {n, k}, seg);
+        }
         x = new float[rows * k];
         for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
         out = new float[rows * n];
@@ -60,7 +74,8 @@ public class GemmBench {
 
     @Benchmark
     public float[] matmul() {
-        Kernels.cpu().matmul(x, rows, w, null, out);
+        Kernels.cpu().matmul(x, rows, weights[next], null, out);
+        next = (next + 1) % weights.length;
         return out;
     }
 }

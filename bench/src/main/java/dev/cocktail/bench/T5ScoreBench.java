@@ -18,10 +18,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 
 /**
  * Seq2seq scoring throughput on a random model with flan-t5-base's shapes (d_model 768, 12 heads x 64,
@@ -34,7 +36,7 @@ import java.util.stream.IntStream;
  * pool spins ~50 ms after a run). Prints tokens/s (input + target tokens) per run, the medians, the median
  * per-run ratio and the largest logit difference.
  * <p>
- * Run: java --add-modules jdk.incubator.vector -Xmx6g -cp bench/target/benchmarks.jar dev.cocktail.bench.T5ScoreBench [runs] [layers]
+ * Run: java --add-modules jdk.incubator.vector -Xmx6g [-Dt5.evict=true] -cp bench/target/benchmarks.jar dev.cocktail.bench.T5ScoreBench [runs] [layers]
  */
 public final class T5ScoreBench {
     static final int D = 768, HEADS = 12, DKV = 64, FF = 2048, VOCAB = 32128, BUCKETS = 32, MAX_DISTANCE = 128;
@@ -45,7 +47,19 @@ public final class T5ScoreBench {
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 9;
         int layers = args.length > 1 ? Integer.parseInt(args[1]) : 12;
         Path dir = Files.createTempDirectory("t5-bench");
+        try {
+            run(runs, layers, dir);
+        } finally { // the model is about 1 GB at 12 layers
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
+            }
+        }
+    }
+
+    /** Writes the model into dir, builds the graph, and times both sides. */
+    private static void run(int runs, int layers, Path dir) throws Exception {
         byte[] onnx = new Graph(layers).build(dir);
+        if (Boolean.getBoolean("t5.evict")) evict(dir.resolve("model.safetensors"));
         SplittableRandom random = new SplittableRandom(5);
         long[] ids = new long[BATCH * S], decoderIds = new long[BATCH * T];
         for (int i = 0; i < ids.length; i++) ids[i] = 2 + random.nextInt(VOCAB - 2);
@@ -93,6 +107,18 @@ public final class T5ScoreBench {
                         + " tokens/s; ours / theirs %.2f; max |logit difference| %.1e%n", layers, layers, BATCH, S, T, runs,
                         BertEncodeBench.median(our), BertEncodeBench.median(their), BertEncodeBench.median(ratio), diff);
             }
+        }
+    }
+
+    /**
+     * With -Dt5.evict=true: drops the freshly written model from the page cache (written back first,
+     * then posix_fadvise DONTNEED through dd), so that the loader's own faults fill it, as for a model
+     * loaded from disk, instead of finding it cached in the small pages that writing left.
+     */
+    private static void evict(Path file) throws Exception {
+        for (String[] command : List.of(new String[] {"sync", file.toString()},
+                new String[] {"dd", "if=" + file, "iflag=nocache", "count=0", "status=none"})) {
+            if (new ProcessBuilder(command).inheritIO().start().waitFor() != 0) throw new IllegalStateException(String.join(" ", command));
         }
     }
 
