@@ -98,4 +98,25 @@ class GemmTest {
         Kernels.cpu().matmul(x, few, w, bias, some);
         assertArrayEquals(java.util.Arrays.copyOf(all, few * n), some, few + " rows among " + many);
     }
+
+    /** Several matrices in one call (one packing of x, one job) give each output the bits of its own call, at every path's row count. */
+    @ParameterizedTest
+    @CsvSource({"F32, 2", "F32, 6", "BF16, 32", "F32, 96", "F16, 97"})
+    void severalMatricesAtOnceHaveTheBitsOfOneAtATime(DType dtype, int rows) {
+        Random rnd = new Random(rows);
+        int k = 200;
+        Tensor[] ws = {weight(dtype, 70, k, rnd), weight(dtype, 6, k, rnd), weight(dtype, 133, k, rnd)};
+        float[] x = new float[rows * k];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+        float[] bias = new float[6];
+        for (int i = 0; i < bias.length; i++) bias[i] = (float) rnd.nextGaussian();
+        float[][] biases = {null, bias, null}, together = new float[ws.length][];
+        for (int m = 0; m < ws.length; m++) together[m] = new float[rows * ws[m].dim(0)];
+        Kernels.cpu().matmul(x, rows, ws, biases, together);
+        for (int m = 0; m < ws.length; m++) {
+            float[] alone = new float[rows * ws[m].dim(0)];
+            Kernels.cpu().matmul(x, rows, ws[m], biases[m], alone);
+            assertArrayEquals(alone, together[m], "matrix " + m + " of " + rows + " rows");
+        }
+    }
 }
