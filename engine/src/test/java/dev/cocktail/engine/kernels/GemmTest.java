@@ -84,7 +84,7 @@ class GemmTest {
      * chain the same fused multiply-adds, so a row's bits do not depend on how many rows came with it.
      */
     @ParameterizedTest
-    @CsvSource({"F32, 40, 6, 37, 1100", "BF16, 6, 96, 50, 67", "F16, 33, 1, 100, 130", "F32, 96, 3, 13, 768", "F32, 7, 40, 50, 2048"})
+    @CsvSource({"F32, 40, 6, 37, 1100", "BF16, 6, 96, 50, 67", "F16, 33, 1, 100, 130", "F32, 96, 3, 13, 768", "F32, 7, 40, 50, 2048", "F32, 80, 20, 300, 768"})
     void aRowHasTheSameBitsAmongFewRowsOrMany(DType dtype, int few, int more, int n, int k) {
         Random rnd = new Random(few * 7 + n + k);
         Tensor w = weight(dtype, n, k, rnd);
