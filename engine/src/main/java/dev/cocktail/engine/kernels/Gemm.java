@@ -112,8 +112,9 @@ final class Gemm {
      * transpose) would be paid for few rows: the tokens come packed into panels instead (packTokens,
      * once per call), and ROWS weight rows at a time, widened as they lie, pass through the tile's
      * broadcast side. The tile's output is then transposed, out^T [n1 - n0 x tokens] in scratch
-     * (fewScratchFloats floats), copied into out at the end, squares of lanes x lanes at a time. Each output is still one chain of fused
-     * multiply-adds over k in order, from the bias (or zero): the bits of block, whatever path runs.
+     * (fewScratchFloats floats), copied into out at the end, squares of lanes x lanes at a time. Each
+     * output is still one chain of fused multiply-adds over k in order, from the bias (or zero): the
+     * bits of block, whatever path runs.
      */
     static void fewRows(float[] panels, int rows, Tensor w, int n0, int n1, float[] bias, float[] out, float[] scratch) {
         int n = w.dim(0), k = w.dim(1), slice = sliceK(k, FEW_KC), tokens = paddedTokens(rows), acc = ROWS * slice;
