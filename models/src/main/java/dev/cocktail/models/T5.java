@@ -147,11 +147,16 @@ public final class T5 implements AutoCloseable {
     public Memory memory(float[] encoded, TokenBatch input) {
         int rows = input.rows(), inner = config.innerDim();
         float[][] keys = new float[decoder.size()][], values = new float[decoder.size()][];
+        Tensor[] ws = new Tensor[2 * decoder.size()];
+        float[][] outs = new float[ws.length][];
         for (int l = 0; l < decoder.size(); l++) {
             Attention a = decoder.get(l).cross();
-            kernels.matmul(encoded, rows, a.k(), null, keys[l] = new float[rows * inner]);
-            kernels.matmul(encoded, rows, a.v(), null, values[l] = new float[rows * inner]);
+            ws[2 * l] = a.k();
+            ws[2 * l + 1] = a.v();
+            outs[2 * l] = keys[l] = new float[rows * inner];
+            outs[2 * l + 1] = values[l] = new float[rows * inner];
         }
+        kernels.matmul(encoded, rows, ws, new float[ws.length][], outs);
         return new Memory(input.batch(), input.seqLen(), input.lengths(), keys, values);
     }
 
@@ -234,9 +239,7 @@ public final class T5 implements AutoCloseable {
         int d = config.dModel();
         Attention a = b.self();
         kernels.rmsnorm(x, s.normed(), rows, d, b.selfNorm(), config.layerNormEps());
-        kernels.matmul(s.normed(), rows, a.q(), null, s.q());
-        kernels.matmul(s.normed(), rows, a.k(), null, s.k());
-        kernels.matmul(s.normed(), rows, a.v(), null, s.v());
+        kernels.matmul(s.normed(), rows, new Tensor[] {a.q(), a.k(), a.v()}, new float[3][], new float[][] {s.q(), s.k(), s.v()});
         if (cache == null) {
             kernels.attention(s.q(), s.k(), s.v(), s.att(), shape);
         } else {
@@ -252,11 +255,17 @@ public final class T5 implements AutoCloseable {
         int d = config.dModel(), n = rows * config.dFf();
         FeedForward f = b.ffn();
         kernels.rmsnorm(x, s.normed(), rows, d, b.ffnNorm(), config.layerNormEps());
-        kernels.matmul(s.normed(), rows, f.wi(), null, s.mid());
-        activate(s.mid(), n);
-        if (f.wiLinear() != null) {
-            kernels.matmul(s.normed(), rows, f.wiLinear(), null, s.linear());
-            for (int i = 0; i < n; i++) s.mid()[i] *= s.linear()[i];
+        if (f.wiLinear() == null) {
+            kernels.matmul(s.normed(), rows, f.wi(), null, s.mid());
+            activate(s.mid(), n);
+        } else {
+            kernels.matmul(s.normed(), rows, new Tensor[] {f.wi(), f.wiLinear()}, new float[2][], new float[][] {s.mid(), s.linear()});
+            if (config.activation() == T5Config.Activation.GELU_NEW) { // Flan-T5's gated-gelu, on the workers
+                kernels.gegluTanh(s.mid(), s.linear(), n);
+            } else {
+                activate(s.mid(), n);
+                for (int i = 0; i < n; i++) s.mid()[i] *= s.linear()[i];
+            }
         }
         kernels.matmul(s.mid(), rows, f.wo(), null, s.y());
         kernels.add(x, s.y(), rows * d);

@@ -32,32 +32,57 @@ final class CpuKernels implements Kernels {
 
     @Override
     public void matmul(float[] x, int rows, Tensor w, float[] bias, float[] out) {
-        if (rows < BATCHED_ROWS) {
-            matvec(x, rows, w, bias, out);
-            return;
-        }
-        requireMatrix(w);
-        if (rows <= Gemm.FEW_ROWS) {
-            fewRows(x, rows, w, bias, out);
-            return;
-        }
-        int n = w.dim(0), k = w.dim(1);
-        int blockCols = Gemm.blockCols(n, k, pool.size());
-        run((long) rows * n * k, (n + blockCols - 1) / blockCols, (task, worker) -> {
-            int n0 = task * blockCols, n1 = Math.min(n, n0 + blockCols);
-            Gemm.block(x, rows, w, n0, n1, bias, out, scratch(weightScratch, worker, Gemm.scratchFloats(blockCols, k)));
-        });
+        matmul(x, rows, new Tensor[] {w}, new float[][] {bias}, new float[][] {out});
     }
 
-    /** The tokens packed once (a task per panel), then the weight rows in blocks; one call at a time, for the shared panels. */
-    private synchronized void fewRows(float[] x, int rows, Tensor w, float[] bias, float[] out) {
-        int n = w.dim(0), k = w.dim(1), blockCols = Gemm.fewCols(n, pool.size());
-        long work = (long) rows * n * k;
+    @Override
+    public void matmul(float[] x, int rows, Tensor[] ws, float[][] biases, float[][] outs) {
+        if (rows < BATCHED_ROWS) {
+            matvec(x, rows, ws, biases, outs);
+            return;
+        }
+        for (Tensor w : ws) requireMatrix(w);
+        if (rows <= Gemm.FEW_ROWS) {
+            fewRows(x, rows, ws, biases, outs);
+            return;
+        }
+        for (int m = 0; m < ws.length; m++) {
+            Tensor w = ws[m];
+            float[] bias = biases[m], out = outs[m];
+            int n = w.dim(0), k = w.dim(1);
+            int blockCols = Gemm.blockCols(n, k, pool.size());
+            run((long) rows * n * k, (n + blockCols - 1) / blockCols, (task, worker) -> {
+                int n0 = task * blockCols, n1 = Math.min(n, n0 + blockCols);
+                Gemm.block(x, rows, w, n0, n1, bias, out, scratch(weightScratch, worker, Gemm.scratchFloats(blockCols, k)));
+            });
+        }
+    }
+
+    /**
+     * The tokens packed once (a task per panel), then the weight rows of every matrix in blocks, all
+     * in one job; one call at a time, for the shared panels.
+     */
+    private synchronized void fewRows(float[] x, int rows, Tensor[] ws, float[][] biases, float[][] outs) {
+        int k = ws[0].dim(1), workers = pool.size(), most = 0;
+        int[] firstTask = new int[ws.length + 1];
+        long work = 0;
+        for (int m = 0; m < ws.length; m++) {
+            if (ws[m].dim(1) != k) {
+                throw new CocktailException("tensor '" + ws[m].name() + "' has rows of " + ws[m].dim(1) + ", not the " + k + " of its input.");
+            }
+            int n = ws[m].dim(0), cols = Gemm.fewCols(n, workers);
+            firstTask[m + 1] = firstTask[m] + (n + cols - 1) / cols;
+            most = Math.max(most, cols);
+            work += (long) rows * n * k;
+        }
+        int scratchFloats = Gemm.fewScratchFloats(most, rows, k);
         float[] panels = tokenPanels = grown(tokenPanels, Gemm.tokenFloats(rows, k));
         run(work, Gemm.tokenPanels(rows), (task, worker) -> Gemm.packTokens(x, rows, k, task, panels));
-        run(work, (n + blockCols - 1) / blockCols, (task, worker) -> {
-            int n0 = task * blockCols, n1 = Math.min(n, n0 + blockCols);
-            Gemm.fewRows(panels, rows, w, n0, n1, bias, out, scratch(weightScratch, worker, Gemm.fewScratchFloats(blockCols, rows, k)));
+        run(work, firstTask[ws.length], (task, worker) -> {
+            int m = 0;
+            while (task >= firstTask[m + 1]) m++;
+            int n = ws[m].dim(0), cols = Gemm.fewCols(n, workers), n0 = (task - firstTask[m]) * cols, n1 = Math.min(n, n0 + cols);
+            Gemm.fewRows(panels, rows, ws[m], n0, n1, biases[m], outs[m], scratch(weightScratch, worker, scratchFloats));
         });
     }
 

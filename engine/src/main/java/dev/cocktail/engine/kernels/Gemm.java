@@ -112,8 +112,9 @@ final class Gemm {
      * transpose) would be paid for few rows: the tokens come packed into panels instead (packTokens,
      * once per call), and ROWS weight rows at a time, widened as they lie, pass through the tile's
      * broadcast side. The tile's output is then transposed, out^T [n1 - n0 x tokens] in scratch
-     * (fewScratchFloats floats), copied into out at the end. Each output is still one chain of fused
-     * multiply-adds over k in order, from the bias (or zero): the bits of block, whatever path runs.
+     * (fewScratchFloats floats), copied into out at the end, squares of lanes x lanes at a time. Each
+     * output is still one chain of fused multiply-adds over k in order, from the bias (or zero): the
+     * bits of block, whatever path runs.
      */
     static void fewRows(float[] panels, int rows, Tensor w, int n0, int n1, float[] bias, float[] out, float[] scratch) {
         int n = w.dim(0), k = w.dim(1), slice = sliceK(k, FEW_KC), tokens = paddedTokens(rows), acc = ROWS * slice;
@@ -131,8 +132,16 @@ final class Gemm {
                 }
             }
         }
+        int lanes = F.length(), squares = acc + (n1 - n0) * tokens, c = n0;
+        for (; c + lanes <= n1; c += lanes) {
+            int t = 0;
+            for (; t + lanes <= rows; t += lanes) transpose(scratch, acc + (c - n0) * tokens + t, tokens, out, t * n + c, n, squares);
+            for (; t < rows; t++) {
+                for (int r = c; r < c + lanes; r++) out[t * n + r] = scratch[acc + (r - n0) * tokens + t];
+            }
+        }
         for (int t = 0; t < rows; t++) {
-            for (int c = n0; c < n1; c++) out[t * n + c] = scratch[acc + (c - n0) * tokens + t];
+            for (int r = c; r < n1; r++) out[t * n + r] = scratch[acc + (r - n0) * tokens + t];
         }
     }
 
@@ -184,9 +193,9 @@ final class Gemm {
         return (share + ROWS - 1) / ROWS * ROWS;
     }
 
-    /** Floats of scratch a fewRows block of `cols` columns needs: ROWS widened weight rows and out^T. */
+    /** Floats of scratch a fewRows block of `cols` columns needs: ROWS widened weight rows, out^T and transpose's two squares. */
     static int fewScratchFloats(int cols, int rows, int k) {
-        return ROWS * sliceK(k, FEW_KC) + cols * paddedTokens(rows);
+        return ROWS * sliceK(k, FEW_KC) + cols * paddedTokens(rows) + 2 * F.length() * F.length();
     }
 
     /**
@@ -221,7 +230,7 @@ final class Gemm {
         int lanes = F.length(), squares = widened + lanes * stride;
         for (int r = valid; r < lanes; r++) java.util.Arrays.fill(dst, widened + r * stride, widened + r * stride + kc, 0f);
         int i = 0;
-        for (; i + lanes <= kc; i += lanes) transpose(dst, widened + i, stride, p + i * PANEL, PANEL, squares);
+        for (; i + lanes <= kc; i += lanes) transpose(dst, widened + i, stride, dst, p + i * PANEL, PANEL, squares);
         for (; i < kc; i++) {
             for (int r = 0; r < lanes; r++) dst[p + i * PANEL + r] = dst[widened + r * stride + i];
         }
@@ -247,17 +256,18 @@ final class Gemm {
     }
 
     /**
-     * a[d0 + c * ld + r] = a[s0 + r * ls + c] for a square of lanes x lanes: log2(lanes) stages, each
+     * dst[d0 + c * ld + r] = a[s0 + r * ls + c] for a square of lanes x lanes: log2(lanes) stages, each
      * swapping the off-diagonal blocks of row pairs (halves, then quarters, down to single lanes). Two
      * stages at a time run in registers on four rows, from memory to memory: the first round reads the
      * source, the last writes the destination, the others pass through the two squares at
      * a[b0..b0 + 2 lanes^2), which stay in L1 (vectors held in an array, to stay in registers, would be boxed).
      */
-    private static void transpose(float[] a, int s0, int ls, int d0, int ld, int b0) {
+    private static void transpose(float[] a, int s0, int ls, float[] dst, int d0, int ld, int b0) {
         int lanes = F.length(), at = s0, stride = ls;
         for (int stage = 0, round = 0; stage < SWAP.length; stage += 2, round++) {
             boolean last = stage + 2 >= SWAP.length;
             int to = last ? d0 : b0 + (round & 1) * lanes * lanes, toStride = last ? ld : lanes;
+            float[] into = last ? dst : a;
             int d = lanes >> (stage + 1), e = d / 2, next = Math.min(stage + 1, SWAP.length - 1);
             FloatVector f1 = FloatVector.fromArray(F, SWAP[stage], 0), s1 = FloatVector.fromArray(F, SWAP[stage], lanes);
             FloatVector f2 = FloatVector.fromArray(F, SWAP[next], 0), s2 = FloatVector.fromArray(F, SWAP[next], lanes);
@@ -266,16 +276,16 @@ final class Gemm {
                 FloatVector u0 = FloatVector.fromArray(F, a, at + r * stride), u2 = FloatVector.fromArray(F, a, at + (r + d) * stride);
                 FloatVector v0 = f1.selectFrom(u0, u2), v2 = s1.selectFrom(u0, u2);
                 if (e == 0) { // an odd number of stages ends with a single one
-                    v0.intoArray(a, to + r * toStride);
-                    v2.intoArray(a, to + (r + d) * toStride);
+                    v0.intoArray(into, to + r * toStride);
+                    v2.intoArray(into, to + (r + d) * toStride);
                     continue;
                 }
                 FloatVector u1 = FloatVector.fromArray(F, a, at + (r + e) * stride), u3 = FloatVector.fromArray(F, a, at + (r + d + e) * stride);
                 FloatVector v1 = f1.selectFrom(u1, u3), v3 = s1.selectFrom(u1, u3);
-                f2.selectFrom(v0, v1).intoArray(a, to + r * toStride);
-                s2.selectFrom(v0, v1).intoArray(a, to + (r + e) * toStride);
-                f2.selectFrom(v2, v3).intoArray(a, to + (r + d) * toStride);
-                s2.selectFrom(v2, v3).intoArray(a, to + (r + d + e) * toStride);
+                f2.selectFrom(v0, v1).intoArray(into, to + r * toStride);
+                s2.selectFrom(v0, v1).intoArray(into, to + (r + e) * toStride);
+                f2.selectFrom(v2, v3).intoArray(into, to + (r + d) * toStride);
+                s2.selectFrom(v2, v3).intoArray(into, to + (r + d + e) * toStride);
             }
             at = to;
             stride = toStride;

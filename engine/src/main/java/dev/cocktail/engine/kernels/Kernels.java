@@ -22,6 +22,12 @@ public interface Kernels {
     void matmul(float[] x, int rows, Tensor w, float[] bias, float[] out);
 
     /**
+     * matmul of several matrices on the same input at once: outs[m] = x ws[m]^T (+ biases[m]), each
+     * with the bits matmul gives it alone; few rows share one packing of x and one job on the workers.
+     */
+    void matmul(float[] x, int rows, Tensor[] ws, float[][] biases, float[][] outs);
+
+    /**
      * From this many rows on, the CPU matmul runs the batched product, whose row of output has the
      * same bits whatever the rows beside it; fewer rows go through matvec, whose bits differ.
      */

@@ -84,7 +84,7 @@ class GemmTest {
      * chain the same fused multiply-adds, so a row's bits do not depend on how many rows came with it.
      */
     @ParameterizedTest
-    @CsvSource({"F32, 40, 6, 37, 1100", "BF16, 6, 96, 50, 67", "F16, 33, 1, 100, 130", "F32, 96, 3, 13, 768", "F32, 7, 40, 50, 2048"})
+    @CsvSource({"F32, 40, 6, 37, 1100", "BF16, 6, 96, 50, 67", "F16, 33, 1, 100, 130", "F32, 96, 3, 13, 768", "F32, 7, 40, 50, 2048", "F32, 80, 20, 300, 768"})
     void aRowHasTheSameBitsAmongFewRowsOrMany(DType dtype, int few, int more, int n, int k) {
         Random rnd = new Random(few * 7 + n + k);
         Tensor w = weight(dtype, n, k, rnd);
@@ -97,5 +97,26 @@ class GemmTest {
         Kernels.cpu().matmul(x, many, w, bias, all);
         Kernels.cpu().matmul(x, few, w, bias, some);
         assertArrayEquals(java.util.Arrays.copyOf(all, few * n), some, few + " rows among " + many);
+    }
+
+    /** Several matrices in one call (one packing of x, one job) give each output the bits of its own call, at every path's row count. */
+    @ParameterizedTest
+    @CsvSource({"F32, 2", "F32, 6", "BF16, 32", "F32, 96", "F16, 97"})
+    void severalMatricesAtOnceHaveTheBitsOfOneAtATime(DType dtype, int rows) {
+        Random rnd = new Random(rows);
+        int k = 200;
+        Tensor[] ws = {weight(dtype, 70, k, rnd), weight(dtype, 6, k, rnd), weight(dtype, 133, k, rnd)};
+        float[] x = new float[rows * k];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+        float[] bias = new float[6];
+        for (int i = 0; i < bias.length; i++) bias[i] = (float) rnd.nextGaussian();
+        float[][] biases = {null, bias, null}, together = new float[ws.length][];
+        for (int m = 0; m < ws.length; m++) together[m] = new float[rows * ws[m].dim(0)];
+        Kernels.cpu().matmul(x, rows, ws, biases, together);
+        for (int m = 0; m < ws.length; m++) {
+            float[] alone = new float[rows * ws[m].dim(0)];
+            Kernels.cpu().matmul(x, rows, ws[m], biases[m], alone);
+            assertArrayEquals(alone, together[m], "matrix " + m + " of " + rows + " rows");
+        }
     }
 }
