@@ -39,13 +39,6 @@ public final class MergeDriver {
     }
 
     static void run(MergeJob job, Progress progress, UnaryOperator<TensorSink> wrapSink) {
-        int threads = Threads.count();
-        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "cocktail-merge");
-            t.setDaemon(true);
-            return t;
-        });
-        ThreadLocal<Chunk> scratch = ThreadLocal.withInitial(Chunk::new);
         try (OutputDir out = OutputDir.create(job.output().dir(), job.output().force(), job.inputs());
              CheckpointWriter writer = out.open(() -> CheckpointWriter.create(out.staging(),
                      job.plan().stream().map(PlannedTensor::spec).toList(), job.output().shardSize()))) {
@@ -53,11 +46,34 @@ public final class MergeDriver {
             CompletableFuture<List<List<ModelCard.WeightsFile>>> weights = CompletableFuture.supplyAsync(
                     () -> job.files().card().weightsFiles(job.output().hashInputs()),
                     r -> Thread.ofPlatform().name("cocktail-hash").daemon().start(r));
+            // every write goes through the output's guard, so that a signal's cleanup never races one
+            stream(job, progress, wrapSink.apply((name, bytes) -> out.write(() -> writer.write(name, bytes))));
+            List<List<ModelCard.WeightsFile>> hashed = join(weights);
+            out.write(() -> {
+                writer.finish();
+                job.files().write(out.staging(), hashed);
+            });
+            out.commit();
+        }
+    }
+
+    /**
+     * Computes every tensor of the job's plan and hands its bytes, slice by slice in plan order, to
+     * `sink` on the writer thread; only the plan, the seed and the LoRA inputs of the job are used.
+     */
+    static void stream(MergeJob job, Progress progress, TensorSink sink) {
+        int threads = Threads.count();
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "cocktail-merge");
+            t.setDaemon(true);
+            return t;
+        });
+        ThreadLocal<Chunk> scratch = ThreadLocal.withInitial(Chunk::new);
+        try {
             long total = job.plan().stream().mapToLong(p -> p.spec().byteSize()).sum();
             long largest = job.plan().stream().filter(p -> !p.rawCopy()).mapToLong(MergeDriver::sliceBytes).max().orElse(0);
             progress.start("merging", total, "B");
-            // every write goes through the output's guard, so that a signal's cleanup never races one
-            Writer w = new Writer(wrapSink.apply((name, bytes) -> out.write(() -> writer.write(name, bytes))), progress);
+            Writer w = new Writer(sink, progress);
             Thread wt = Thread.ofPlatform().name("cocktail-writer").start(w);
             try {
                 for (PlannedTensor p : job.plan()) {
@@ -104,12 +120,6 @@ public final class MergeDriver {
                 w.drain();
                 progress.finish();
             }
-            List<List<ModelCard.WeightsFile>> hashed = join(weights);
-            out.write(() -> {
-                writer.finish();
-                job.files().write(out.staging(), hashed);
-            });
-            out.commit();
         } finally {
             pool.shutdownNow();
         }

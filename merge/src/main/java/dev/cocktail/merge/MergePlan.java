@@ -54,4 +54,12 @@ public record MergePlan(OpenModels inputs, List<PlannedTensor> tensors, ModelDir
             throw e;
         }
     }
+
+    /**
+     * Computes every output tensor as write() does and hands its bytes to `sink` instead of a model
+     * directory: nothing is written (a benchmark of the merge's own work, without the output's I/O).
+     */
+    public void stream(TensorSink sink, Progress progress) {
+        MergeDriver.stream(new MergeJob(tensors, null, null, inputs.folders(), seed == null ? 0 : seed, inputs::lora), progress, sink);
+    }
 }

@@ -38,6 +38,17 @@ final class RankCut {
     }
 
     /**
+     * The score input `of` less input `from` (a task vector, ranked by magnitude): the cuts' pass
+     * computes it as it counts, never storing it, which saves a write and a read of every score.
+     */
+    record Difference(int of, int from) implements Score {
+        @Override
+        public void fill(Chunk c, float[] s) {
+            MergeKernels.sub(c.in[of], c.in[from], s, c.n);
+        }
+    }
+
+    /**
      * The sample: RUNS runs of consecutive elements spread over the tensor, about 1/128 of it but at
      * least 8K and at most 64K scores. Each run is one read per input; few runs keep that cheap.
      */
@@ -194,10 +205,14 @@ final class RankCut {
                     }
                     return t;
                 }, (c, tallies) -> {
-                    float[] scores = c.tmp(scratch);
                     for (Tally t : tallies) {
-                        t.band.cut.score.fill(c, scores);
-                        t.add(c, scores);
+                        if (t.band.cut.score instanceof Difference(int of, int from)) {
+                            t.add(c, c.in[of], c.in[from]);
+                        } else {
+                            float[] scores = c.tmp(scratch);
+                            t.band.cut.score.fill(c, scores);
+                            t.add(c, scores, null);
+                        }
                     }
                 });
                 List<Boolean> picked = job.parallel(IntStream.range(0, bands.size()).mapToObj(j -> (Callable<Boolean>) () ->
@@ -331,12 +346,15 @@ final class RankCut {
             this.room = room;
         }
 
-        void add(Chunk c, float[] s) {
+        /** Counts the chunk's scores a[i] - b[i], or a[i] when b is null. */
+        void add(Chunk c, float[] a, float[] b) {
             int lo = band.lo, hi = band.hi, before = size;
             boolean collect = !band.overflow.get();
             int i = 0;
             for (int bound = MergeKernels.F.loopBound(c.n); i < bound; i += MergeKernels.F.length()) {
-                IntVector bits = FloatVector.fromArray(MergeKernels.F, s, i).reinterpretAsInts().and(0x7FFFFFFF);
+                FloatVector s = FloatVector.fromArray(MergeKernels.F, a, i);
+                if (b != null) s = s.sub(FloatVector.fromArray(MergeKernels.F, b, i));
+                IntVector bits = s.reinterpretAsInts().and(0x7FFFFFFF);
                 above += bits.compare(VectorOperators.GT, hi).trueCount();
                 if (!collect) continue;
                 // the band's lanes packed to the front and stored whole at the end of found (the lanes
@@ -347,7 +365,7 @@ final class RankCut {
                 size += in.trueCount();
             }
             for (; i < c.n; i++) {
-                int bits = rankBits(s[i]);
+                int bits = rankBits(b == null ? a[i] : a[i] - b[i]);
                 if (bits > hi) above++;
                 else if (collect && bits >= lo) {
                     reserve(1);

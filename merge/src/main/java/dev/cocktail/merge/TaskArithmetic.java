@@ -114,7 +114,7 @@ record TaskArithmetic(Sparsify sparsify, boolean consensus, boolean normalize, b
         if (sparsify == Sparsify.NONE || p >= 1) return null;
         long n = job.elements();
         int k = job.inputs() - 1;
-        RankCut.Score magnitude = (c, s) -> MergeKernels.sub(c.in[in], c.in[0], s, c.n); // cuts rank by |s|
+        RankCut.Score magnitude = new RankCut.Difference(in, 0); // cuts rank by |x - base|
         return switch (sparsify) {
             case MAGNITUDE -> new Magnitude(cuts.top(magnitude, (long) (p * n)));
             case OUTLIERS -> {
