@@ -41,7 +41,7 @@ final class CpuKernels implements Kernels {
             matvec(x, rows, ws, biases, outs);
             return;
         }
-        for (Tensor w : ws) requireMatrix(w);
+        requireMatrices(ws);
         if (rows <= Gemm.FEW_ROWS) {
             fewRows(x, rows, ws, biases, outs);
             return;
@@ -67,9 +67,6 @@ final class CpuKernels implements Kernels {
         int[] firstTask = new int[ws.length + 1];
         long work = 0;
         for (int m = 0; m < ws.length; m++) {
-            if (ws[m].dim(1) != k) {
-                throw new CocktailException("tensor '" + ws[m].name() + "' has rows of " + ws[m].dim(1) + ", not the " + k + " of its input.");
-            }
             int n = ws[m].dim(0), cols = Gemm.fewCols(n, workers);
             firstTask[m + 1] = firstTask[m] + (n + cols - 1) / cols;
             most = Math.max(most, cols);
@@ -108,8 +105,8 @@ final class CpuKernels implements Kernels {
     public void matvec(float[] x, int rows, Tensor[] ws, float[][] biases, float[][] outs) {
         int[] firstGroup = new int[ws.length + 1];
         long work = 0;
+        requireMatrices(ws);
         for (int m = 0; m < ws.length; m++) {
-            requireMatrix(ws[m]);
             firstGroup[m + 1] = firstGroup[m] + (ws[m].dim(0) + MatVec.GROUP - 1) / MatVec.GROUP;
             work += (long) rows * ws[m].dim(0) * ws[m].dim(1);
         }
@@ -126,8 +123,14 @@ final class CpuKernels implements Kernels {
         });
     }
 
-    private static void requireMatrix(Tensor w) {
-        if (w.rank() != 2) throw new CocktailException("tensor '" + w.name() + "' is not a matrix: " + w.shapeString() + ".");
+    /** Matrices that all take the same input: each of rank 2, with rows as long as the first's. */
+    private static void requireMatrices(Tensor[] ws) {
+        for (Tensor w : ws) {
+            if (w.rank() != 2) throw new CocktailException("tensor '" + w.name() + "' is not a matrix: " + w.shapeString() + ".");
+            if (w.dim(1) != ws[0].dim(1)) {
+                throw new CocktailException("tensor '" + w.name() + "' has rows of " + w.dim(1) + ", not the " + ws[0].dim(1) + " of its input.");
+            }
+        }
     }
 
     @Override
