@@ -320,13 +320,13 @@ public final class Llama implements AutoCloseable {
 
     /**
      * outs[m] = x ws[m]^T (+ biases[m]): a decoding step's products in one job (each row's bits whatever
-     * the rows beside it), a prefill's each through the fastest kernel.
+     * the rows beside it), a prefill's through the batched products, each with the bits it gets alone.
      */
     private void products(boolean decoding, float[] x, int rows, Tensor[] ws, float[][] biases, float[][] outs) {
         if (decoding) {
             kernels.matvec(x, rows, ws, biases, outs);
         } else {
-            for (int m = 0; m < ws.length; m++) kernels.matmul(x, rows, ws[m], biases[m], outs[m]);
+            kernels.matmul(x, rows, ws, biases, outs);
         }
     }
 
