@@ -114,9 +114,10 @@ final class Gemm {
      * Computes out[t, n0..n1) (+ bias) for every t < rows (at most FEW_ROWS) with the roles of the tile
      * swapped, for products with few token rows, where block's pack of every weight panel (a
      * transpose) would be paid for few rows: the tokens come packed into panels instead (packTokens,
-     * once per call), and ROWS weight rows at a time, widened as they lie, pass through the tile's
-     * broadcast side. The tile's output is then transposed, out^T [n1 - n0 x tokens] in scratch
-     * (fewScratchFloats floats), copied into out at the end, squares of lanes x lanes at a time. Each
+     * once per call), and ROWS weight rows at a time pass through the tile's broadcast side: F32 rows
+     * read in place by segmentTile, other dtypes widened into scratch as they lie first. The tile's
+     * output is then transposed, out^T [n1 - n0 x tokens] in scratch (fewScratchFloats floats),
+     * copied into out at the end, squares of lanes x lanes at a time. Each
      * output is still one chain of fused multiply-adds over k in order, from the bias (or zero): the
      * bits of block, whatever path runs.
      */
@@ -391,12 +392,14 @@ final class Gemm {
     /**
      * tile's loop for fewRows on F32 weights, read in place: `valid` weight rows of w from element w0,
      * k apart, broadcast straight from the segment, so that their loads from memory overlap the
-     * arithmetic instead of a copy running before it; accumulates onto out (fewRows' out^T).
+     * arithmetic instead of a copy running before it; accumulates onto out (fewRows' out^T). A loop of
+     * its own: one tile for both sources (arrays wrapped as segments, or a branch per broadcast) made
+     * every product slower (bench/RESULTS.md).
      */
     static void segmentTile(MemorySegment w, long w0, int k, int valid, int kc, float[] p, int p0, float[] out, int o, int ldo) {
         int last = valid - 1, lanes = F.length();
-        long x0 = w0 + (long) Math.min(0, last) * k;
-        int o0 = o + Math.min(0, last) * ldo;
+        long x0 = w0;
+        int o0 = o;
         long x1 = w0 + (long) Math.min(1, last) * k;
         int o1 = o + Math.min(1, last) * ldo;
         long x2 = w0 + (long) Math.min(2, last) * k;
@@ -434,7 +437,8 @@ final class Gemm {
             a50 = s5.fma(b0, a50);
             a51 = s5.fma(b1, a51);
         }
-        if (valid > 0) { a00.intoArray(out, o0); a01.intoArray(out, o0 + lanes); }
+        a00.intoArray(out, o0);
+        a01.intoArray(out, o0 + lanes);
         if (valid > 1) { a10.intoArray(out, o1); a11.intoArray(out, o1 + lanes); }
         if (valid > 2) { a20.intoArray(out, o2); a21.intoArray(out, o2 + lanes); }
         if (valid > 3) { a30.intoArray(out, o3); a31.intoArray(out, o3 + lanes); }
