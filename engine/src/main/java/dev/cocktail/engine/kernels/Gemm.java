@@ -1,6 +1,10 @@
 package dev.cocktail.engine.kernels;
 
+import dev.cocktail.engine.DType;
 import dev.cocktail.engine.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -110,9 +114,10 @@ final class Gemm {
      * Computes out[t, n0..n1) (+ bias) for every t < rows (at most FEW_ROWS) with the roles of the tile
      * swapped, for products with few token rows, where block's pack of every weight panel (a
      * transpose) would be paid for few rows: the tokens come packed into panels instead (packTokens,
-     * once per call), and ROWS weight rows at a time, widened as they lie, pass through the tile's
-     * broadcast side. The tile's output is then transposed, out^T [n1 - n0 x tokens] in scratch
-     * (fewScratchFloats floats), copied into out at the end, squares of lanes x lanes at a time. Each
+     * once per call), and ROWS weight rows at a time pass through the tile's broadcast side: F32 rows
+     * read in place by segmentTile, other dtypes widened into scratch as they lie first. The tile's
+     * output is then transposed, out^T [n1 - n0 x tokens] in scratch (fewScratchFloats floats),
+     * copied into out at the end, squares of lanes x lanes at a time. Each
      * output is still one chain of fused multiply-adds over k in order, from the bias (or zero): the
      * bits of block, whatever path runs.
      */
@@ -126,6 +131,12 @@ final class Gemm {
             int kc = Math.min(slice, k - c0);
             for (int j = n0; j < n1; j += ROWS) {
                 int valid = Math.min(ROWS, n1 - j);
+                if (w.dtype() == DType.F32) {
+                    for (int t = 0; t < tokens; t += PANEL) {
+                        segmentTile(w.data(), (long) j * k + c0, k, valid, kc, panels, tokens * c0 + t * kc, scratch, acc + (j - n0) * tokens + t, tokens);
+                    }
+                    continue;
+                }
                 for (int r = 0; r < valid; r++) w.toF32((long) (j + r) * k + c0, scratch, r * kc, kc);
                 for (int t = 0; t < tokens; t += PANEL) {
                     tile(scratch, 0, kc, valid, kc, panels, tokens * c0 + t * kc, scratch, acc + (j - n0) * tokens + t, tokens, false, null, 0);
@@ -373,6 +384,66 @@ final class Gemm {
             a50.intoArray(out, o5);
             a51.intoArray(out, o5 + lanes);
         }
+    }
+
+    /** An F32 weight as the file stores it. */
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /**
+     * tile's loop for fewRows on F32 weights, read in place: `valid` weight rows of w from element w0,
+     * k apart, broadcast straight from the segment, so that their loads from memory overlap the
+     * arithmetic instead of a copy running before it; accumulates onto out (fewRows' out^T). A loop of
+     * its own: one tile for both sources (arrays wrapped as segments, or a branch per broadcast) made
+     * every product slower (bench/RESULTS.md).
+     */
+    static void segmentTile(MemorySegment w, long w0, int k, int valid, int kc, float[] p, int p0, float[] out, int o, int ldo) {
+        int last = valid - 1, lanes = F.length();
+        long x0 = w0;
+        int o0 = o;
+        long x1 = w0 + (long) Math.min(1, last) * k;
+        int o1 = o + Math.min(1, last) * ldo;
+        long x2 = w0 + (long) Math.min(2, last) * k;
+        int o2 = o + Math.min(2, last) * ldo;
+        long x3 = w0 + (long) Math.min(3, last) * k;
+        int o3 = o + Math.min(3, last) * ldo;
+        long x4 = w0 + (long) Math.min(4, last) * k;
+        int o4 = o + Math.min(4, last) * ldo;
+        long x5 = w0 + (long) Math.min(5, last) * k;
+        int o5 = o + Math.min(5, last) * ldo;
+        FloatVector a00 = FloatVector.fromArray(F, out, o0), a01 = FloatVector.fromArray(F, out, o0 + lanes);
+        FloatVector a10 = FloatVector.fromArray(F, out, o1), a11 = FloatVector.fromArray(F, out, o1 + lanes);
+        FloatVector a20 = FloatVector.fromArray(F, out, o2), a21 = FloatVector.fromArray(F, out, o2 + lanes);
+        FloatVector a30 = FloatVector.fromArray(F, out, o3), a31 = FloatVector.fromArray(F, out, o3 + lanes);
+        FloatVector a40 = FloatVector.fromArray(F, out, o4), a41 = FloatVector.fromArray(F, out, o4 + lanes);
+        FloatVector a50 = FloatVector.fromArray(F, out, o5), a51 = FloatVector.fromArray(F, out, o5 + lanes);
+        for (int i = 0; i < kc; i++) {
+            FloatVector b0 = FloatVector.fromArray(F, p, p0 + i * PANEL), b1 = FloatVector.fromArray(F, p, p0 + i * PANEL + lanes);
+            FloatVector s0 = FloatVector.broadcast(F, w.getAtIndex(FLOAT, x0 + i));
+            a00 = s0.fma(b0, a00);
+            a01 = s0.fma(b1, a01);
+            FloatVector s1 = FloatVector.broadcast(F, w.getAtIndex(FLOAT, x1 + i));
+            a10 = s1.fma(b0, a10);
+            a11 = s1.fma(b1, a11);
+            FloatVector s2 = FloatVector.broadcast(F, w.getAtIndex(FLOAT, x2 + i));
+            a20 = s2.fma(b0, a20);
+            a21 = s2.fma(b1, a21);
+            FloatVector s3 = FloatVector.broadcast(F, w.getAtIndex(FLOAT, x3 + i));
+            a30 = s3.fma(b0, a30);
+            a31 = s3.fma(b1, a31);
+            FloatVector s4 = FloatVector.broadcast(F, w.getAtIndex(FLOAT, x4 + i));
+            a40 = s4.fma(b0, a40);
+            a41 = s4.fma(b1, a41);
+            FloatVector s5 = FloatVector.broadcast(F, w.getAtIndex(FLOAT, x5 + i));
+            a50 = s5.fma(b0, a50);
+            a51 = s5.fma(b1, a51);
+        }
+        a00.intoArray(out, o0);
+        a01.intoArray(out, o0 + lanes);
+        if (valid > 1) { a10.intoArray(out, o1); a11.intoArray(out, o1 + lanes); }
+        if (valid > 2) { a20.intoArray(out, o2); a21.intoArray(out, o2 + lanes); }
+        if (valid > 3) { a30.intoArray(out, o3); a31.intoArray(out, o3 + lanes); }
+        if (valid > 4) { a40.intoArray(out, o4); a41.intoArray(out, o4 + lanes); }
+        if (valid > 5) { a50.intoArray(out, o5); a51.intoArray(out, o5 + lanes); }
     }
 
     /** a[ao..ao+k) . b[bo..bo+k), for fewer token rows than a tile. */
