@@ -14,6 +14,8 @@ public final class Chunk {
     public long from;
     /** The chunk's position in the tensor; chunk boundaries depend only on the tensor's shape. */
     public int index;
+    /** Where the chunk's elements start in bytes(i), in elements (a pass's block is read in one go). */
+    long at;
     private float[][] tmp = new float[0][];
     private int[][] ints = new int[0][];
     private MemorySegment[] raw = new MemorySegment[0];
@@ -67,6 +69,11 @@ public final class Chunk {
     MemorySegment raw(int i, long bytes) {
         if (i >= raw.length) raw = java.util.Arrays.copyOf(raw, i + 1);
         if (raw[i] == null || raw[i].byteSize() < bytes) raw[i] = Arena.ofAuto().allocate(bytes, 64);
+        return raw[i];
+    }
+
+    /** The raw bytes of input i that the pass over this chunk read last (see at). */
+    MemorySegment bytes(int i) {
         return raw[i];
     }
 

@@ -1,5 +1,9 @@
 package dev.cocktail.merge;
 
+import dev.cocktail.engine.Convert;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -54,6 +58,7 @@ final class RankCut {
      */
     private static final int RUNS = 256, MIN_SAMPLE = 1 << 13, MAX_SAMPLE = 1 << 16;
     private static final int NAN_BITS = 0x7F800000; // bits above this are NaNs
+    private static final ValueLayout.OfShort BF16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final long MAX_STORE = Integer.MAX_VALUE - 16; // the longest int[] a JVM allocates, with room to spare
 
     private final Score score;
@@ -196,7 +201,11 @@ final class RankCut {
                     stores[j] = job.ints(j, (int) (bands.get(j).region(blockLength) * blocks));
                 }
                 AtomicInteger regions = new AtomicInteger();
-                List<Tally[]> parts = job.blocks(() -> {
+                // where every score is a difference of BF16 inputs, the tallies widen the bits as they
+                // count, and the pass widens no input into F32 arrays it would read only once
+                boolean fromBytes = bands.stream().allMatch(b -> b.cut.score instanceof Difference(int of, int from)
+                        && job.plainBf16(of) && job.plainBf16(from));
+                java.util.function.Supplier<Tally[]> newTallies = () -> {
                     int r = regions.getAndIncrement();
                     Tally[] t = new Tally[bands.size()];
                     for (int j = 0; j < t.length; j++) {
@@ -204,17 +213,25 @@ final class RankCut {
                         t[j] = new Tally(bands.get(j), stores[j], r * room, room);
                     }
                     return t;
-                }, (c, tallies) -> {
-                    for (Tally t : tallies) {
-                        if (t.band.cut.score instanceof Difference(int of, int from)) {
-                            t.add(c, c.in[of], c.in[from]);
-                        } else {
-                            float[] scores = c.tmp(scratch);
-                            t.band.cut.score.fill(c, scores);
-                            t.add(c, scores, null);
-                        }
-                    }
-                });
+                };
+                List<Tally[]> parts = fromBytes
+                        ? job.unwidenedBlocks(newTallies, (c, tallies) -> {
+                            for (Tally t : tallies) {
+                                Difference d = (Difference) t.band.cut.score;
+                                t.addBf16(c, c.bytes(d.of()), c.bytes(d.from()));
+                            }
+                        })
+                        : job.blocks(newTallies, (c, tallies) -> {
+                            for (Tally t : tallies) {
+                                if (t.band.cut.score instanceof Difference(int of, int from)) {
+                                    t.add(c, c.in[of], c.in[from]);
+                                } else {
+                                    float[] scores = c.tmp(scratch);
+                                    t.band.cut.score.fill(c, scores);
+                                    t.add(c, scores, null);
+                                }
+                            }
+                        });
                 List<Boolean> picked = job.parallel(IntStream.range(0, bands.size()).mapToObj(j -> (Callable<Boolean>) () ->
                         bands.get(j).pick(job, scratch, parts.stream().map(p -> p[j]).toList())).toList());
                 for (int j = 0; j < bands.size(); j++) if (!picked.get(j)) exact.add(bands.get(j).cut);
@@ -348,30 +365,56 @@ final class RankCut {
 
         /** Counts the chunk's scores a[i] - b[i], or a[i] when b is null. */
         void add(Chunk c, float[] a, float[] b) {
-            int lo = band.lo, hi = band.hi, before = size;
+            int before = size;
             boolean collect = !band.overflow.get();
             int i = 0;
             for (int bound = MergeKernels.F.loopBound(c.n); i < bound; i += MergeKernels.F.length()) {
                 FloatVector s = FloatVector.fromArray(MergeKernels.F, a, i);
-                if (b != null) s = s.sub(FloatVector.fromArray(MergeKernels.F, b, i));
-                IntVector bits = s.reinterpretAsInts().and(0x7FFFFFFF);
-                above += bits.compare(VectorOperators.GT, hi).trueCount();
-                if (!collect) continue;
-                // the band's lanes packed to the front and stored whole at the end of found (the lanes
-                // past them are overwritten next): no branch on data, which the band's scores would mispredict
-                VectorMask<Integer> in = bits.compare(VectorOperators.GE, lo).and(bits.compare(VectorOperators.LE, hi));
-                reserve(MergeKernels.F.length());
-                bits.compress(in).intoArray(found, base + size);
-                size += in.trueCount();
+                count(b == null ? s : s.sub(FloatVector.fromArray(MergeKernels.F, b, i)), collect);
+            }
+            for (; i < c.n; i++) count(rankBits(b == null ? a[i] : a[i] - b[i]), collect);
+            closeRun(c, before);
+        }
+
+        /** Counts the chunk's scores a[i] - b[i], a and b the BF16 bytes of two inputs (see Chunk.at), widened as read. */
+        void addBf16(Chunk c, MemorySegment a, MemorySegment b) {
+            int before = size;
+            boolean collect = !band.overflow.get();
+            long at = 2 * c.at;
+            int i = 0;
+            for (int bound = MergeKernels.F.loopBound(c.n); i < bound; i += MergeKernels.F.length()) {
+                count(Convert.bf16Vector(a, at + 2L * i).sub(Convert.bf16Vector(b, at + 2L * i)), collect);
             }
             for (; i < c.n; i++) {
-                int bits = rankBits(b == null ? a[i] : a[i] - b[i]);
-                if (bits > hi) above++;
-                else if (collect && bits >= lo) {
-                    reserve(1);
-                    found[base + size++] = bits;
-                }
+                count(rankBits(Convert.bf16ToF32(a.get(BF16, at + 2L * i)) - Convert.bf16ToF32(b.get(BF16, at + 2L * i))), collect);
             }
+            closeRun(c, before);
+        }
+
+        /** Counts the scores s. */
+        private void count(FloatVector s, boolean collect) {
+            IntVector bits = s.reinterpretAsInts().and(0x7FFFFFFF);
+            above += bits.compare(VectorOperators.GT, band.hi).trueCount();
+            if (!collect) return;
+            // the band's lanes packed to the front and stored whole at the end of found (the lanes
+            // past them are overwritten next): no branch on data, which the band's scores would mispredict
+            VectorMask<Integer> in = bits.compare(VectorOperators.GE, band.lo).and(bits.compare(VectorOperators.LE, band.hi));
+            reserve(MergeKernels.F.length());
+            bits.compress(in).intoArray(found, base + size);
+            size += in.trueCount();
+        }
+
+        /** Counts one score, by its rank bits. */
+        private void count(int bits, boolean collect) {
+            if (bits > band.hi) above++;
+            else if (collect && bits >= band.lo) {
+                reserve(1);
+                found[base + size++] = bits;
+            }
+        }
+
+        /** Records the chunk's run of collected scores, those from found[before] on. */
+        private void closeRun(Chunk c, int before) {
             if (size == before) return;
             if (runs == chunk.length) {
                 chunk = Arrays.copyOf(chunk, 2 * runs);

@@ -207,7 +207,7 @@ public final class TensorJob {
             op.apply(c);
             if (!MergeKernels.allFinite(c.out, c.n)) nonFinite(c);
             Convert.fromF32(c.out, 0, c.n, dtype, dst, (c.from - start) * size);
-        });
+        }, true);
         return dst.asSlice(0, (Math.min(elements, (long) last * chunk) - start) * size);
     }
 
@@ -255,11 +255,24 @@ public final class TensorJob {
 
     /** Runs step over every chunk, each block with a fresh accumulator; the accumulators in block order. */
     <A> List<A> blocks(java.util.function.Supplier<A> newAcc, BlockStep<A> step) {
-        return blocks(0, chunks, newAcc, step);
+        return blocks(0, chunks, newAcc, step, true);
+    }
+
+    /**
+     * The same with the inputs left as read: c.in is not filled, and step reads input i's bytes
+     * from c.bytes(i) (see Chunk.at), which saves a pass that widens only to be read once.
+     */
+    <A> List<A> unwidenedBlocks(java.util.function.Supplier<A> newAcc, BlockStep<A> step) {
+        return blocks(0, chunks, newAcc, step, false);
+    }
+
+    /** Whether input i's bytes are BF16 values that its chunks hold as read (no LoRA adapter changes them). */
+    boolean plainBf16(int i) {
+        return sources.get(i).dtype() == DType.BF16 && lora[i] == null;
     }
 
     /** The same over chunks [from, to), in blocks of the tensor's block length. */
-    private <A> List<A> blocks(int from, int to, java.util.function.Supplier<A> newAcc, BlockStep<A> step) {
+    private <A> List<A> blocks(int from, int to, java.util.function.Supplier<A> newAcc, BlockStep<A> step, boolean widen) {
         int blocks = (to - from + blockChunks - 1) / blockChunks;
         List<Callable<A>> tasks = new ArrayList<>(blocks);
         for (int b = 0; b < blocks; b++) {
@@ -280,7 +293,8 @@ public final class TensorJob {
                     c.index = k;
                     c.from = (long) k * chunk;
                     c.n = (int) Math.min(chunk, elements - c.from);
-                    for (int i = 0; i < sources.size(); i++) {
+                    c.at = c.from - start;
+                    for (int i = 0; widen && i < sources.size(); i++) {
                         widen(i, raw[i], (c.from - start) * sources.get(i).dtype().byteSize(), c.in[i], 0, c.from, c.n);
                     }
                     step.run(c, acc);

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.cocktail.engine.DType;
 import dev.cocktail.engine.Tensor;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -42,27 +44,31 @@ class RankCutTest {
 
     /** Checks cuts for several k, found together, against a stable sort. */
     static void check(float[] x, long... ks) {
-        TensorJob job = job(x);
+        check(job(x), MAGNITUDE, x, ks);
+    }
+
+    /** The same for the cuts of `score` in job, whose scores are `scores` (their magnitudes rank). */
+    static void check(TensorJob job, RankCut.Score score, float[] scores, long... ks) {
         RankCut.Finder finder = new RankCut.Finder(job, 0);
         RankCut[] cuts = new RankCut[ks.length];
-        for (int j = 0; j < ks.length; j++) cuts[j] = finder.top(MAGNITUDE, ks[j]);
+        for (int j = 0; j < ks.length; j++) cuts[j] = finder.top(score, ks[j]);
         finder.find();
-        long[] order = new long[x.length]; // highest score first, then position
-        for (int i = 0; i < x.length; i++) {
-            order[i] = (long) (0x7FFFFFFF - (Float.floatToRawIntBits(Math.abs(x[i])) & 0x7FFFFFFF)) << 32 | i;
+        long[] order = new long[scores.length]; // highest score first, then position
+        for (int i = 0; i < scores.length; i++) {
+            order[i] = (long) (0x7FFFFFFF - (Float.floatToRawIntBits(scores[i]) & 0x7FFFFFFF)) << 32 | i;
         }
         Arrays.sort(order);
         for (int j = 0; j < ks.length; j++) {
-            boolean[] kept = new boolean[x.length];
+            boolean[] kept = new boolean[scores.length];
             for (int r = 0; r < ks[j]; r++) kept[(int) order[r]] = true;
             RankCut cut = cuts[j];
             long wrong = Arrays.stream(job.perChunk((c, one) -> {
                 float[] s = c.tmp(1), mask = c.tmp(2);
-                MAGNITUDE.fill(c, s);
+                score.fill(c, s);
                 cut.mask(c, s, mask);
                 for (int i = 0; i < c.n; i++) if ((mask[i] == 1f) != kept[(int) c.from + i]) one[0]++;
             })).sum();
-            assertEquals(0, wrong, "k = " + ks[j] + " of " + x.length);
+            assertEquals(0, wrong, "k = " + ks[j] + " of " + scores.length);
         }
     }
 
@@ -122,5 +128,31 @@ class RankCutTest {
         float[] x = new float[n];
         for (int i = 0; i < n; i++) x[i] = i % 4096 < 32 ? 1f : 2f + i % 7;
         check(x, n / 2, n - 100);
+    }
+
+    /**
+     * BF16 inputs whose scores are their difference: the cut pass counts them from the read bytes,
+     * widened in registers, and must keep what a sort of the F32 differences keeps (BF16's few
+     * mantissa bits make many equal scores; the lengths leave a scalar tail).
+     */
+    @Test
+    void bf16DifferencesAreCutFromTheirBits() {
+        Random r = new Random(4);
+        for (int n : new int[] {1001, 100_003, 3_000_001}) {
+            MemorySegment base = MemorySegment.ofArray(new short[n]), x = MemorySegment.ofArray(new short[n]);
+            float[] scores = new float[n];
+            ValueLayout.OfShort bf16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < n; i++) {
+                short b = (short) (Float.floatToRawIntBits((float) r.nextGaussian()) >>> 16);
+                short v = (short) (Float.floatToRawIntBits((float) r.nextGaussian() * 0.01f + Float.intBitsToFloat(b << 16)) >>> 16);
+                base.setAtIndex(bf16, i, b);
+                x.setAtIndex(bf16, i, v);
+                scores[i] = Float.intBitsToFloat(v << 16) - Float.intBitsToFloat(b << 16);
+            }
+            List<Tensor> sources = List.of(new Tensor("base", DType.BF16, new long[] {n}, base),
+                    new Tensor("x", DType.BF16, new long[] {n}, x));
+            TensorJob job = new TensorJob("t", sources, new long[] {n}, false, 0, POOL, SCRATCH);
+            check(job, new RankCut.Difference(1, 0), scores, ks(n));
+        }
     }
 }
