@@ -17,7 +17,7 @@ final class CpuKernels implements Kernels {
     /**
      * Bytes of weights in one part of a matvec job: small enough that the last part, which one core
      * streams alone while the other waits, is short; large enough that each part is a long sequential
-     * stream for the prefetchers.
+     * stream for the prefetchers. Smaller matrices still get four parts per worker.
      */
     private static final long MATVEC_PART_BYTES = 1 << 20;
 
@@ -104,7 +104,7 @@ final class CpuKernels implements Kernels {
     }
 
     /**
-     * The weight rows of all the matrices, in whole MatVec groups, cut into contiguous parts of about
+     * The weight rows of all the matrices, in whole MatVec groups, cut into contiguous parts of at most
      * MATVEC_PART_BYTES, taken as they come: one job for the products that share an input.
      */
     @Override
@@ -117,8 +117,9 @@ final class CpuKernels implements Kernels {
             work += (long) rows * ws[m].dim(0) * ws[m].dim(1);
         }
         int groups = firstGroup[ws.length];
-        int perPart = (int) Math.max(1, work < PARALLEL_WORK ? groups
-                : MATVEC_PART_BYTES / ((long) MatVec.GROUP * ws[0].dim(1) * ws[0].dtype().byteSize()));
+        long fitting = MATVEC_PART_BYTES / ((long) MatVec.GROUP * ws[0].dim(1) * ws[0].dtype().byteSize());
+        int fourPerWorker = (groups + 4 * pool.size() - 1) / (4 * pool.size());
+        int perPart = (int) Math.max(1, work < PARALLEL_WORK ? groups : Math.min(fitting, fourPerWorker));
         pool.run((groups + perPart - 1) / perPart, (task, worker) -> {
             int g0 = task * perPart, g1 = Math.min(groups, g0 + perPart);
             for (int m = 0; m < ws.length; m++) {
