@@ -14,6 +14,12 @@ final class CpuKernels implements Kernels {
 
     /** Below this many multiply-adds a call runs on the caller's thread: waking workers costs more. */
     private static final long PARALLEL_WORK = 1 << 16;
+    /**
+     * Bytes of weights in one part of a matvec job: small enough that the last part, which one core
+     * streams alone while the other waits, is short; large enough that each part is a long sequential
+     * stream for the prefetchers. Smaller matrices still get four parts per worker.
+     */
+    private static final long MATVEC_PART_BYTES = 1 << 20;
 
     private final WorkerPool pool;
     private final float[][] weightScratch;
@@ -98,8 +104,8 @@ final class CpuKernels implements Kernels {
     }
 
     /**
-     * The weight rows of all the matrices, in whole MatVec groups, cut into contiguous ranges, four per
-     * worker, taken as they come: one job for the products that share an input.
+     * The weight rows of all the matrices, in whole MatVec groups, cut into contiguous parts of at most
+     * MATVEC_PART_BYTES, taken as they come: one job for the products that share an input.
      */
     @Override
     public void matvec(float[] x, int rows, Tensor[] ws, float[][] biases, float[][] outs) {
@@ -110,9 +116,12 @@ final class CpuKernels implements Kernels {
             firstGroup[m + 1] = firstGroup[m] + (ws[m].dim(0) + MatVec.GROUP - 1) / MatVec.GROUP;
             work += (long) rows * ws[m].dim(0) * ws[m].dim(1);
         }
-        int groups = firstGroup[ws.length], parts = work < PARALLEL_WORK ? 1 : Math.min(groups, 4 * pool.size());
-        pool.run(parts, (task, worker) -> {
-            int g0 = (int) ((long) groups * task / parts), g1 = (int) ((long) groups * (task + 1) / parts);
+        int groups = firstGroup[ws.length];
+        long fitting = MATVEC_PART_BYTES / ((long) MatVec.GROUP * ws[0].dim(1) * ws[0].dtype().byteSize());
+        int fourPerWorker = (groups + 4 * pool.size() - 1) / (4 * pool.size());
+        int perPart = (int) Math.max(1, work < PARALLEL_WORK ? groups : Math.min(fitting, fourPerWorker));
+        pool.run((groups + perPart - 1) / perPart, (task, worker) -> {
+            int g0 = task * perPart, g1 = Math.min(groups, g0 + perPart);
             for (int m = 0; m < ws.length; m++) {
                 int from = Math.max(g0, firstGroup[m]), to = Math.min(g1, firstGroup[m + 1]);
                 if (from >= to) continue;

@@ -30,7 +30,7 @@ final class MatVec {
      * Vectors of one row in flight at once: four independent FMA chains along one stream of memory.
      * One row at a time, read front to back, streams faster than several rows side by side (a stream
      * each), most of all for BF16, whose rows are half as long; F32 weights for one token row, mapped
-     * on 2 MB pages, are the exception (fourF32).
+     * on 2 MB pages, are the exception (twoF32).
      */
     private static final int UNROLL = 4;
 
@@ -48,7 +48,7 @@ final class MatVec {
         int n = w.dim(0), k = w.dim(1);
         int j = n0;
         if (rows == 1 && w.dtype() == DType.F32 && k % (UNROLL * F.length()) == 0) {
-            for (; j + 4 <= n1; j += 4) fourF32(x, w.data(), 4L * j * k, k, bias, out, j);
+            for (; j + 2 <= n1; j += 2) twoF32(x, w.data(), 4L * j * k, k, bias, out, j);
         }
         for (; j < n1; j++) {
             MemorySegment seg = w.data();
@@ -111,30 +111,25 @@ final class MatVec {
     }
 
     /**
-     * out[j..j+4) (+ bias) for one token row, four F32 weight rows read side by side, each activation
-     * vector loaded once for the four: each row's sums are dotF32's (k has no tail here), the same
-     * bits; what changes is that a core keeps four streams in flight, which on 2 MB pages reads F32
-     * weights faster than one.
+     * out[j..j+2) (+ bias) for one token row, two F32 weight rows read side by side, each activation
+     * vector loaded once for both: each row's sums are dotF32's (k has no tail here), the same bits;
+     * what changes is that a core keeps two streams in flight, which reads F32 weights faster than
+     * one row at a time and than four side by side.
      */
-    private static void fourF32(float[] x, MemorySegment seg, long at, int k, float[] bias, float[] out, int j) {
+    private static void twoF32(float[] x, MemorySegment seg, long at, int k, float[] bias, float[] out, int j) {
         int lanes = F.length();
         long row = 4L * k, l1 = 4L * lanes, l2 = 2 * l1, l3 = 3 * l1;
         FloatVector z = FloatVector.zero(F);
         FloatVector a0 = z, a1 = z, a2 = z, a3 = z, b0 = z, b1 = z, b2 = z, b3 = z;
-        FloatVector c0 = z, c1 = z, c2 = z, c3 = z, d0 = z, d1 = z, d2 = z, d3 = z;
         for (int i = 0; i < k; i += UNROLL * lanes) {
             FloatVector x0 = FloatVector.fromArray(F, x, i), x1 = FloatVector.fromArray(F, x, i + lanes);
             FloatVector x2 = FloatVector.fromArray(F, x, i + 2 * lanes), x3 = FloatVector.fromArray(F, x, i + 3 * lanes);
-            long a = at + 4L * i, b = a + row, c = b + row, d = c + row;
+            long a = at + 4L * i, b = a + row;
             a0 = f32(seg, a).fma(x0, a0); a1 = f32(seg, a + l1).fma(x1, a1); a2 = f32(seg, a + l2).fma(x2, a2); a3 = f32(seg, a + l3).fma(x3, a3);
             b0 = f32(seg, b).fma(x0, b0); b1 = f32(seg, b + l1).fma(x1, b1); b2 = f32(seg, b + l2).fma(x2, b2); b3 = f32(seg, b + l3).fma(x3, b3);
-            c0 = f32(seg, c).fma(x0, c0); c1 = f32(seg, c + l1).fma(x1, c1); c2 = f32(seg, c + l2).fma(x2, c2); c3 = f32(seg, c + l3).fma(x3, c3);
-            d0 = f32(seg, d).fma(x0, d0); d1 = f32(seg, d + l1).fma(x1, d1); d2 = f32(seg, d + l2).fma(x2, d2); d3 = f32(seg, d + l3).fma(x3, d3);
         }
         out[j] = biased(LaneSum.of(a0.add(a1).add(a2.add(a3))), bias, j);
         out[j + 1] = biased(LaneSum.of(b0.add(b1).add(b2.add(b3))), bias, j + 1);
-        out[j + 2] = biased(LaneSum.of(c0.add(c1).add(c2.add(c3))), bias, j + 2);
-        out[j + 3] = biased(LaneSum.of(d0.add(d1).add(d2.add(d3))), bias, j + 3);
     }
 
     private static float biased(float s, float[] bias, int j) {

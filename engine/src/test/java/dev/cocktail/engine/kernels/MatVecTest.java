@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class MatVecTest {
 
     @ParameterizedTest
-    @CsvSource({"F32, 1, 1", "F32, 7, 13", "F32, 300, 517", "F32, 37, 256", "F32, 258, 2048", "BF16, 5, 33", "BF16, 258, 2048", "F16, 9, 71", "F16, 130, 600",
+    @CsvSource({"F32, 1, 1", "F32, 7, 13", "F32, 300, 517", "F32, 37, 256", "F32, 258, 2048", "F32, 259, 2048", "F32, 1031, 2048", "BF16, 5, 33", "BF16, 258, 2048", "F16, 9, 71", "F16, 130, 600",
             "F64, 6, 40", "F64, 33, 300"})
     void eachRowHasTheBitsItHasAlone(DType dtype, int n, int k) {
         Random rnd = new Random(n * 100 + k);
