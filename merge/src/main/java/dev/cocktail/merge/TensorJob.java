@@ -295,7 +295,7 @@ public final class TensorJob {
                     c.n = (int) Math.min(chunk, elements - c.from);
                     c.at = c.from - start;
                     for (int i = 0; widen && i < sources.size(); i++) {
-                        widen(i, raw[i], (c.from - start) * sources.get(i).dtype().byteSize(), c.in[i], 0, c.from, c.n);
+                        widen(i, raw[i], c.at * sources.get(i).dtype().byteSize(), c.in[i], 0, c.from, c.n);
                     }
                     step.run(c, acc);
                 }

@@ -29,8 +29,8 @@ final class MatVec {
     /**
      * Vectors of one row in flight at once: four independent FMA chains along one stream of memory.
      * One row at a time, read front to back, streams faster than several rows side by side (a stream
-     * each), most of all for BF16, whose rows are half as long; F32 weights for one token row, mapped
-     * on 2 MB pages, are the exception (twoF32).
+     * each), most of all for BF16, whose rows are half as long; F32 weights for one token row are the
+     * exception (twoF32).
      */
     private static final int UNROLL = 4;
 
