@@ -15,7 +15,11 @@
 #           did not choose.
 # While each engine runs, its mapping of its model file is sampled from /proc/PID/smaps: resident, 2 MB
 # (PMD)-mapped, and the process's anonymous huge pages, printed after the tables.
-# Usage: [DTYPES="bf16 f32"] [CACHE="cold cached"] [STREAM=0] [PARALLEL=...] bench/decode.sh [PROMPT=512]
+# PAIRED=1 loads both engines side by side and alternates their runs (warm-up included; ours first in
+# even rounds, llama.cpp first in odd ones), one engine running at a time, so that each pair of runs
+# meets the same moment of the machine; the table then also gives each pair's ratio. Both models are
+# then in the page cache together (F32: 8.8 GB).
+# Usage: [DTYPES="bf16 f32"] [CACHE="cold cached"] [STREAM=0] [PAIRED=1] [PARALLEL=...] bench/decode.sh [PROMPT=512]
 #   [NEW=128] [THREADS=2] [RUNS=3]   (JAVA_HOME: a JDK 25; STREAM=0 leaves StreamBench out, DTYPES= runs it
 #   alone; BENCH_JAR: another build's bench jar)
 # Writes models and GGUFs under bench/work/ (git-ignored, ~13 GB), one JSON line per engine and dtype to
@@ -51,7 +55,7 @@ paged() {
   local label=$1 file out=$3 pid last="" s
   file=$(readlink -f "$2")
   shift 3
-  "$@" >> "$out" &
+  "$@" < "${IN:-/dev/null}" >> "$out" &
   pid=$!
   while kill -0 "$pid" 2> /dev/null; do
     s=$(awk -v f="$file" '
@@ -67,12 +71,42 @@ paged() {
   wait "$pid"
   echo "$label: ${last:-no sample}"
 }
+# MODE DTYPE: both engines loaded at once, paced (see PAIRED), their JSON lines to OUT; FIFOs carry the
+# cues to each engine and its "run R: ..." lines back
+paired() {
+  local mode=$1 dtype=$2 model="$WORK/tinyllama-$2" fifos r line
+  fifos=$(mktemp -d)
+  mkfifo "$fifos"/{ours,peer}.{in,out}
+  prepare "$mode" "$model/model.safetensors" "$model.gguf"
+  IN="$fifos/ours.in" paged "cocktail tinyllama-$dtype, $mode" "$model/model.safetensors" "$fifos/ours.out" \
+    "${JAVA[@]}" dev.cocktail.bench.DecodeBench run "$model" "$PROMPT" "$NEW" "$RUNS" paced > "$fifos/ours.pages" &
+  IN="$fifos/peer.in" paged "llama.cpp tinyllama-$dtype.gguf, $mode" "$model.gguf" "$fifos/peer.out" \
+    node bench/decode-llamacpp.mjs "$model.gguf" "$PROMPT" "$NEW" "$THREADS" "$RUNS" paced > "$fifos/peer.pages" &
+  exec 5> "$fifos/ours.in" 6< "$fifos/ours.out" 7> "$fifos/peer.in" 8< "$fifos/peer.out"
+  for ((r = -1; r < RUNS; r++)); do
+    for side in $( ((r % 2 == 0)) && echo "5:6 7:8" || echo "7:8 5:6"); do
+      echo go >&"${side%:*}"
+      read -r line <&"${side#*:}" || { echo "bench/decode.sh: an engine stopped before run $r" >&2; exit 1; }
+    done
+  done
+  exec 5>&- 7>&-
+  grep '^{' <&6 >> "$WORK/decode-$mode.jsonl" || true
+  grep '^{' <&8 >> "$WORK/decode-$mode.jsonl" || true
+  exec 6<&- 8<&-
+  wait
+  pages+=("$(cat "$fifos/ours.pages")" "$(cat "$fifos/peer.pages")")
+  rm -r "$fifos"
+}
 pages=()
 for mode in $CACHE; do
   : > "$WORK/decode-$mode.jsonl"
   for dtype in $DTYPES; do
     model="$WORK/tinyllama-$dtype"
     bench_model tinyllama "$dtype"
+    if [ -n "${PAIRED:-}" ]; then
+      paired "$mode" "$dtype"
+      continue
+    fi
     prepare "$mode" "$model/model.safetensors"
     pages+=("$(paged "cocktail tinyllama-$dtype, $mode" "$model/model.safetensors" "$WORK/decode-$mode.jsonl" \
       "${JAVA[@]}" dev.cocktail.bench.DecodeBench run "$model" "$PROMPT" "$NEW" "$RUNS")")
