@@ -1,10 +1,14 @@
 package dev.cocktail.engine.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cocktail.engine.Convert;
 import dev.cocktail.engine.DType;
 import dev.cocktail.engine.Tensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -44,6 +48,32 @@ class MatVecTest {
                 }
                 double error = Math.abs(alone[j] - ref) / ((Math.sqrt(k) + 2) * 0x1p-24 * magnitude);
                 assertTrue(error < 1, dtype + " " + n + "x" + k + " row " + t + " column " + j + ": error " + error + " of the bound");
+            }
+        }
+    }
+
+    /** F32 rows go four side by side, the last few of a matrix alone: a row gets the same bits either way. */
+    @ParameterizedTest
+    @CsvSource({"1, 13", "3, 16", "1, 517", "2, 2048"})
+    void anF32RowHasTheSameBitsAmongFourOrAlone(int rows, int k) {
+        Random rnd = new Random(k);
+        Tensor w = GemmTest.weight(DType.F32, 5, k, rnd);
+        float[] widened = new float[5 * k];
+        w.toF32(0, widened, 0, 5 * k);
+        float[] moved = new float[5 * k]; // row 4 first, where it falls among four
+        System.arraycopy(widened, 4 * k, moved, 0, k);
+        System.arraycopy(widened, 0, moved, k, 4 * k);
+        MemorySegment seg = Arena.ofAuto().allocate(4L * moved.length);
+        Convert.fromF32(moved, 0, moved.length, DType.F32, seg, 0);
+        float[] x = new float[rows * k], bias = {1.5f, -2, 0.25f, 3, -0.5f}, movedBias = {-0.5f, 1.5f, -2, 0.25f, 3};
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+        float[] out = new float[rows * 5], movedOut = new float[rows * 5];
+        Kernels.cpu().matvec(x, rows, w, bias, out);
+        Kernels.cpu().matvec(x, rows, new Tensor("moved", DType.F32, new long[] {5, k}, seg), movedBias, movedOut);
+        for (int t = 0; t < rows; t++) {
+            assertEquals(Float.floatToRawIntBits(out[t * 5 + 4]), Float.floatToRawIntBits(movedOut[t * 5]), "token row " + t);
+            for (int j = 0; j < 4; j++) {
+                assertEquals(Float.floatToRawIntBits(out[t * 5 + j]), Float.floatToRawIntBits(movedOut[t * 5 + j + 1]), "token row " + t + ", row " + j);
             }
         }
     }
