@@ -71,7 +71,7 @@ paged() {
   wait "$pid"
   echo "$label: ${last:-no sample}"
 }
-# MODE DTYPE: both engines loaded at once, paced (see PAIRED), their JSON lines to OUT; FIFOs carry the
+# MODE DTYPE: both engines loaded at once, paced (see PAIRED), their JSON lines to decode-MODE.jsonl; FIFOs carry the
 # cues to each engine and its "run R: ..." lines back
 paired() {
   local mode=$1 dtype=$2 model="$WORK/tinyllama-$2" fifos r line
