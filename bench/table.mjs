@@ -8,6 +8,8 @@ const lines = readFileSync(file, "utf8").trim().split("\n").map(JSON.parse);
 const work = JSON.parse(workArg);
 console.log(`| shape | dtype | engine | runs (s) | median (s) | tokens/s | ${unit} | Cocktail / llama.cpp |`);
 console.log("|---|---|---|---|---:|---:|---:|---:|");
+// decode.sh's PAIRED runs: run i of each engine met the same moment of the machine, so each pair has its ratio
+const paired = [];
 for (const [name, w] of Object.entries(work)) {
   const ours = lines.find(l => l.engine === "cocktail" && l.model === name);
   const peer = lines.find(l => l.engine === "llama.cpp" && l.model === name + ".gguf");
@@ -17,14 +19,10 @@ for (const [name, w] of Object.entries(work)) {
     console.log(`| ${name.slice(0, -dtype.length - 1)} | ${dtype.toUpperCase()} | ${l.engine} | ${l.seconds.map(s => s.toFixed(2)).join(", ")} | `
       + `${l.median_s.toFixed(2)} | ${l.tokens_per_s.toFixed(1)} | ${(w / l.median_s / 1e9).toFixed(1)} | ${ratio} |`);
   }
-}
-// decode.sh's PAIRED runs: run i of each engine met the same moment of the machine, so each pair has its ratio
-for (const name of Object.keys(work)) {
-  const ours = lines.find(l => l.engine === "cocktail" && l.model === name);
-  const peer = lines.find(l => l.engine === "llama.cpp" && l.model === name + ".gguf");
   if (!ours.paced || !peer.paced) continue;
   const ratios = ours.seconds.map((s, i) => peer.seconds[i] / s).sort((a, b) => a - b);
   const n = ratios.length, median = n % 2 ? ratios[(n - 1) / 2] : (ratios[n / 2 - 1] + ratios[n / 2]) / 2;
-  console.log(`\n${name}, paired runs, Cocktail / llama.cpp per pair (sorted): ${ratios.map(r => r.toFixed(2) + "x").join(", ")}; `
+  paired.push(`\n${name}, paired runs, Cocktail / llama.cpp per pair (sorted): ${ratios.map(r => r.toFixed(2) + "x").join(", ")}; `
     + `median ${median.toFixed(2)}x`);
 }
+for (const line of paired) console.log(line);

@@ -104,7 +104,7 @@ public final class DecodeBench {
      */
     private static double[] timed(String label, int runs, boolean paced, DoubleSupplier body) {
         double[] seconds = new double[runs];
-        BufferedReader cues = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        BufferedReader cues = paced ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)) : null;
         for (int r = -1; r < runs; r++) {
             if (paced) awaitCue(cues);
             double sec = body.getAsDouble();
